@@ -1,0 +1,7 @@
+"""``python -m secondopinion``: see secondopinion.cli."""
+
+import sys
+
+from secondopinion.cli import main
+
+sys.exit(main())

@@ -1,0 +1,111 @@
+"""The tailoring engine: from a situation and the content to the person's own plan.
+
+>>> from secondopinion import Situation, load_content
+>>> content = load_content()
+>>> plan = tailor(Situation.from_answers({"treatment_status": "not_working"}, content.intake), content)
+>>> any("the treatment is not working" in r for q in plan.questions for r in q.because)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Generic, TypeVar
+
+from secondopinion import _rules
+from secondopinion.content import Content, Item, NextStep, Option, Question, Record
+from secondopinion.situation import Situation
+
+SHOWN_TO_EVERYONE = "Shown to everyone who is getting a second opinion."
+SHOWN_FOR_YOUR_ANSWERS = "Shown because of your answers about your situation."
+
+T = TypeVar("T", Question, Record, NextStep)
+
+
+@dataclass(frozen=True)
+class PlannedItem(Generic[T]):
+    """A content item chosen for this person, with the reasons it was chosen."""
+
+    item: T
+    because: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        """The item's stable id."""
+        return self.item.id
+
+    @property
+    def text(self) -> str:
+        """The item's text."""
+        return self.item.text
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The ids of the sources the item cites."""
+        return self.item.sources
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The tailored questions, records and next steps, in the order they are shown."""
+
+    questions: tuple[PlannedItem[Question], ...]
+    records: tuple[PlannedItem[Record], ...]
+    next_steps: tuple[PlannedItem[NextStep], ...]
+
+    @cached_property
+    def item_ids(self) -> frozenset[str]:
+        """The ids of every item that applies now."""
+        ids = [p.id for p in self.questions]
+        ids += [p.id for p in self.records]
+        ids += [p.id for p in self.next_steps]
+        return frozenset(ids)
+
+    def questions_for(self, audience: str) -> tuple[PlannedItem[Question], ...]:
+        """The questions for one audience, in order."""
+        return tuple(q for q in self.questions if q.item.audience == audience)
+
+    def records_in(self, category: str) -> tuple[PlannedItem[Record], ...]:
+        """The records in one category, in order."""
+        return tuple(r for r in self.records if r.item.category == category)
+
+    def steps_in(self, category: str) -> tuple[PlannedItem[NextStep], ...]:
+        """The next steps in one category, in order."""
+        return tuple(s for s in self.next_steps if s.item.category == category)
+
+
+def tailor(situation: Situation, content: Content) -> Plan:
+    """Choose and order the items that apply to this situation, each with its reasons."""
+    answers = situation.in_effect(content.intake)
+
+    def chosen(items: Sequence[T], *group_orders: tuple[str, Sequence[Option]]) -> tuple[
+        PlannedItem[T], ...
+    ]:
+        ranks = [(key, {o.id: n for n, o in enumerate(options)}) for key, options in group_orders]
+        planned: list[tuple[tuple[int, ...], PlannedItem[T]]] = []
+        for position, item in enumerate(items):
+            if item.when is None:
+                because: tuple[str, ...] = (SHOWN_TO_EVERYONE,)
+            elif _rules.evaluate(item.when, answers):
+                because = _because(item, answers, content)
+            else:
+                continue
+            order = tuple(rank[getattr(item, key)] for key, rank in ranks) + (position,)
+            planned.append((order, PlannedItem(item, because)))
+        return tuple(p for _, p in sorted(planned, key=lambda pair: pair[0]))
+
+    return Plan(
+        questions=chosen(content.questions, ("audience", content.audiences), ("topic", content.topics)),
+        records=chosen(content.records, ("category", content.record_categories)),
+        next_steps=chosen(content.next_steps, ("category", content.step_categories)),
+    )
+
+
+def _because(item: Item, answers: _rules.Answers, content: Content) -> tuple[str, ...]:
+    assert item.when is not None
+    phrases = _rules.reasons(item.when, answers, content.intake)
+    if not phrases:
+        return (SHOWN_FOR_YOUR_ANSWERS,)
+    return tuple(f"Because {phrase}." for phrase in phrases)
