@@ -33,6 +33,8 @@ _FILES: dict[str, tuple[str, ...]] = {
 }
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's safe loader when it is there: the same rules as yaml.safe_load, ten times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Collector:
@@ -57,7 +59,9 @@ def load(directory: Path) -> Content:
     questions = _models(raw["questions.yaml"], "questions", Question, "questions.yaml", found)
     record_categories = _models(raw["records.yaml"], "categories", Option, "records.yaml", found)
     records = _models(raw["records.yaml"], "records", Record, "records.yaml", found)
-    step_categories = _models(raw["next_steps.yaml"], "categories", Option, "next_steps.yaml", found)
+    step_categories = _models(
+        raw["next_steps.yaml"], "categories", Option, "next_steps.yaml", found
+    )
     steps = _models(raw["next_steps.yaml"], "steps", NextStep, "next_steps.yaml", found)
 
     _check_unique("intake.yaml", [f.id for f in fields], found)
@@ -109,7 +113,9 @@ def load(directory: Path) -> Content:
     )
 
 
-def _read(directory: Path, name: str, keys: tuple[str, ...], found: _Collector) -> dict[str, object]:
+def _read(
+    directory: Path, name: str, keys: tuple[str, ...], found: _Collector
+) -> dict[str, object]:
     path = directory / name
     try:
         text = path.read_text(encoding="utf-8")
@@ -120,7 +126,7 @@ def _read(directory: Path, name: str, keys: tuple[str, ...], found: _Collector) 
         found.add(name, None, f"cannot be read: {error}")
         return {}
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -198,7 +204,9 @@ def _check_fields(intake: Intake, found: _Collector) -> None:
     earlier: set[str] = set()
     for field in intake.fields:
         if field.shown_when is not None:
-            _check_rule("intake.yaml", field.id, field.shown_when, intake, frozenset(earlier), found)
+            _check_rule(
+                "intake.yaml", field.id, field.shown_when, intake, frozenset(earlier), found
+            )
         earlier.add(field.id)
 
 

@@ -1,4 +1,4 @@
-"""Rules as data: parse, check against the intake fields, evaluate, explain, and test satisfiability.
+"""Rules as data: parse them, check them against the intake, evaluate and explain them.
 
 A rule is a nested ``all`` / ``any`` / ``not`` over tests of one intake field each. Tests use a
 closed set of operators (``equals``, ``in``, ``exists``) and never convert types.
@@ -67,7 +67,8 @@ def parse_rule(raw: object) -> Rule:
     if combinators:
         if len(keys) != 1:
             raise RuleSyntaxError(
-                f"'{sorted(combinators)[0]}' must stand alone in its rule, found keys {sorted(keys)}"
+                f"'{sorted(combinators)[0]}' must stand alone in its rule, "
+                f"found keys {sorted(keys)}"
             )
         (key,) = keys
         body = raw[key]

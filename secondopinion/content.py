@@ -12,14 +12,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     PlainValidator,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 

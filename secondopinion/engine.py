@@ -2,7 +2,8 @@
 
 >>> from secondopinion import Situation, load_content
 >>> content = load_content()
->>> plan = tailor(Situation.from_answers({"treatment_status": "not_working"}, content.intake), content)
+>>> situation = Situation.from_answers({"treatment_status": "not_working"}, content.intake)
+>>> plan = tailor(situation, content)
 >>> any("the treatment is not working" in r for q in plan.questions for r in q.because)
 True
 """
@@ -19,7 +20,7 @@ from secondopinion.content import Content, Item, NextStep, Option, Question, Rec
 from secondopinion.situation import Situation
 
 SHOWN_TO_EVERYONE = "Shown to everyone who is getting a second opinion."
-SHOWN_FOR_YOUR_ANSWERS = "Shown because of your answers about your situation."
+SHOWN_UNLESS_RULED_OUT = "Shown unless your answers rule it out."
 
 T = TypeVar("T", Question, Record, NextStep)
 
@@ -79,33 +80,45 @@ class Plan:
 def tailor(situation: Situation, content: Content) -> Plan:
     """Choose and order the items that apply to this situation, each with its reasons."""
     answers = situation.in_effect(content.intake)
-
-    def chosen(items: Sequence[T], *group_orders: tuple[str, Sequence[Option]]) -> tuple[
-        PlannedItem[T], ...
-    ]:
-        ranks = [(key, {o.id: n for n, o in enumerate(options)}) for key, options in group_orders]
-        planned: list[tuple[tuple[int, ...], PlannedItem[T]]] = []
-        for position, item in enumerate(items):
-            if item.when is None:
-                because: tuple[str, ...] = (SHOWN_TO_EVERYONE,)
-            elif _rules.evaluate(item.when, answers):
-                because = _because(item, answers, content)
-            else:
-                continue
-            order = tuple(rank[getattr(item, key)] for key, rank in ranks) + (position,)
-            planned.append((order, PlannedItem(item, because)))
-        return tuple(p for _, p in sorted(planned, key=lambda pair: pair[0]))
-
     return Plan(
-        questions=chosen(content.questions, ("audience", content.audiences), ("topic", content.topics)),
-        records=chosen(content.records, ("category", content.record_categories)),
-        next_steps=chosen(content.next_steps, ("category", content.step_categories)),
+        questions=_chosen(
+            content.questions,
+            answers,
+            content,
+            [("audience", content.audiences), ("topic", content.topics)],
+        ),
+        records=_chosen(
+            content.records, answers, content, [("category", content.record_categories)]
+        ),
+        next_steps=_chosen(
+            content.next_steps, answers, content, [("category", content.step_categories)]
+        ),
     )
+
+
+def _chosen(
+    items: Sequence[T],
+    answers: _rules.Answers,
+    content: Content,
+    group_orders: Sequence[tuple[str, Sequence[Option]]],
+) -> tuple[PlannedItem[T], ...]:
+    ranks = [(key, {o.id: n for n, o in enumerate(options)}) for key, options in group_orders]
+    planned: list[tuple[tuple[int, ...], PlannedItem[T]]] = []
+    for position, item in enumerate(items):
+        if item.when is None:
+            because: tuple[str, ...] = (SHOWN_TO_EVERYONE,)
+        elif _rules.evaluate(item.when, answers):
+            because = _because(item, answers, content)
+        else:
+            continue
+        group_ranks: list[int] = [rank[getattr(item, key)] for key, rank in ranks]
+        planned.append(((*group_ranks, position), PlannedItem(item, because)))
+    return tuple(p for _, p in sorted(planned, key=lambda pair: pair[0]))
 
 
 def _because(item: Item, answers: _rules.Answers, content: Content) -> tuple[str, ...]:
     assert item.when is not None
     phrases = _rules.reasons(item.when, answers, content.intake)
     if not phrases:
-        return (SHOWN_FOR_YOUR_ANSWERS,)
+        return (SHOWN_UNLESS_RULED_OUT,)
     return tuple(f"Because {phrase}." for phrase in phrases)

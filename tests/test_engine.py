@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from secondopinion import Content, Situation, load_content, tailor
+from secondopinion import Content, Plan, Situation, load_content, tailor
 from secondopinion.engine import SHOWN_TO_EVERYONE
 
 
@@ -15,7 +15,7 @@ def small(small_content_dir: Path) -> Content:
     return load_content(small_content_dir)
 
 
-def plan_for(content: Content, **answers: object):  # noqa: ANN201
+def plan_for(content: Content, **answers: object) -> Plan:
     return tailor(Situation.from_answers(answers, content.intake), content)
 
 
@@ -72,7 +72,9 @@ def test_questions_are_ordered_by_audience_then_topic_then_file(small: Content) 
 def test_the_same_situation_gives_the_same_plan(content: Content) -> None:
     answers = {"diagnosis_kind": "cancer", "treatment_status": "not_working"}
     first = tailor(Situation.from_answers(answers, content.intake), content)
-    second = tailor(Situation.from_answers(dict(reversed(answers.items())), content.intake), content)
+    second = tailor(
+        Situation.from_answers(dict(reversed(answers.items())), content.intake), content
+    )
     assert first == second
 
 

@@ -62,7 +62,9 @@ def test_an_unknown_choice_is_a_clear_error(intake: Intake) -> None:
         ("diagnosis_kind", True, "True is not a choice of 'diagnosis_kind'"),
     ],
 )
-def test_values_are_never_converted(intake: Intake, field: str, value: object, message: str) -> None:
+def test_values_are_never_converted(
+    intake: Intake, field: str, value: object, message: str
+) -> None:
     with pytest.raises(SituationError, match=message.replace("(", r"\(")):
         Situation.from_answers({field: value}, intake)
 
