@@ -19,7 +19,7 @@ from secondopinion import Content, Situation, tailor
 from secondopinion._plan_output import plan_as_data
 from secondopinion._rules import AllOf, AnyOf, Not, Rule
 from secondopinion.content import Field, Intake
-from secondopinion.engine import SHOWN_UNLESS_RULED_OUT, SHOWN_TO_EVERYONE
+from secondopinion.engine import SHOWN_TO_EVERYONE, SHOWN_UNLESS_RULED_OUT
 
 SETTINGS = settings(
     max_examples=200,

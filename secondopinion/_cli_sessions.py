@@ -1,0 +1,150 @@
+"""The session store's commands: ``export`` (CSV files) and ``sessions`` (a list for navigators).
+
+    python -m secondopinion sessions [--data DIR]
+    python -m secondopinion export --out DIR [--session ID] [--data DIR] [--content DIR]
+
+``export`` without ``--session`` writes the roster (one row per person) and the answers of everyone
+(one row per answer); with it, the answers of that one workbook. Files are owner-only (0o600).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from secondopinion.content import load_content
+from secondopinion.exports import long_form, roster, write_csv
+from secondopinion.store import NotFoundError, StoreError, WorkbookStore
+
+_NAME_WIDTH = 30
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``export`` and ``sessions`` commands to the command line."""
+    export = subparsers.add_parser(
+        "export",
+        help="write workbooks to CSV files (the roster and every answer, or one workbook)",
+        description="Write CSV files that open in Excel or LibreOffice. Without --session: the "
+        "roster (one row per person) and everyone's answers (one row per answer). With "
+        "--session: that workbook's answers. The files can only be read by you.",
+    )
+    export.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder to write the files to"
+    )
+    export.add_argument(
+        "--session", metavar="ID", help="export only this workbook (see 'sessions')"
+    )
+    _data_option(export)
+    export.add_argument(
+        "--content", type=Path, default=None, metavar="DIR", help="content folder to use"
+    )
+    export.set_defaults(handler=export_command)
+
+    listing = subparsers.add_parser(
+        "sessions",
+        help="list every workbook (for navigators)",
+        description="List every workbook, most recently changed first: its id, name, who "
+        "started it, and when. Private links are never shown: they are not stored.",
+    )
+    _data_option(listing)
+    listing.set_defaults(handler=sessions_command)
+
+
+def _data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of workbooks.sqlite3 (default: $SECOND_OPINION_DATA or the project's data/)",
+    )
+
+
+def export_command(args: argparse.Namespace) -> int:
+    """Write the CSV files; return 0, or 1 with a message on standard error."""
+    today = datetime.now(UTC).date().isoformat()
+    out: Path = args.out
+    try:
+        content = load_content(args.content)
+        with WorkbookStore.open(args.data, create=False) as store:
+            if args.session:
+                book = store.load(args.session)
+                files = [(out / f"workbook-{book.id}-{today}.csv", long_form(book, content))]
+            else:
+                books = store.load_all()
+                files = [
+                    (out / f"roster-{today}.csv", roster(books, content)),
+                    (out / f"answers-{today}.csv", long_form(books, content)),
+                ]
+        for path, table in files:
+            write_csv(table, path)
+            print(f"Saved {path} ({len(table)} rows)")
+    except NotFoundError:
+        print(
+            f"There is no workbook with the id {_printable(str(args.session))!r}. "
+            "Run 'python -m secondopinion sessions' to list them.",
+            file=sys.stderr,
+        )
+        return 1
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"Cannot write to {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def sessions_command(args: argparse.Namespace) -> int:
+    """Print every workbook, most recently changed first; return 0, or 1 with a message."""
+    try:
+        with WorkbookStore.open(args.data, create=False) as store:
+            summaries = store.sessions()
+            location = store.location
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if not summaries:
+        print(f"No workbooks yet in {location}.")
+        return 0
+    rows = [("id", "name", "started by", "created (UTC)", "last change (UTC)")]
+    rows += [
+        (
+            s.id,
+            _fit(_printable(s.display_name) or "(no name)", _NAME_WIDTH),
+            s.created_by,
+            s.created_at.strftime("%Y-%m-%d"),
+            s.updated_at.strftime("%Y-%m-%d %H:%M"),
+        )
+        for s in summaries
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    count = len(summaries)
+    print(f"\n{count} workbook{'s' if count != 1 else ''} in {location}.")
+    return 0
+
+
+def _printable(text: str) -> str:
+    """Text safe for a terminal: control and formatting characters shown as escapes."""
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,411 @@
+"""Where the workbook database lives, how it is opened, locked, upgraded and kept private.
+
+SQLite is the default: one file, ``workbooks.sqlite3``, in the data folder. Any other SQLAlchemy URL
+(for example ``postgresql+psycopg://...``) works through the same code; only the SQLite file gets
+the file handling below (owner-only permissions, header check, backup before an upgrade).
+
+Writes take the write lock at the start of their transaction (``BEGIN IMMEDIATE`` on SQLite, a
+``SELECT ... FOR UPDATE`` on the session row elsewhere), so a read-then-write inside one transaction
+never races with another writer. A lock held too long by another program is retried a few times,
+then reported as ``StoreBusyError``.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sqlite3
+import stat
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, event, exc
+
+from ._store_errors import StoreBusyError, StoreError
+from ._store_schema import METADATA, SCHEMA_VERSION, UPGRADES, schema_version
+
+ENV_DATA = "SECOND_OPINION_DATA"
+ENV_URL = "SECOND_OPINION_DB_URL"
+DB_FILENAME = "workbooks.sqlite3"
+# The project's own data/ folder (git-ignored), wherever the notebook or command runs from.
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+BUSY_ATTEMPTS = 3
+_BEGIN_OPTION = "workbook_begin"
+_PG_INIT_LOCK = 0x5EC0_0D01  # advisory lock id while creating or upgrading tables on PostgreSQL
+
+# SQLite primary result codes (the low byte of the extended code)
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+_SQLITE_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+_PG_RETRY_STATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock timeout
+
+T = TypeVar("T")
+
+
+def utc_now() -> str:
+    """The current time as a timezone-aware ISO 8601 string in UTC, to the microsecond."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A database URL and, for a SQLite file, its path."""
+
+    url: sa.URL
+    path: Path | None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    def describe(self) -> str:
+        """The file path, or the URL without its password: safe to show in a message."""
+        if self.path is not None:
+            return str(self.path)
+        return self.url.render_as_string(hide_password=True)
+
+
+def local_data_dir() -> Path:
+    """The data folder from ``SECOND_OPINION_DATA``, else the project's ``data/``, made absolute."""
+    env_dir = os.environ.get(ENV_DATA)
+    return (Path(env_dir) if env_dir else DEFAULT_DATA_DIR).expanduser().resolve()
+
+
+def resolve_location(data_dir: Path | None, url: str | None) -> Location:
+    """Pick the database: explicit URL or folder, then the environment, then the project's data/."""
+    if url is None and data_dir is None:
+        url = os.environ.get(ENV_URL) or None
+        env_dir = os.environ.get(ENV_DATA)
+        if url is None and env_dir:
+            data_dir = Path(env_dir)
+    if url is not None:
+        try:
+            parsed = sa.make_url(url)
+        except exc.ArgumentError as e:
+            raise StoreError(f"This is not a database URL: {e}") from None
+        path = None
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            path = Path(str(parsed.database)).expanduser().resolve()
+            parsed = parsed.set(database=str(path))
+        return Location(parsed, path)
+    folder = (data_dir if data_dir is not None else DEFAULT_DATA_DIR).expanduser().resolve()
+    path = folder / DB_FILENAME
+    return Location(sa.URL.create("sqlite+pysqlite", database=str(path)), path)
+
+
+def prepare_sqlite_file(path: Path, *, create: bool = True) -> None:
+    """Make the folder (0o700) and an empty file (0o600) if missing; refuse a non-SQLite file."""
+    folder = path.parent
+    if not create and not path.exists():
+        raise StoreError(f"There is no workbook database at {path}.")
+    if not folder.exists():
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)  # whatever the umask
+        except OSError as e:
+            raise StoreError(f"Cannot create the data folder {folder}: {e.strerror}.") from None
+    elif not folder.is_dir():
+        raise StoreError(f"The data folder {folder} is a file, not a folder.")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        _check_sqlite_header(path)
+        return
+    except OSError as e:
+        raise StoreError(f"Cannot create the workbook database {path}: {e.strerror}.") from None
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+    finally:
+        os.close(fd)
+
+
+def _check_sqlite_header(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a workbook database file.")
+    try:
+        with path.open("rb") as f:
+            head = f.read(100)
+    except OSError as e:
+        raise StoreError(f"Cannot read the workbook database {path}: {e.strerror}.") from None
+    if head and (len(head) < 100 or not head.startswith(SQLITE_MAGIC)):
+        raise StoreError(corrupt_message(path))
+
+
+def corrupt_message(path: Path | str) -> str:
+    """The message for a database file that is damaged or is not a database at all."""
+    return (
+        f"The workbook database file {path} is damaged or is not a workbook database, so it "
+        "cannot be opened. It has been left exactly as it is: restore it from a backup, or move "
+        "it away to start a new, empty one."
+    )
+
+
+def tighten_side_files(path: Path) -> None:
+    """Give SQLite's WAL, shared-memory and journal files no more access than the database."""
+    for suffix in SIDE_SUFFIXES:
+        side = path.with_name(path.name + suffix)
+        try:
+            mode = stat.S_IMODE(side.stat().st_mode)
+            if mode & 0o077:
+                side.chmod(mode & 0o700)
+        except OSError:  # gone already, or not ours: nothing to do
+            continue
+
+
+def make_engine(loc: Location, busy_timeout: float) -> Engine:
+    """An engine for ``loc``; SQLite connections use WAL, a busy timeout and full syncs."""
+    busy_ms = max(1, int(busy_timeout * 1000))
+    if loc.url.get_backend_name() == "postgresql":
+        # a row locked longer than busy_timeout fails with lock_not_available, which is retried
+        options = {"options": f"-c lock_timeout={busy_ms}"}
+        return sa.create_engine(loc.url, pool_pre_ping=True, connect_args=options)
+    if not loc.is_sqlite:
+        return sa.create_engine(loc.url, pool_pre_ping=True)
+    engine = sa.create_engine(
+        loc.url, connect_args={"timeout": busy_timeout, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT count(*) FROM sqlite_master")  # fails early on a non-database
+            cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA synchronous = FULL")
+            # WAL is switched on by init_schema, once the file is known to be ours: switching
+            # here would write to the header of a file that may belong to someone else.
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
+
+    return engine
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """The same engine, but its transactions take the write lock as they begin (SQLite)."""
+    return engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """The same engine, with one consistent snapshot per transaction on server databases."""
+    if engine.dialect.name == "sqlite":
+        return engine  # a SQLite read transaction is already one snapshot
+    return engine.execution_options(isolation_level="REPEATABLE READ")
+
+
+def _orig(error: BaseException) -> BaseException:
+    return error.orig if isinstance(error, exc.DBAPIError) else error  # type: ignore[return-value]
+
+
+def is_busy(error: BaseException) -> bool:
+    """True for 'database is locked' and its kin: worth waiting and trying again."""
+    orig = _orig(error)
+    if isinstance(orig, sqlite3.OperationalError):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            return code & 0xFF in _SQLITE_BUSY_CODES
+        text = str(orig).lower()
+        return "locked" in text or "busy" in text
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return state in _PG_RETRY_STATES
+
+
+def store_error_for(error: BaseException, loc: Location) -> StoreError:
+    """A plain-words StoreError for a database error."""
+    if is_busy(error):
+        return StoreBusyError()
+    orig = _orig(error)
+    where = loc.describe()
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        base = code & 0xFF if isinstance(code, int) else None
+        if base in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or (
+            base is None and ("malformed" in str(orig) or "not a database" in str(orig))
+        ):
+            return StoreError(corrupt_message(where))
+        if base == _SQLITE_FULL:
+            return StoreError(f"The disk is full, so {where} could not be saved to.")
+        if base == _SQLITE_READONLY:
+            return StoreError(f"The workbook database {where} is read-only, so nothing was saved.")
+        if base == _SQLITE_CANTOPEN:
+            return StoreError(f"The workbook database {where} cannot be opened.")
+        if base == _SQLITE_IOERR:
+            return StoreError(f"The disk reported an error while using {where}: {orig}.")
+    return StoreError(f"The workbook database {where} could not be used: {orig}")
+
+
+@contextmanager
+def translated(loc: Location) -> Iterator[None]:
+    """Turn database errors raised inside the block into StoreError."""
+    try:
+        yield
+    except (exc.DBAPIError, sqlite3.Error) as e:
+        raise store_error_for(e, loc) from e
+
+
+def with_retries(loc: Location, action: Callable[[], T], attempts: int = BUSY_ATTEMPTS) -> T:
+    """Run ``action`` (one whole transaction); on a busy database, wait and run it again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except (exc.DBAPIError, sqlite3.Error) as e:
+            if not is_busy(e):
+                raise store_error_for(e, loc) from e
+            if attempt == attempts:
+                raise StoreBusyError() from e
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a bulk read builds many small objects.
+
+    Reading ten thousand workbooks makes hundreds of thousands of dicts and tuples, and each
+    burst sets off a full collection over the whole (large, in a notebook) heap, for nothing:
+    these objects hold no cycles. Reference counting still frees memory as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_version(conn: Connection, loc: Location) -> int | None:
+    """The schema version, or None for an empty database; StoreError for a foreign one."""
+    tables = set(sa.inspect(conn).get_table_names())
+    if not tables:
+        return None
+    if schema_version.name not in tables:
+        raise StoreError(
+            f"{loc.describe()} is a database, but not a workbook database (it has no "
+            "schema_version table). It was left as it is."
+        )
+    version = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+    if not isinstance(version, int):
+        raise StoreError(
+            f"{loc.describe()} has an empty schema_version table. It was left as it is."
+        )
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"The workbook database {loc.describe()} was written by a newer version of this "
+            f"program (schema version {version}; this program knows up to version "
+            f"{SCHEMA_VERSION}). Update the program to open it. The file was not changed."
+        )
+    return version
+
+
+def _lock_for_init(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_INIT_LOCK})
+
+
+def init_schema(engine: Engine, loc: Location) -> None:
+    """Create the tables in an empty database, or upgrade an older one after backing it up."""
+    writer = writer_engine(engine)
+
+    def create_or_check() -> int | None:
+        with writer.begin() as conn:
+            _lock_for_init(conn)
+            version = _read_version(conn, loc)
+            if version is None:
+                METADATA.create_all(conn)
+                conn.execute(
+                    sa.insert(schema_version).values(version=SCHEMA_VERSION, applied_at=utc_now())
+                )
+                return SCHEMA_VERSION
+            return version
+
+    version = with_retries(loc, create_or_check)
+    if loc.is_sqlite:
+        with_retries(loc, lambda: _use_wal(engine))
+    if version is None or version == SCHEMA_VERSION:
+        return
+    if loc.path is not None:
+        backup_sqlite_file(loc.path, version)
+
+    def upgrade() -> None:
+        with writer.begin() as conn:
+            _lock_for_init(conn)
+            current = _read_version(conn, loc)
+            if current is None:  # pragma: no cover - emptied while we were backing up
+                raise StoreError(f"{loc.describe()} was emptied while it was being upgraded.")
+            for v in range(current, SCHEMA_VERSION):
+                step = UPGRADES.get(v)
+                if step is None:  # pragma: no cover - a gap in UPGRADES is a programming error
+                    raise StoreError(f"No upgrade from schema version {v} is known.")
+                step(conn)
+                conn.execute(sa.insert(schema_version).values(version=v + 1, applied_at=utc_now()))
+
+    with_retries(loc, upgrade)
+
+
+def _use_wal(engine: Engine) -> None:
+    """Put a SQLite database in WAL mode (it stays so): readers and one writer at once."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cur.close()
+    finally:
+        raw.close()
+
+
+def backup_path(path: Path, version: int) -> Path:
+    """A new, unused name next to ``path`` for a backup of a version-``version`` file."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    candidate = path.with_name(f"{path.name}.bak-v{version}-{stamp}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.bak-v{version}-{stamp}-{n}")
+    return candidate
+
+
+def backup_sqlite_file(path: Path, version: int) -> Path:
+    """Copy the database (with anything still in its WAL) to a new owner-only file next to it."""
+    target = backup_path(path, version)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    try:
+        source = sqlite3.connect(path, timeout=5.0)
+        try:
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            source.close()
+    except sqlite3.Error as e:
+        raise StoreError(
+            f"Could not back up {path} before upgrading it ({e}). Nothing was changed."
+        ) from e
+    tighten_side_files(target)
+    return target

@@ -1,0 +1,211 @@
+"""The tables of the workbook store, every earlier version of them, and the upgrades between them.
+
+Version history
+---------------
+1. The first layout. The change log kept only the new value of each change (``value_json``), and
+   the person's own questions had no audience.
+2. (current) The change log keeps the old and the new value (``old_json``, ``new_json``); own
+   questions may name an audience. Change-log rows written under version 1 read back with an old
+   value of ``None``.
+
+To change the layout: describe the new tables in ``METADATA``, raise ``SCHEMA_VERSION``, and add an
+``_upgrade_<n>_to_<n+1>`` function to ``UPGRADES`` that turns a version-n database into the new one
+(a new table is ``table.create(conn)``; a new column is ``ALTER TABLE ... ADD COLUMN``). Keep the
+old layout in a ``V<n>_METADATA`` so that tests can build a file of that version by hand.
+
+Text columns
+------------
+Everything a person types is stored as a JSON string literal in a TEXT column (``ExactText``), and
+answers and change-log values as JSON documents (``JsonValue``). That way every character round
+trips exactly on every database: PostgreSQL TEXT refuses the NUL character, which JSON writes as
+``\\u0000``. Ids, statuses, ISO dates and timestamps are plain strings that the store validates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+SCHEMA_VERSION = 2
+
+ID_LEN = 100  # field ids, item ids, own-question ids
+TIME_LEN = 40  # ISO 8601 UTC timestamps, e.g. 2025-01-31T09:30:00.123456+00:00
+DATE_LEN = 10  # ISO dates, e.g. 2025-01-31
+
+
+def dump_json(value: object) -> str:
+    """JSON text for ``value``; non-ASCII kept readable unless it cannot be encoded as UTF-8."""
+    out = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        out.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: escape them so they still round trip
+        out = json.dumps(value, separators=(",", ":"))
+    return out
+
+
+class ExactText(TypeDecorator[str]):
+    """A ``str`` stored as a JSON string literal, so every character comes back exactly."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else dump_json(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        result = json.loads(value)
+        if not isinstance(result, str):  # pragma: no cover - only if edited by hand
+            raise ValueError(f"expected a JSON string, found {value[:40]!r}")
+        return result
+
+
+class JsonValue(TypeDecorator[Any]):
+    """Any JSON value stored as JSON text; Python ``None`` is SQL NULL."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else dump_json(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+def _session_fk() -> Column[str]:
+    return Column(
+        "session_id",
+        String(32),
+        ForeignKey("sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
+def _build(version: int) -> MetaData:
+    """The tables as they are in ``version`` (1 or 2)."""
+    md = MetaData()
+    Table(
+        "schema_version",
+        md,
+        Column("version", Integer, primary_key=True, autoincrement=False),
+        Column("applied_at", String(TIME_LEN), nullable=False),
+    )
+    Table(
+        "sessions",
+        md,
+        Column("id", String(32), primary_key=True),
+        Column("token_hash", String(64), nullable=False, unique=True),
+        Column("display_name", ExactText, nullable=False),
+        Column("created_by", String(16), nullable=False),
+        Column("created_at", String(TIME_LEN), nullable=False),
+        Column("updated_at", String(TIME_LEN), nullable=False, index=True),
+        Column("notes", ExactText, nullable=False),
+        Column("notes_updated_at", String(TIME_LEN), nullable=True),
+    )
+    Table(
+        "answers",
+        md,
+        _session_fk(),
+        Column("field_id", String(ID_LEN), primary_key=True),
+        Column("value_json", JsonValue, nullable=False),
+        Column("updated_at", String(TIME_LEN), nullable=False),
+    )
+    Table(
+        "question_states",
+        md,
+        _session_fk(),
+        Column("item_id", String(ID_LEN), primary_key=True),
+        Column("starred", Boolean, nullable=False),
+        Column("asked", Boolean, nullable=False),
+        Column("answer", ExactText, nullable=False),
+        Column("updated_at", String(TIME_LEN), nullable=False),
+    )
+    own: list[Column[Any]] = [
+        _session_fk(),
+        Column("id", String(ID_LEN), primary_key=True),
+        Column("text", ExactText, nullable=False),
+        Column("starred", Boolean, nullable=False),
+        Column("asked", Boolean, nullable=False),
+        Column("answer", ExactText, nullable=False),
+        Column("created_at", String(TIME_LEN), nullable=False),
+        Column("updated_at", String(TIME_LEN), nullable=False),
+    ]
+    if version >= 2:
+        own.append(Column("audience", String(ID_LEN), nullable=True))
+    Table("own_questions", md, *own)
+    Table(
+        "record_states",
+        md,
+        _session_fk(),
+        Column("item_id", String(ID_LEN), primary_key=True),
+        Column("status", String(16), nullable=False),
+        Column("from_whom", ExactText, nullable=False),
+        Column("requested_on", String(DATE_LEN), nullable=True),
+        Column("note", ExactText, nullable=False),
+        Column("updated_at", String(TIME_LEN), nullable=False),
+    )
+    values = (
+        [Column("old_json", JsonValue, nullable=True), Column("new_json", JsonValue, nullable=True)]
+        if version >= 2
+        else [Column("value_json", JsonValue, nullable=True)]
+    )
+    changes = Table(
+        "changes",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column(
+            "session_id",
+            String(32),
+            ForeignKey("sessions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("at", String(TIME_LEN), nullable=False),
+        Column("section", String(20), nullable=False),
+        Column("item_id", String(ID_LEN), nullable=False),
+        Column("field", String(ID_LEN), nullable=False),
+        *values,
+    )
+    Index("ix_changes_session", changes.c.session_id, changes.c.id)
+    return md
+
+
+METADATA = _build(SCHEMA_VERSION)
+V1_METADATA = _build(1)
+
+schema_version = METADATA.tables["schema_version"]
+sessions = METADATA.tables["sessions"]
+answers = METADATA.tables["answers"]
+question_states = METADATA.tables["question_states"]
+own_questions = METADATA.tables["own_questions"]
+record_states = METADATA.tables["record_states"]
+changes = METADATA.tables["changes"]
+
+
+def _upgrade_1_to_2(conn: Connection) -> None:
+    """Version 1 → 2: old and new values in the change log; an audience on own questions."""
+    conn.execute(text("ALTER TABLE changes RENAME COLUMN value_json TO new_json"))
+    conn.execute(text("ALTER TABLE changes ADD COLUMN old_json TEXT"))
+    conn.execute(text(f"ALTER TABLE own_questions ADD COLUMN audience VARCHAR({ID_LEN})"))
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}
+"""``UPGRADES[n]`` turns a version-n database into version n + 1, inside one transaction."""
