@@ -1,0 +1,146 @@
+"""The views without a browser: answers change what shows, and nothing written is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from secondopinion import Content
+from secondopinion.store import WorkbookStore
+from widgets.app import WorkbookApp
+from widgets.intake import FieldInput, IntakeView
+from widgets.question_list import QuestionList
+from widgets.records_checklist import RecordsChecklist
+from widgets.session_state import WorkbookState
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> WorkbookStore:
+    return WorkbookStore.open(tmp_path / "data")
+
+
+@pytest.fixture
+def app(store: WorkbookStore, content: Content) -> WorkbookApp:
+    return WorkbookApp(WorkbookState(store, content), link_base="http://127.0.0.1:8866/")
+
+
+def field(app: WorkbookApp, field_id: str) -> FieldInput:
+    intake = app.view(0)
+    assert isinstance(intake, IntakeView)
+    return next(i for i in intake.inputs if i.field.id == field_id)
+
+
+def questions(app: WorkbookApp) -> QuestionList:
+    view = app.view(1)
+    assert isinstance(view, QuestionList)
+    return view
+
+
+def shown_question_ids(app: WorkbookApp) -> list[str]:
+    view = questions(app)
+    return [row.item_id for row in view.rows.values() if row in view.children]
+
+
+def test_nothing_is_stored_until_the_person_answers(app: WorkbookApp, store: WorkbookStore) -> None:
+    assert store.sessions() == []
+    field(app, "diagnosis_kind").control.value = "cancer"
+    (summary,) = store.sessions()
+    assert store.load(summary.id).answers == {"diagnosis_kind": "cancer"}
+    assert app.state.token is not None
+    assert "?session=" in app.export_panel.resume_link.value
+
+
+def test_answers_change_which_questions_and_records_show(
+    app: WorkbookApp, content: Content
+) -> None:
+    before = set(shown_question_ids(app))
+    field(app, "diagnosis_kind").control.value = "cancer"
+    field(app, "seriousness").control.value = "terminal"
+    field(app, "treatment_status").control.value = "not_working"
+    after = set(shown_question_ids(app))
+    trials = {q.id for q in content.questions if q.topic == "clinical_trials"}
+    appeared = (trials & after) - before
+    assert appeared, "clinical-trial questions appear for a relapse"
+    records = app.view(2)
+    assert isinstance(records, RecordsChecklist)
+    boxes = {box.choice_id: box for box in field(app, "tests_done").control.children}
+    boxes["lab_work"].value = True
+    assert "r_slides" not in records.rows or records.rows["r_slides"] not in records.children
+    boxes["biopsy"].value = True
+    assert records.rows["r_slides"] in records.children
+
+
+def test_written_answers_survive_a_change_of_situation(
+    app: WorkbookApp, store: WorkbookStore, content: Content
+) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    field(app, "treatment_status").control.value = "not_working"
+    shown = shown_question_ids(app)
+    tailored = next(q for q in shown if content.item(q).when is not None and "treatment" in q)
+    row = questions(app).rows[tailored]
+    row.star.value = True
+    row.answer.value = "Dr. <b>Lee</b> said: wait & see 🙂"
+    field(app, "treatment_status").control.value = "finished"
+    assert tailored not in app.state.plan.item_ids
+    assert row in questions(app).children, "kept, shown as not applying now"
+    assert "workbook-not-applying" in row._dom_classes
+    field(app, "treatment_status").control.value = "not_working"
+    assert "workbook-not-applying" not in row._dom_classes
+    saved = store.load(app.state.session_id).questions[tailored]
+    assert saved.starred and saved.answer == "Dr. <b>Lee</b> said: wait & see 🙂"
+
+
+def test_fields_are_shown_or_hidden_by_their_rules(app: WorkbookApp) -> None:
+    seriousness = field(app, "seriousness")
+    assert seriousness.layout.display is None
+    field(app, "diagnosis_kind").control.value = "not_yet_diagnosed"
+    assert seriousness.layout.display == "none"
+
+
+def test_own_questions_are_added_and_kept(app: WorkbookApp, store: WorkbookStore) -> None:
+    view = questions(app)
+    view.own_text.value = "<script>alert(1)</script> Can my sister come?"
+    view.add_own.click()
+    (own,) = store.load(app.state.session_id).own_questions
+    assert own.text == "<script>alert(1)</script> Can my sister come?"
+    row = view.rows[own.id]
+    assert "&lt;script&gt;" in row.text.value and "<script>" not in row.text.value
+    assert view.own_text.value == ""
+
+
+def test_an_empty_own_question_gets_a_plain_message(app: WorkbookApp) -> None:
+    view = questions(app)
+    view.add_own.click()
+    assert "Type your question first" in view.problem.value
+    assert "Traceback" not in view.problem.value
+    assert view.add_own.description == "Add my question" and not view.add_own.disabled
+
+
+def test_a_record_status_is_saved(app: WorkbookApp, store: WorkbookStore) -> None:
+    records = app.view(2)
+    assert isinstance(records, RecordsChecklist)
+    first = next(iter(records.rows.values()))
+    first.status.value = "requested"
+    first.from_whom.value = "City Hospital records office"
+    assert "Asked for: 1" in records.counts.value
+    saved = store.load(app.state.session_id).records[first.item_id]
+    assert (saved.status, saved.from_whom) == ("requested", "City Hospital records office")
+
+
+def test_the_export_step_offers_a_csv_download(app: WorkbookApp) -> None:
+    field(app, "diagnosis_kind").control.value = "rare_disease"
+    app.go_to(4)
+    link = app.export_panel.download_csv.value
+    assert link.startswith('<a class="workbook-button" download="second-opinion-workbook.csv"')
+    assert "data:text/csv;charset=utf-8;base64," in link
+
+
+def test_the_app_carries_the_hooks_tests_rely_on(app: WorkbookApp) -> None:
+    assert "workbook-app" in app._dom_classes
+    app.mark_ready()
+    assert "workbook-ready" in app._dom_classes
+    for step, hook in enumerate(
+        ["workbook-intake", "workbook-questions", "workbook-records", "workbook-next-steps"]
+    ):
+        assert hook in app.view(step)._dom_classes

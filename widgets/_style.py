@@ -1,0 +1,63 @@
+"""The look of the workbook: large, calm, readable text that fits a phone screen."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+_CSS = """
+<style>
+.workbook-app { max-width: 860px; margin: 0 auto; padding: 0 12px 48px; box-sizing: border-box;
+  font-size: 18px; line-height: 1.5; color: #1b1b1b; }
+.workbook-app, .workbook-app * { box-sizing: border-box; }
+.workbook-app h1 { font-size: 1.7em; line-height: 1.25; margin: 0.6em 0 0.3em; }
+.workbook-app h2 { font-size: 1.4em; margin: 0.8em 0 0.3em; }
+.workbook-app h3 { font-size: 1.2em; margin: 1em 0 0.2em; }
+.workbook-app h4 { font-size: 1.05em; margin: 0.8em 0 0.2em; color: #333; }
+.workbook-app p { margin: 0.3em 0; }
+.workbook-app .widget-html, .workbook-app .widget-html-content { font-size: 18px; line-height: 1.5;
+  height: auto; white-space: normal; overflow-wrap: anywhere; max-width: 100%; }
+.workbook-app .widget-label, .workbook-app .widget-radio-box label,
+.workbook-app .widget-checkbox label { font-size: 18px; white-space: normal; height: auto;
+  line-height: 1.4; }
+.workbook-app .widget-radio-box label { margin: 4px 0; }
+.workbook-app .widget-radio-box input, .workbook-app .widget-checkbox input { width: 22px;
+  height: 22px; flex-shrink: 0; }
+.workbook-app .widget-checkbox { width: auto; height: auto; }
+.workbook-app .widget-inline-hbox { flex-wrap: wrap; max-width: 100%; height: auto; }
+.workbook-app .widget-text, .workbook-app .widget-textarea, .workbook-app .widget-dropdown,
+.workbook-app .widget-datepicker { width: 100%; max-width: 100%; }
+.workbook-app input, .workbook-app textarea, .workbook-app select { font-size: 18px;
+  min-height: 44px; max-width: 100%; }
+.workbook-app .jupyter-button, .workbook-app .workbook-button { font-size: 18px; min-height: 44px;
+  height: auto; padding: 6px 14px; margin: 4px 8px 4px 0; white-space: normal; width: auto; }
+.workbook-app .workbook-button { display: inline-block; background: #1565c0; color: #fff;
+  border-radius: 4px; text-decoration: none; }
+.workbook-app .workbook-field, .workbook-app .workbook-question, .workbook-app .workbook-record,
+.workbook-app .workbook-step { border-top: 1px solid #d0d0d0; padding: 10px 0; width: 100%; }
+.workbook-app .workbook-field .widget-radio > .widget-label,
+.workbook-app .workbook-field .widget-textarea > .widget-label,
+.workbook-app .workbook-field .widget-datepicker > .widget-label { position: absolute; width: 1px;
+  height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.workbook-app .widget-radio-box label { display: flex; flex-direction: row-reverse;
+  justify-content: flex-end; align-items: center; gap: 10px; }
+.workbook-app .widget-label-basic { display: flex; align-items: center; gap: 10px;
+  height: auto; }
+.workbook-app .widget-label-basic span { white-space: normal; overflow: visible; }
+.workbook-app .widget-radio-box input, .workbook-app .widget-label-basic input { margin: 0; }
+.workbook-app .workbook-field-label { font-weight: 600; margin-bottom: 4px; }
+.workbook-app .workbook-help, .workbook-app .workbook-note { color: #444; font-size: 16px; }
+.workbook-app .workbook-required { color: #8a1c1c; font-weight: normal; font-size: 16px; }
+.workbook-app .workbook-not-applying { background: #f4f4f4; }
+.workbook-app details.workbook-why { font-size: 16px; color: #333; }
+.workbook-app details.workbook-why summary { cursor: pointer; color: #0d47a1; }
+.workbook-app .workbook-problem p { background: #fdecea; color: #611a15; padding: 8px 12px;
+  border-radius: 4px; }
+.workbook-app .workbook-link { overflow-wrap: anywhere; }
+.workbook-app .workbook-not-advice { background: #fff8e1; padding: 8px 12px; border-radius: 4px; }
+</style>
+"""
+
+
+def stylesheet() -> w.HTML:
+    """A fresh widget that carries the workbook's stylesheet."""
+    return w.HTML(_CSS)

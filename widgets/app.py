@@ -1,0 +1,108 @@
+"""The app: a welcome, then the steps of the workbook one at a time.
+
+>>> app = WorkbookApp(state, link_base="http://127.0.0.1:8866/")  # doctest: +SKIP
+>>> app.go_to(1)  # "Questions to ask"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import ipywidgets as w
+
+from widgets._style import stylesheet
+from widgets.export_panel import ExportPanel
+from widgets.intake import IntakeView
+from widgets.next_steps import NextSteps
+from widgets.question_list import QuestionList
+from widgets.records_checklist import RecordsChecklist
+from widgets.session_state import WorkbookState
+
+WELCOME = (
+    "<h1>Your second-opinion workbook</h1>"
+    "<p>A second opinion means asking another doctor to look at your diagnosis or treatment "
+    "plan. This workbook helps you get ready. Tell it about your situation, and it gives you "
+    "questions to ask, records to gather and next steps.</p>"
+    '<p class="workbook-private">Your answers are private. They are saved on this computer as '
+    "you go, and only your own link opens them.</p>"
+    '<p class="workbook-not-advice"><strong>This is not medical advice.</strong> It helps you '
+    "talk with your doctors. It does not replace them.</p>"
+)
+
+
+class WorkbookApp(w.VBox):  # type: ignore[misc]
+    """The whole workbook for one person. Steps are built the first time they are opened."""
+
+    def __init__(
+        self,
+        state: WorkbookState,
+        *,
+        link_base: str | None = None,
+        exports_dir: Path | None = None,
+    ) -> None:
+        self.state = state
+        self.export_panel = ExportPanel(state, link_base=link_base, exports_dir=exports_dir)
+        self._makers: list[tuple[str, Callable[[], w.Widget]]] = [
+            ("1. Your situation", lambda: IntakeView(state)),
+            ("2. Questions to ask", lambda: QuestionList(state)),
+            ("3. Records to gather", lambda: RecordsChecklist(state)),
+            ("4. Next steps", lambda: NextSteps(state)),
+            ("5. Take it with you", lambda: self.export_panel),
+        ]
+        self.views: dict[int, w.Widget] = {}
+        self.step = 0
+        self.step_buttons = [w.Button(description=title) for title, _ in self._makers]
+        for index, button in enumerate(self.step_buttons):
+            button.add_class("workbook-step-button")
+            button.on_click(lambda _, index=index: self.go_to(index))
+        nav = w.Box(self.step_buttons, layout=w.Layout(flex_flow="row wrap"))
+        nav.add_class("workbook-nav")
+        self.stack = w.Stack([w.HTML() for _ in self._makers], selected_index=0)
+        self.back = w.Button(description="← Back")
+        self.next = w.Button(description="Next →", button_style="primary")
+        self.back.on_click(lambda _: self.go_to(self.step - 1))
+        self.next.on_click(lambda _: self.go_to(self.step + 1))
+        self.saved = w.HTML()
+        self.saved.add_class("workbook-saved")
+        footer = w.Box([self.back, self.next, self.saved], layout=w.Layout(flex_flow="row wrap"))
+        super().__init__([stylesheet(), w.HTML(WELCOME), nav, self.stack, footer])
+        self.add_class("workbook-app")
+        state.observe(lambda _: self._show_saved(), names="last_saved")
+        state.observe(lambda _: self._refresh_export(), names="workbook")
+        self.go_to(0)
+
+    def go_to(self, step: int) -> None:
+        """Open one step (0 to 4)."""
+        step = max(0, min(step, len(self._makers) - 1))
+        if step not in self.views:
+            self.views[step] = self._makers[step][1]()
+            children = list(self.stack.children)
+            children[step] = self.views[step]
+            self.stack.children = children
+        self.step = step
+        self.stack.selected_index = step
+        for index, button in enumerate(self.step_buttons):
+            button.button_style = "info" if index == step else ""
+        self.back.disabled = step == 0
+        self.next.disabled = step == len(self._makers) - 1
+        self._refresh_export()
+
+    def view(self, step: int) -> w.Widget:
+        """The view of one step, built if needed (for tests and the navigator notebook)."""
+        if step not in self.views:
+            self.go_to(step)
+        return self.views[step]
+
+    def mark_ready(self) -> None:
+        """Tell tests and benchmarks that the first screen is interactive."""
+        self.add_class("workbook-ready")
+
+    def _refresh_export(self) -> None:
+        if self.step == len(self._makers) - 1:
+            self.export_panel.refresh()
+
+    def _show_saved(self) -> None:
+        saved_at = self.state.last_saved
+        if saved_at is not None:
+            self.saved.value = '<p role="status">All changes saved.</p>'

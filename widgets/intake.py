@@ -1,0 +1,138 @@
+"""Step 1, "Your situation": the intake, built from ``content/intake.yaml``.
+
+>>> view = IntakeView(state)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import ipywidgets as w
+
+from secondopinion.content import Field
+from widgets._feedback import ProblemMessage, guarded
+from widgets.session_state import WorkbookState
+
+_NOT_ANSWERED = None
+
+
+class FieldInput(w.VBox):  # type: ignore[misc]
+    """One intake field: its label, its help text and the control for its answer."""
+
+    def __init__(self, field: Field, saved: object) -> None:
+        self.field = field
+        required = ' <span class="workbook-required">(needed)</span>' if field.required else ""
+        label = w.HTML(f'<p class="workbook-field-label">{html.escape(field.label)}{required}</p>')
+        self.control = _control(field, saved)
+        parts = [label, self.control]
+        if field.help:
+            parts.append(w.HTML(f'<p class="workbook-help">{html.escape(field.help)}</p>'))
+        super().__init__(parts)
+        self.add_class("workbook-field")
+        self.add_class(f"field-{field.id}")
+
+    @property
+    def answer(self) -> object:
+        """The control's value in saved form (None when unanswered)."""
+        kind = self.field.kind
+        if kind == "several_choices":
+            chosen = [box.choice_id for box in self.control.children if box.value]
+            return chosen or _NOT_ANSWERED
+        value = self.control.value
+        if kind == "date":
+            return value.isoformat() if value else _NOT_ANSWERED
+        if kind == "free_text":
+            return value or _NOT_ANSWERED
+        return value
+
+    def on_change(self, callback: object) -> None:
+        """Call ``callback()`` whenever the person changes the answer."""
+        controls = self.control.children if self.field.kind == "several_choices" else [self.control]
+        for control in controls:
+            control.observe(lambda _: callback(), names="value")  # type: ignore[operator]
+
+    def show(self, shown: bool) -> None:
+        """Show or hide the field."""
+        self.layout.display = None if shown else "none"
+
+
+def _control(field: Field, saved: object) -> w.Widget:
+    label = field.label
+    if field.kind == "one_choice":
+        options = [(c.label, c.id) for c in field.choices]
+        return w.RadioButtons(
+            options=options,
+            value=saved if saved in field.choice_ids else None,
+            description=label,
+            layout=w.Layout(width="auto"),
+        )
+    if field.kind == "yes_no":
+        return w.RadioButtons(
+            options=[("Yes", True), ("No", False)],
+            value=saved if isinstance(saved, bool) else None,
+            description=label,
+            layout=w.Layout(width="auto"),
+        )
+    if field.kind == "several_choices":
+        chosen = set(saved) if isinstance(saved, list) else set()
+        boxes = []
+        for choice in field.choices:
+            box = w.Checkbox(value=choice.id in chosen, description=choice.label, indent=False)
+            box.choice_id = choice.id
+            boxes.append(box)
+        group = w.VBox(boxes)
+        group.add_class("workbook-checkbox-group")
+        return group
+    if field.kind == "date":
+        value = dt.date.fromisoformat(saved) if isinstance(saved, str) else None
+        return w.DatePicker(value=value, description=label)
+    return w.Textarea(
+        value=saved if isinstance(saved, str) else "",
+        description=label,
+        continuous_update=False,
+        layout=w.Layout(width="100%"),
+    )
+
+
+class IntakeView(w.VBox):  # type: ignore[misc]
+    """Every intake field, shown or hidden by its rule, with progress at the top."""
+
+    def __init__(self, state: WorkbookState) -> None:
+        self.state = state
+        self.problem = ProblemMessage()
+        saved = state.answers
+        self.inputs = [
+            FieldInput(field, saved.get(field.id)) for field in state.content.intake.fields
+        ]
+        self.progress = w.HTML()
+        intro = w.HTML(
+            "<h2>Your situation</h2><p>Tell us a little about where things stand. Answer what you "
+            "can and skip what you do not know. Each answer is saved as soon as you give it.</p>"
+        )
+        super().__init__([intro, self.progress, self.problem, *self.inputs])
+        self.add_class("workbook-intake")
+        for field_input in self.inputs:
+            field_input.on_change(self._saver(field_input))
+        self._refresh()
+
+    def _saver(self, field_input: FieldInput) -> object:
+        @guarded(self.problem)
+        def save() -> None:
+            self.state.set_answer(field_input.field.id, field_input.answer)
+            self._refresh()
+
+        return save
+
+    def _refresh(self) -> None:
+        shown = {f.id for f in self.state.situation.shown_fields(self.state.content.intake)}
+        answered = 0
+        for field_input in self.inputs:
+            visible = field_input.field.id in shown
+            field_input.show(visible)
+            answered += visible and field_input.answer is not None
+        total = len(shown)
+        self.progress.value = (
+            f'<p class="workbook-progress" role="status">You have answered {answered} of {total}. '
+            f'<progress max="{total}" value="{answered}" aria-hidden="true"></progress></p>'
+        )
