@@ -147,11 +147,6 @@ def test_hospice_gets_comfort_and_goals(content: Content) -> None:
     assert "timing" in groups_because(plan, hospice), "a word that it is not too late to ask"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="content: s_dont_stall ('Do not let the search for certainty hold up your decision.') "
-    "is shown in hospice; give it a rule that leaves hospice out, then remove this mark",
-)
 def test_hospice_is_not_pressed_to_decide(content: Content) -> None:
     raw = json.loads((GOLDEN / "hospice_leiomyosarcoma.situation.json").read_text("utf-8"))
     before = tailor(
@@ -260,13 +255,6 @@ def test_a_decision_within_days_gets_a_fast_path(content: Content) -> None:
     assert "timing" in groups_because(plan, days)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="content: q_pathology_review, q_pathology_expert, s_pathology_opinion (and "
-    "q_finding_review_now, which names a biopsy) are shown when no tissue was taken "
-    "(two_uncertain_diagnoses, rare_disease_non_specialist), while the slide records are "
-    "rightly left out",
-)
 def test_no_one_is_asked_about_tissue_they_do_not_have(content: Content) -> None:
     tissue = re.compile(r"\b(slides?|tissue|pathologists?|biopsy)\b")
     asked = {}
