@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+import secondopinion
 from secondopinion import _store_db, _store_schema
+from secondopinion._store_db import local_data_dir
 from secondopinion.store import (
     DECISION_DATE_FIELD,
     MAX_TEXT_CHARS,
@@ -92,15 +94,13 @@ def test_new_folder_database_and_side_files_are_owner_only(tmp_path: Path, umask
         os.umask(old)
 
 
-def test_default_folder_is_data_in_the_current_folder(
+def test_default_folder_is_the_projects_data_folder_wherever_it_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SECOND_OPINION_DATA", raising=False)
-    monkeypatch.delenv("SECOND_OPINION_DB_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    with WorkbookStore.open() as store:
-        assert store.path == tmp_path / "data" / "workbooks.sqlite3"
-        assert store.data_dir == tmp_path / "data"
+    monkeypatch.chdir(tmp_path)  # Voilà and JupyterLab run notebooks from notebooks/
+    project = Path(secondopinion.__file__).resolve().parent.parent
+    assert local_data_dir() == project / "data"
 
 
 def test_environment_names_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

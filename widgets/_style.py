@@ -53,6 +53,14 @@ _CSS = """
 .workbook-app .workbook-problem p { background: #fdecea; color: #611a15; padding: 8px 12px;
   border-radius: 4px; }
 .workbook-app .workbook-link { overflow-wrap: anywhere; }
+.workbook-app .jupyter-button.workbook-current-step { background: #0d47a1; color: #fff; }
+.workbook-app .jupyter-button.workbook-starred { background: #ffd54f; color: #1b1b1b; }
+.workbook-app .jupyter-button.mod-primary, .workbook-app .workbook-button { background: #0d47a1;
+  color: #fff; }
+.workbook-app :focus-visible { outline: 3px solid #e65100; outline-offset: 2px; }
+.workbook-app .workbook-reminder { font-size: 16px; color: #333; border-top: 1px solid #d0d0d0;
+  margin-top: 24px; padding-top: 8px; }
+.workbook-app .workbook-where { font-size: 16px; color: #333; }
 .workbook-app .workbook-not-advice { background: #fff8e1; padding: 8px 12px; border-radius: 4px; }
 </style>
 """

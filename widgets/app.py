@@ -31,6 +31,12 @@ WELCOME = (
 )
 
 
+REMINDER = (
+    '<p class="workbook-reminder">This workbook is not medical advice. Your answers are saved '
+    "as you go.</p>"
+)
+
+
 class WorkbookApp(w.VBox):  # type: ignore[misc]
     """The whole workbook for one person. Steps are built the first time they are opened."""
 
@@ -58,6 +64,7 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             button.on_click(lambda _, index=index: self.go_to(index))
         nav = w.Box(self.step_buttons, layout=w.Layout(flex_flow="row wrap"))
         nav.add_class("workbook-nav")
+        self.where = w.HTML()
         self.stack = w.Stack([w.HTML() for _ in self._makers], selected_index=0)
         self.back = w.Button(description="← Back")
         self.next = w.Button(description="Next →", button_style="primary")
@@ -66,7 +73,11 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         self.saved = w.HTML()
         self.saved.add_class("workbook-saved")
         footer = w.Box([self.back, self.next, self.saved], layout=w.Layout(flex_flow="row wrap"))
-        super().__init__([stylesheet(), w.HTML(WELCOME), nav, self.stack, footer])
+        self.welcome = w.HTML(WELCOME)
+        reminder = w.HTML(REMINDER)
+        super().__init__(
+            [stylesheet(), self.welcome, nav, self.where, self.stack, footer, reminder]
+        )
         self.add_class("workbook-app")
         state.observe(lambda _: self._show_saved(), names="last_saved")
         state.observe(lambda _: self._refresh_export(), names="workbook")
@@ -82,8 +93,17 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             self.stack.children = children
         self.step = step
         self.stack.selected_index = step
+        self.welcome.layout.display = None if step == 0 else "none"
         for index, button in enumerate(self.step_buttons):
-            button.button_style = "info" if index == step else ""
+            if index == step:
+                button.add_class("workbook-current-step")
+            else:
+                button.remove_class("workbook-current-step")
+        title = self._makers[step][0].split(". ", 1)[1]
+        self.where.value = (
+            f'<p class="workbook-where" role="status">Step {step + 1} of {len(self._makers)}: '
+            f"{title}</p>"
+        )
         self.back.disabled = step == 0
         self.next.disabled = step == len(self._makers) - 1
         self._refresh_export()

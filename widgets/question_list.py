@@ -57,7 +57,10 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
 
     def _label_star(self) -> None:
         self.star.description = "★ Starred" if self.star.value else "☆ Star"
-        self.star.button_style = "warning" if self.star.value else ""
+        if self.star.value:
+            self.star.add_class("workbook-starred")
+        else:
+            self.star.remove_class("workbook-starred")
 
     def mark_applies(self, applies: bool) -> None:
         """Say plainly when a question no longer fits the situation (its answers are kept)."""
