@@ -1,22 +1,32 @@
-"""The session store's commands: ``export`` (CSV files) and ``sessions`` (a list for navigators).
+"""The session store's commands: CSV exports, the list of workbooks, the sheet and the calendar.
 
     python -m secondopinion sessions [--data DIR]
     python -m secondopinion export --out DIR [--session ID] [--data DIR] [--content DIR]
+    python -m secondopinion sheet --session ID --out FILE.pdf [--page-size A4|Letter] [--data DIR]
+    python -m secondopinion calendar --session ID --out FILE.ics [--data DIR]
 
 ``export`` without ``--session`` writes the roster (one row per person) and the answers of everyone
-(one row per answer); with it, the answers of that one workbook. Files are owner-only (0o600).
+(one row per answer); with it, the answers of that one workbook. ``sheet`` writes the printable
+question sheet of one workbook, ``calendar`` its timeline as a calendar file. Every file is
+owner-only (0o600).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from secondopinion.content import load_content
-from secondopinion.exports import long_form, roster, write_csv
-from secondopinion.store import NotFoundError, StoreError, WorkbookStore
+from secondopinion.calendar_file import timeline_to_ics
+from secondopinion.content import Content, load_content
+from secondopinion.engine import tailor
+from secondopinion.exports import long_form, roster, write_csv, write_private
+from secondopinion.question_sheet import PAGE_SIZES, question_sheet_pdf
+from secondopinion.situation import Situation
+from secondopinion.store import NotFoundError, StoreError, Workbook, WorkbookStore
+from secondopinion.timeline import build_timeline
 
 _NAME_WIDTH = 30
 
@@ -50,6 +60,40 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _data_option(listing)
     listing.set_defaults(handler=sessions_command)
+
+    sheet = subparsers.add_parser(
+        "sheet",
+        help="write one workbook's printable question sheet (PDF)",
+        description="Write the question sheet to print and bring to the visit: the starred "
+        "questions first, then the others, with lines for the answers; the records and their "
+        "status; the next steps; the sources. The file can only be read by you.",
+    )
+    _session_file_options(sheet, "FILE.pdf")
+    sheet.add_argument(
+        "--page-size", choices=PAGE_SIZES, default="A4", help="paper size (default: A4)"
+    )
+    sheet.set_defaults(handler=sheet_command)
+
+    calendar = subparsers.add_parser(
+        "calendar",
+        help="write one workbook's timeline as a calendar file (.ics)",
+        description="Write the dated steps worked back from the decision date as a calendar "
+        "file, one all-day event per step, to import into a phone or computer calendar. The "
+        "file can only be read by you.",
+    )
+    _session_file_options(calendar, "FILE.ics")
+    calendar.set_defaults(handler=calendar_command)
+
+
+def _session_file_options(parser: argparse.ArgumentParser, out: str) -> None:
+    parser.add_argument(
+        "--session", required=True, metavar="ID", help="the workbook (see 'sessions')"
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar=out, help="file to write")
+    _data_option(parser)
+    parser.add_argument(
+        "--content", type=Path, default=None, metavar="DIR", help="content folder to use"
+    )
 
 
 def _data_option(parser: argparse.ArgumentParser) -> None:
@@ -94,6 +138,60 @@ def export_command(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"Cannot write to {out}: {error.strerror or error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def sheet_command(args: argparse.Namespace) -> int:
+    """Write the question sheet; return 0, or 1 with a message on standard error."""
+
+    def make(book: Workbook, content: Content) -> tuple[bytes, str]:
+        pdf = question_sheet_pdf(book, content, page_size=args.page_size, today=date.today())
+        return pdf, f"the question sheet ({args.page_size})"
+
+    return _write_for_session(args, make)
+
+
+def calendar_command(args: argparse.Namespace) -> int:
+    """Write the calendar file; return 0, or 1 with a message on standard error."""
+
+    def make(book: Workbook, content: Content) -> tuple[bytes, str]:
+        situation = Situation.from_answers(book.answers, content.intake, drop_unknown=True)
+        timeline = build_timeline(situation, tailor(situation, content), content, date.today())
+        name = book.summary.display_name.strip()
+        ics = timeline_to_ics(timeline, f"Second opinion: {name}" if name else "Second opinion")
+        count = len(timeline.dated_steps)
+        what = f"{count} dated step{'s' if count != 1 else ''}"
+        if not count:
+            what += f". {timeline.message}"
+        return ics, what
+
+    return _write_for_session(args, make)
+
+
+def _write_for_session(
+    args: argparse.Namespace, make: Callable[[Workbook, Content], tuple[bytes, str]]
+) -> int:
+    out: Path = args.out
+    try:
+        content = load_content(args.content)
+        with WorkbookStore.open(args.data, create=False) as store:
+            book = store.load(args.session)
+        data, what = make(book, content)
+        write_private(data, out)
+    except NotFoundError:
+        print(
+            f"There is no workbook with the id {_printable(str(args.session))!r}. "
+            "Run 'python -m secondopinion sessions' to list them.",
+            file=sys.stderr,
+        )
+        return 1
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"Cannot write {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"Saved {out}: {what}")
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from secondopinion import _rules
+from secondopinion import _rules, _timeline_content
 from secondopinion.content import (
     Content,
     ContentError,
@@ -30,6 +30,8 @@ _FILES: dict[str, tuple[str, ...]] = {
     "questions.yaml": ("audiences", "topics", "questions"),
     "records.yaml": ("categories", "records"),
     "next_steps.yaml": ("categories", "steps"),
+    "timeline.yaml": ("statuses", "messages", "steps", "record_steps", "undated_steps"),
+    "compare.yaml": ("opinions", "aspects"),
 }
 
 M = TypeVar("M", bound=BaseModel)
@@ -96,6 +98,10 @@ def load(directory: Path) -> Content:
     _check_groups(records, "category", record_categories, "records.yaml", found)
     _check_groups(steps, "category", step_categories, "next_steps.yaml", found)
 
+    timeline, compare = _timeline_content.load_parts(
+        raw["timeline.yaml"], raw["compare.yaml"], intake, sources, records, found
+    )
+
     if found.problems:
         raise ContentError(found.problems)
     all_items: list[Question | Record | NextStep] = [*questions, *records, *steps]
@@ -109,6 +115,8 @@ def load(directory: Path) -> Content:
         records=tuple(records),
         step_categories=tuple(step_categories),
         next_steps=tuple(steps),
+        timeline=timeline,
+        compare=compare,
         _items={item.id: item for item in all_items},
     )
 

@@ -187,6 +187,8 @@ def make_engine(loc: Location, busy_timeout: float) -> Engine:
             cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA synchronous = FULL")
+            # what is deleted is overwritten with zeros, not left in free space in the file
+            cur.execute("PRAGMA secure_delete = ON")
             # WAL is switched on by init_schema, once the file is known to be ours: switching
             # here would write to the header of a file that may belong to someone else.
         finally:
@@ -372,6 +374,56 @@ def _use_wal(engine: Engine) -> None:
             cur.close()
     finally:
         raw.close()
+
+
+def flush_deleted(engine: Engine, path: Path, session_id: str) -> None:
+    """After a workbook was deleted: leave no copy of it in the WAL or in upgrade backups.
+
+    The write-ahead log still holds the pages as they were before the deletion until it is
+    written back into the database; this does that now and empties it (unless another
+    connection is reading at this moment, in which case SQLite does it later). Then the workbook
+    is erased from each backup made before a schema upgrade, next to the database file.
+    Best effort: a backup that cannot be opened is left as it is.
+    """
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        try:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            cur.close()
+    except sqlite3.Error:
+        pass  # busy: SQLite checkpoints on its own later
+    finally:
+        raw.close()
+    for backup in sorted(path.parent.glob(f"{path.name}.bak-v*")):
+        _erase_from_backup(backup, session_id)
+
+
+def _erase_from_backup(backup: Path, session_id: str) -> None:
+    """Delete every row of one workbook from an old-version backup, then rewrite the file."""
+    try:
+        conn = sqlite3.connect(backup, timeout=5.0, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("PRAGMA secure_delete = ON")
+        listing = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = [str(row[0]) for row in listing]
+        conn.execute("BEGIN IMMEDIATE")
+        for table in tables:
+            columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+            key = "session_id" if "session_id" in columns else "id" if table == "sessions" else None
+            if key is not None:
+                conn.execute(f'DELETE FROM "{table}" WHERE "{key}" = ?', (session_id,))  # noqa: S608
+        conn.execute("COMMIT")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass  # left as it is; the live database is what counts
+    finally:
+        conn.close()
+    tighten_side_files(backup)
 
 
 def backup_path(path: Path, version: int) -> Path:

@@ -4,9 +4,12 @@ Version history
 ---------------
 1. The first layout. The change log kept only the new value of each change (``value_json``), and
    the person's own questions had no audience.
-2. (current) The change log keeps the old and the new value (``old_json``, ``new_json``); own
+2. The change log keeps the old and the new value (``old_json``, ``new_json``); own
    questions may name an audience. Change-log rows written under version 1 read back with an old
    value of ``None``.
+3. (current) ``comparisons``: what the person wrote about each opinion (first, second), aspect by
+   aspect. The change log no longer points at ``sessions`` with a foreign key, so that it can keep
+   the one row that says a workbook was deleted, and when, after the workbook itself is gone.
 
 To change the layout: describe the new tables in ``METADATA``, raise ``SCHEMA_VERSION``, and add an
 ``_upgrade_<n>_to_<n+1>`` function to ``UPGRADES`` that turns a version-n database into the new one
@@ -39,11 +42,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
     text,
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ID_LEN = 100  # field ids, item ids, own-question ids
 TIME_LEN = 40  # ISO 8601 UTC timestamps, e.g. 2025-01-31T09:30:00.123456+00:00
@@ -101,7 +105,7 @@ def _session_fk() -> Column[str]:
 
 
 def _build(version: int) -> MetaData:
-    """The tables as they are in ``version`` (1 or 2)."""
+    """The tables as they are in ``version`` (1, 2 or 3)."""
     md = MetaData()
     Table(
         "schema_version",
@@ -163,33 +167,53 @@ def _build(version: int) -> MetaData:
         Column("note", ExactText, nullable=False),
         Column("updated_at", String(TIME_LEN), nullable=False),
     )
+    if version >= 3:
+        Table(
+            "comparisons",
+            md,
+            _session_fk(),
+            Column("opinion", String(ID_LEN), primary_key=True),
+            Column("aspect", String(ID_LEN), primary_key=True),
+            Column("text", ExactText, nullable=False),
+            Column("updated_at", String(TIME_LEN), nullable=False),
+        )
+    changes = _changes_table(md, "changes", version)
+    Index("ix_changes_session", changes.c.session_id, changes.c.id)
+    return md
+
+
+def _changes_table(md: MetaData, name: str, version: int) -> Table:
     values = (
         [Column("old_json", JsonValue, nullable=True), Column("new_json", JsonValue, nullable=True)]
         if version >= 2
         else [Column("value_json", JsonValue, nullable=True)]
     )
-    changes = Table(
-        "changes",
-        md,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column(
+    session = (
+        Column("session_id", String(32), nullable=False)
+        if version >= 3
+        else Column(
             "session_id",
             String(32),
             ForeignKey("sessions.id", ondelete="CASCADE"),
             nullable=False,
-        ),
+        )
+    )
+    return Table(
+        name,
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        session,
         Column("at", String(TIME_LEN), nullable=False),
         Column("section", String(20), nullable=False),
         Column("item_id", String(ID_LEN), nullable=False),
         Column("field", String(ID_LEN), nullable=False),
         *values,
     )
-    Index("ix_changes_session", changes.c.session_id, changes.c.id)
-    return md
 
 
 METADATA = _build(SCHEMA_VERSION)
 V1_METADATA = _build(1)
+V2_METADATA = _build(2)
 
 schema_version = METADATA.tables["schema_version"]
 sessions = METADATA.tables["sessions"]
@@ -198,6 +222,7 @@ question_states = METADATA.tables["question_states"]
 own_questions = METADATA.tables["own_questions"]
 record_states = METADATA.tables["record_states"]
 changes = METADATA.tables["changes"]
+comparisons = METADATA.tables["comparisons"]
 
 
 def _upgrade_1_to_2(conn: Connection) -> None:
@@ -207,5 +232,32 @@ def _upgrade_1_to_2(conn: Connection) -> None:
     conn.execute(text(f"ALTER TABLE own_questions ADD COLUMN audience VARCHAR({ID_LEN})"))
 
 
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}
+def _upgrade_2_to_3(conn: Connection) -> None:
+    """Version 2 → 3: the comparisons table; a change log without a foreign key to sessions.
+
+    SQLite cannot drop a foreign key, so there the change log is copied into a new table that has
+    none, with the same ids, and the new table takes the old one's name. Other databases drop the
+    constraint by its name.
+    """
+    METADATA.tables["comparisons"].create(conn)
+    if conn.dialect.name != "sqlite":
+        for key in inspect(conn).get_foreign_keys("changes"):
+            if key.get("name"):
+                conn.execute(text(f'ALTER TABLE changes DROP CONSTRAINT "{key["name"]}"'))
+        return
+    md = MetaData()
+    _changes_table(md, "changes_v3", 3).create(conn)
+    conn.execute(
+        text(
+            "INSERT INTO changes_v3 (id, session_id, at, section, item_id, field, old_json, "
+            "new_json) SELECT id, session_id, at, section, item_id, field, old_json, new_json "
+            "FROM changes"
+        )
+    )
+    conn.execute(text("DROP TABLE changes"))
+    conn.execute(text("ALTER TABLE changes_v3 RENAME TO changes"))
+    conn.execute(text("CREATE INDEX ix_changes_session ON changes (session_id, id)"))
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 """``UPGRADES[n]`` turns a version-n database into version n + 1, inside one transaction."""

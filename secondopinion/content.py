@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +23,9 @@ from pydantic import (
 
 from secondopinion import _rules
 from secondopinion._rules import Rule
+
+if TYPE_CHECKING:
+    from secondopinion._timeline_content import CompareContent, TimelineContent
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
@@ -202,6 +205,10 @@ class Content:
     records: tuple[Record, ...]
     step_categories: tuple[Option, ...]
     next_steps: tuple[NextStep, ...]
+    timeline: TimelineContent
+    """The steps, gaps and words of the timeline worked back from the decision date."""
+    compare: CompareContent
+    """The opinions and the aspects they are compared on."""
     _items: Mapping[str, Item] = field(default_factory=dict, repr=False)
 
     def item(self, item_id: str) -> Item:

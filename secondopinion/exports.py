@@ -55,6 +55,7 @@ __all__ = [
     "roster",
     "to_csv_bytes",
     "write_csv",
+    "write_private",
 ]
 
 LONG_FORM_COLUMNS: Final = (
@@ -116,6 +117,9 @@ def long_form(workbooks: Workbook | Iterable[Workbook], content: Content) -> pd.
     - ``own_questions``: audience (its label), starred, asked, answer of each question the person
       added; ``item_text`` is the question as written. These always apply.
     - ``records``: status, from_whom, requested_on (ISO date) and note of each record touched.
+    - ``compare``: what the person wrote to compare the opinions: ``item_id`` is the aspect (such
+      as 'diagnosis'), ``item_text`` its label, ``field`` the opinion ('first' or 'second'),
+      ``value`` the text. These always apply.
     - ``session``: the navigator's notes, when there are any.
 
     ``updated_at`` is when that item was last changed (UTC). Items that are no longer in the
@@ -181,9 +185,34 @@ def _long_rows(book: Workbook, content: Content) -> list[tuple[object, ...]]:
         ):
             rows.append((sid, "records", item_id, text, name, value, now, r.updated_at))
 
+    rows.extend(_compare_rows(book, content))
+
     if book.notes:
         at = book.notes_updated_at or book.summary.created_at
         rows.append((sid, "session", "", NOTES_TEXT, "notes", book.notes, True, at))
+    return rows
+
+
+def _compare_rows(book: Workbook, content: Content) -> list[tuple[object, ...]]:
+    aspect_order = {a.id: n for n, a in enumerate(content.compare.aspects)}
+    opinion_order = {o.id: n for n, o in enumerate(content.compare.opinions)}
+    rows: list[tuple[object, ...]] = []
+    for (opinion, aspect), entry in sorted(
+        book.comparison.items(),
+        key=lambda pair: (
+            aspect_order.get(pair[0][1], len(aspect_order)),
+            pair[0][1],
+            opinion_order.get(pair[0][0], len(opinion_order)),
+            pair[0][0],
+        ),
+    ):
+        try:
+            label = content.compare.aspect(aspect).label
+        except KeyError:
+            label = ""
+        rows.append(
+            (book.summary.id, "compare", aspect, label, opinion, entry.text, True, entry.updated_at)
+        )
     return rows
 
 
@@ -333,12 +362,20 @@ def write_csv(table: pd.DataFrame, path: Path | str) -> Path:
     The file is written whole to a temporary file next to it and then moved into place, so a
     reader never sees half a file. A missing folder is created, owner-only (0o700).
     """
+    return write_private(to_csv_bytes(table), path)
+
+
+def write_private(data: bytes, path: Path | str) -> Path:
+    """Save bytes (a CSV, a PDF, a calendar file) to a file only its owner can read (0o600).
+
+    The file is written whole to a temporary file next to it and then moved into place, so a
+    reader never sees half a file. A missing folder is created, owner-only (0o700).
+    """
     target = Path(path)
     folder = target.parent
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.chmod(0o700)
-    data = to_csv_bytes(table)
     fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)

@@ -12,7 +12,9 @@ already stored changes nothing and logs nothing. Each field is its own row or co
 nothing; when both write the same field, the later write wins and both are in the log.
 
 The store never deletes what a person wrote when their situation changes: answers to questions and
-records that stop applying stay, and the exports mark them as not applying now.
+records that stop applying stay, and the exports mark them as not applying now. Only the right to
+delete removes anything: ``delete_session`` erases the whole workbook, its change log included,
+and keeps one log row saying that a workbook was deleted, and when.
 
 Example::
 
@@ -29,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import hmac
@@ -51,6 +54,7 @@ from ._store_errors import BUSY_MESSAGE, NotFoundError, StoreBusyError, StoreErr
 from ._store_schema import (
     SCHEMA_VERSION,
     changes,
+    comparisons,
     dump_json,
     own_questions,
     question_states,
@@ -61,14 +65,17 @@ from ._store_schema import answers as answers_table
 
 __all__ = [
     "BUSY_MESSAGE",
+    "COMPARISON_OPINIONS",
     "CREATED_BY",
     "DECISION_DATE_FIELD",
     "MAX_TEXT_CHARS",
     "RECORD_STATUSES",
+    "RECORD_STATUS_LABELS",
     "SCHEMA_VERSION",
     "SECTIONS",
     "AnswerValue",
     "Change",
+    "ComparisonEntry",
     "NotFoundError",
     "OwnQuestion",
     "QuestionState",
@@ -91,8 +98,22 @@ CREATED_BY: Final = ("patient", "navigator")
 RECORD_STATUSES: Final = ("needed", "requested", "received", "sent")
 """The states of a record, in the order a record goes through them."""
 
-SECTIONS: Final = ("situation", "questions", "own_questions", "records", "session")
+RECORD_STATUS_LABELS: Final = {
+    "needed": "Still needed",
+    "requested": "Asked for",
+    "received": "I have it",
+    "sent": "Sent to the second doctor",
+}
+"""How each record status is named for people."""
+
+SECTIONS: Final = ("situation", "questions", "own_questions", "records", "compare", "session")
 """The parts of a workbook named in the change log."""
+
+COMPARISON_OPINIONS: Final = ("first", "second")
+"""The opinions a person compares; ``content/compare.yaml`` names them and the aspects."""
+
+DELETED_FIELD: Final = "deleted"
+"""The ``field`` of the one change-log row left when a workbook is deleted (section 'session')."""
 
 DECISION_DATE_FIELD: Final = "decision_date"
 """The intake field that holds the date by which the person needs to decide."""
@@ -121,7 +142,12 @@ class _Keep(enum.Enum):
 
 KEEP: Final = _Keep.KEEP
 
-_ITEM_WORDS = {"own_questions": "own question", "questions": "question", "records": "record"}
+_ITEM_WORDS = {
+    "own_questions": "own question",
+    "questions": "question",
+    "records": "record",
+    "compare": "comparison",
+}
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -176,12 +202,24 @@ class RecordState:
 
 
 @dataclass(frozen=True, slots=True)
+class ComparisonEntry:
+    """What the person wrote about one aspect (such as the diagnosis) of one opinion."""
+
+    opinion: str
+    aspect: str
+    text: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Workbook:
     """A snapshot of one workbook as stored; changing it changes nothing in the store.
 
     ``answers`` maps intake field ids to values (text, ISO date text, True/False, or a list of
     choice ids); ``answer_times`` says when each was last set. ``questions`` and ``records`` hold
     state only for the items the person has touched, including items that no longer apply.
+    ``comparison`` maps (opinion, aspect), such as ('second', 'diagnosis'), to what the person
+    wrote; only what they have written is there.
     """
 
     summary: SessionSummary
@@ -192,6 +230,7 @@ class Workbook:
     questions: Mapping[str, QuestionState]
     own_questions: tuple[OwnQuestion, ...]
     records: Mapping[str, RecordState]
+    comparison: Mapping[tuple[str, str], ComparisonEntry] = dataclasses.field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -202,6 +241,11 @@ class Workbook:
     def decision_date(self) -> date | None:
         """The date by which the person needs to decide, if they gave a valid one."""
         return _decision_date(self.answers)
+
+    def compared(self, opinion: str, aspect: str) -> str:
+        """What the person wrote about one aspect of one opinion ('' if nothing yet)."""
+        entry = self.comparison.get((opinion, aspect))
+        return entry.text if entry is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -674,15 +718,20 @@ class WorkbookStore:
             return self._read(_load_overviews)
 
     def changes(self, session_id: str) -> list[Change]:
-        """Return the change log of one workbook, oldest first."""
+        """Return the change log of one workbook, oldest first.
+
+        For a deleted workbook that is the one row that says it was deleted, and when (section
+        'session', field 'deleted', no old or new value).
+        """
         session_id = _session_id(session_id)
 
         def body(conn: Connection) -> list[_Row] | None:
-            exists = conn.execute(sa.select(sessions.c.id).where(sessions.c.id == session_id))
-            if exists.first() is None:
-                return None
             query = sa.select(changes).where(changes.c.session_id == session_id)
-            return list(conn.execute(query.order_by(changes.c.id)).all())
+            rows = list(conn.execute(query.order_by(changes.c.id)).all())
+            if rows:
+                return rows
+            exists = conn.execute(sa.select(sessions.c.id).where(sessions.c.id == session_id))
+            return [] if exists.first() is not None else None
 
         rows = self._read(body)
         if rows is None:
@@ -872,6 +921,94 @@ class WorkbookStore:
             ),
         )
 
+    def set_comparison(self, session_id: str, opinion: str, aspect: str, text: str) -> None:
+        """Save what the person wrote about one aspect of one opinion, replacing what was there.
+
+        ``opinion`` is one of ``COMPARISON_OPINIONS`` ('first', 'second'); ``aspect`` an aspect
+        id from ``content/compare.yaml``, such as 'diagnosis' or 'recommended_treatment'. Logged
+        with section 'compare', item id = the aspect, field = the opinion. Writing '' where
+        nothing was written changes nothing.
+        """
+        session_id = _session_id(session_id)
+        if opinion not in COMPARISON_OPINIONS:
+            raise ValueError(
+                f"The opinion must be one of {', '.join(COMPARISON_OPINIONS)}, not {opinion!r}."
+            )
+        aspect = _item_id(aspect, "aspect")
+        written = _text(text, "The comparison")
+
+        def body(tx: _Tx) -> None:
+            key = sa.and_(
+                comparisons.c.session_id == tx.session_id,
+                comparisons.c.opinion == opinion,
+                comparisons.c.aspect == aspect,
+            )
+            old = tx.conn.execute(sa.select(comparisons.c.text).where(key)).scalar_one_or_none()
+            if _same(old if old is not None else "", written):
+                return
+            if old is None:
+                tx.conn.execute(
+                    sa.insert(comparisons).values(
+                        session_id=tx.session_id,
+                        opinion=opinion,
+                        aspect=aspect,
+                        text=written,
+                        updated_at=tx.now,
+                    )
+                )
+            else:
+                tx.conn.execute(
+                    sa.update(comparisons).where(key).values(text=written, updated_at=tx.now)
+                )
+            tx.log("compare", aspect, opinion, old, written)
+
+        self._mutate(session_id, body)
+
+    def delete_session(self, session_id: str) -> None:
+        """Erase a workbook for good: the right to delete.
+
+        Removes every trace of it: the name, the private link's hash, the situation answers, the
+        state of every question and record, the person's own questions, the comparison, the
+        navigator's notes, and every change-log row with its old and new values. One change-log
+        row is added in their place, holding only the workbook's id, that it was deleted
+        (section 'session', field 'deleted') and when; ``changes(session_id)`` returns it.
+
+        On SQLite, deleted content is overwritten with zeros in the database file
+        (``secure_delete``), the write-ahead log is emptied into it when no one is reading, and
+        the workbook is also erased from the backups kept before schema upgrades. A copy made
+        outside the program (a system backup, an exported CSV) is not touched.
+
+        Raises NotFoundError for an unknown (or already deleted) workbook.
+        """
+        session_id = _session_id(session_id)
+
+        def body(tx: _Tx) -> None:
+            for table in (
+                answers_table,
+                question_states,
+                own_questions,
+                record_states,
+                comparisons,
+                changes,
+            ):
+                tx.conn.execute(sa.delete(table).where(table.c.session_id == tx.session_id))
+            tx.conn.execute(sa.delete(sessions).where(sessions.c.id == tx.session_id))
+            tx.conn.execute(
+                sa.insert(changes).values(
+                    session_id=tx.session_id,
+                    at=tx.now,
+                    section="session",
+                    item_id="",
+                    field=DELETED_FIELD,
+                    old_json=None,
+                    new_json=None,
+                )
+            )
+
+        self._mutate(session_id, body)
+        if self._loc.path is not None:
+            db.flush_deleted(self._engine, self._loc.path, session_id)
+
     def set_record(
         self,
         session_id: str,
@@ -1003,6 +1140,7 @@ def _load_workbooks(conn: Connection, ids: list[str] | None) -> list[Workbook]:
     qs = _rows_by_session(conn, question_states, ids, question_states.c.item_id)
     own = _rows_by_session(conn, own_questions, ids, own_questions.c.created_at, own_questions.c.id)
     recs = _rows_by_session(conn, record_states, ids, record_states.c.item_id)
+    compared = _rows_by_session(conn, comparisons, ids, comparisons.c.aspect, comparisons.c.opinion)
     out = []
     for head in heads:
         sid = head.id
@@ -1042,6 +1180,12 @@ def _load_workbooks(conn: Connection, ids: list[str] | None) -> list[Workbook]:
                         updated_at=_time(r.updated_at),
                     )
                     for r in recs.get(sid, ())
+                },
+                comparison={
+                    (r.opinion, r.aspect): ComparisonEntry(
+                        r.opinion, r.aspect, r.text, _time(r.updated_at)
+                    )
+                    for r in compared.get(sid, ())
                 },
             )
         )

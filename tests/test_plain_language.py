@@ -91,6 +91,26 @@ def patient_facing_texts(content: Content) -> dict[str, str]:
             value = getattr(item, part, None)
             if value:
                 texts[f"{item.id}.{part}"] = value
+    texts.update(timeline_and_compare_texts(content))
+    return texts
+
+
+def timeline_and_compare_texts(content: Content) -> dict[str, str]:
+    """The words of ``timeline.yaml`` and ``compare.yaml``, with their slots filled in."""
+    timeline = content.timeline
+    texts = {f"timeline.statuses.{k}.label": v for k, v in timeline.statuses.items()}
+    for key, message in timeline.messages.items():
+        texts[f"timeline.messages.{key}"] = message.replace("{date}", "Friday, February 6")
+    for step in (*timeline.steps, *timeline.record_steps, *timeline.undated_steps):
+        for part in ("text", "why", "if_late", "if_no_time"):
+            value = getattr(step, part, None)
+            if value:
+                texts[f"timeline.{step.id}.{part}"] = value.replace("{record}", "scan reports")
+    for option in content.compare.opinions:
+        texts[f"compare.opinions.{option.id}.label"] = option.label
+    for aspect in content.compare.aspects:
+        texts[f"compare.aspects.{aspect.id}.label"] = aspect.label
+        texts[f"compare.aspects.{aspect.id}.help"] = aspect.help
     return texts
 
 
@@ -136,6 +156,12 @@ def test_the_median_text_reads_at_grade_8_or_below(content: Content) -> None:
     assert median <= MEDIAN_GRADE, (
         f"median grade {median:.1f} over {len(texts)} texts; the hardest:\n{listing}"
     )
+
+
+def test_the_timeline_and_compare_texts_are_measured(content: Content) -> None:
+    texts = patient_facing_texts(content)
+    assert "timeline.t_ask_record.why" in texts
+    assert "compare.aspects.diagnosis.help" in texts
 
 
 def test_every_text_over_grade_12_is_listed_with_its_reason(content: Content) -> None:

@@ -1,0 +1,102 @@
+"""The timeline as a calendar file: parsed back with icalendar, one all-day event per dated step."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import stat
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from secondopinion import Content, Situation, _cli_sessions, tailor
+from secondopinion.calendar_file import timeline_to_ics
+from secondopinion.store import WorkbookStore
+from secondopinion.timeline import Timeline, build_timeline
+
+DECISION = dt.date(2026, 3, 2)
+
+
+def timeline_for(answers: dict[str, object], today: dt.date, content: Content) -> Timeline:
+    situation = Situation.from_answers(answers, content.intake)
+    return build_timeline(situation, tailor(situation, content), content, today)
+
+
+def answers(decision: dt.date | None = DECISION) -> dict[str, object]:
+    found: dict[str, object] = {
+        "diagnosis_kind": "cancer",
+        "tests_done": ["biopsy", "imaging"],
+        "time_to_decide": "weeks",
+    }
+    if decision is not None:
+        found["decision_date"] = decision.isoformat()
+    return found
+
+
+@pytest.mark.parametrize("days_left", [0, 1, 3, 21, 60])
+def test_one_all_day_event_per_dated_step(days_left: int, content: Content) -> None:
+    timeline = timeline_for(answers(), DECISION - dt.timedelta(days=days_left), content)
+    calendar = Calendar.from_ical(timeline_to_ics(timeline, "Second opinion: Zoë"))
+    events = calendar.walk("VEVENT")
+    assert len(events) == len(timeline.dated_steps) > 0
+    for event, step in zip(events, timeline.dated_steps, strict=True):
+        start = event.decoded("DTSTART")
+        assert type(start) is dt.date  # all day, not a time
+        assert start == step.date
+        assert event.decoded("DTEND") == start + dt.timedelta(days=1)
+        assert str(event["SUMMARY"]) == step.text
+        assert step.why in str(event["DESCRIPTION"])
+        if step.instead:
+            assert step.instead in str(event["DESCRIPTION"])
+        assert "not medical advice" in str(event["DESCRIPTION"])
+    assert len({str(e["UID"]) for e in events}) == len(events)
+    assert str(calendar["X-WR-CALNAME"]) == "Second opinion: Zoë"
+
+
+def test_the_same_timeline_gives_the_same_file_and_uids_stay_when_dates_move(
+    content: Content,
+) -> None:
+    early = timeline_for(answers(), DECISION - dt.timedelta(days=60), content)
+    assert timeline_to_ics(early, "A") == timeline_to_ics(early, "A")
+    later = timeline_for(
+        answers(DECISION + dt.timedelta(days=7)), DECISION - dt.timedelta(days=60), content
+    )
+
+    def uids(timeline: Timeline, name: str) -> dict[str, str]:
+        events = Calendar.from_ical(timeline_to_ics(timeline, name)).walk("VEVENT")
+        return {str(e["SUMMARY"]): str(e["UID"]) for e in events}
+
+    assert uids(early, "A") == uids(later, "A")  # a new file moves the events, adds none
+    assert set(uids(early, "A").values()).isdisjoint(uids(early, "B").values())
+    assert all("Zoë" not in uid for uid in uids(early, "Zoë"))
+
+
+def test_no_decision_date_gives_an_empty_calendar(content: Content) -> None:
+    timeline = timeline_for(answers(None), DECISION, content)
+    assert timeline.dated_steps == ()
+    calendar = Calendar.from_ical(timeline_to_ics(timeline, "Second opinion"))
+    assert calendar.walk("VEVENT") == []
+    assert timeline.message in str(calendar["X-WR-CALDESC"])
+
+
+def test_the_calendar_command_writes_an_owner_only_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "data"
+    far = dt.date.today() + dt.timedelta(days=90)  # the command counts from the real today
+    with WorkbookStore.open(folder) as store:
+        summary, _ = store.create_session("J. R.", "patient")
+        store.set_answers(summary.id, answers(far))
+    out = tmp_path / "plan.ics"
+    parser = argparse.ArgumentParser()
+    _cli_sessions.register(parser.add_subparsers(dest="command", required=True))
+    parsed = parser.parse_args(
+        ["calendar", "--session", summary.id, "--out", str(out), "--data", str(folder)]
+    )
+    assert parsed.handler(parsed) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    events = Calendar.from_ical(out.read_bytes()).walk("VEVENT")
+    assert events
+    assert max(e.decoded("DTSTART") for e in events) == far
+    assert f"{len(events)} dated steps" in capsys.readouterr().out
