@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 from secondopinion import Content
 from secondopinion.store import WorkbookStore
 from widgets.app import WorkbookApp
+from widgets.compare import CompareOpinions
 from widgets.intake import FieldInput, IntakeView
+from widgets.next_steps import NextSteps
 from widgets.question_list import QuestionList
 from widgets.records_checklist import RecordsChecklist
 from widgets.session_state import WorkbookState
@@ -130,7 +133,7 @@ def test_a_record_status_is_saved(app: WorkbookApp, store: WorkbookStore) -> Non
 
 def test_the_export_step_offers_a_csv_download(app: WorkbookApp) -> None:
     field(app, "diagnosis_kind").control.value = "rare_disease"
-    app.go_to(4)
+    app.go_to(5)
     link = app.export_panel.download_csv.value
     assert link.startswith('<a class="workbook-button" download="second-opinion-workbook.csv"')
     assert "data:text/csv;charset=utf-8;base64," in link
@@ -144,3 +147,62 @@ def test_the_app_carries_the_hooks_tests_rely_on(app: WorkbookApp) -> None:
         ["workbook-intake", "workbook-questions", "workbook-records", "workbook-next-steps"]
     ):
         assert hook in app.view(step)._dom_classes
+
+
+def test_the_two_opinions_are_saved_side_by_side(app: WorkbookApp, store: WorkbookStore) -> None:
+    compare = app.view(4)
+    assert isinstance(compare, CompareOpinions)
+    assert "workbook-compare" in compare._dom_classes
+    compare.boxes[("first", "diagnosis")].value = "Stage II, says Dr. A"
+    compare.boxes[("second", "diagnosis")].value = "Stage III — سرطان"
+    saved = store.load(app.state.session_id)
+    assert saved.compared("first", "diagnosis") == "Stage II, says Dr. A"
+    assert saved.compared("second", "diagnosis") == "Stage III — سرطان"
+    before = len(compare.guidance.children)
+    compare.differ.control.value = "two_differ"
+    assert len(compare.guidance.children) > before, "more guidance when the opinions differ"
+    assert app.state.answers["opinions_so_far"] == "two_differ"
+
+
+def test_next_steps_show_a_dated_timeline_and_a_calendar_file(app: WorkbookApp) -> None:
+    field(app, "time_to_decide").control.value = "weeks"
+    field(app, "decision_date").control.value = dt.date.today() + dt.timedelta(days=30)
+    steps = app.view(3)
+    assert isinstance(steps, NextSteps)
+    assert '<img src="data:image/png;base64,' in steps.timeline.value
+    assert 'alt="A timeline of' in steps.timeline.value
+    assert "data:text/calendar;charset=utf-8;base64," in steps.calendar.value
+
+
+def test_without_a_date_the_timeline_says_to_ask(app: WorkbookApp) -> None:
+    steps = app.view(3)
+    assert isinstance(steps, NextSteps)
+    assert "<img" not in steps.timeline.value
+    assert steps.calendar.value == ""
+    assert "how long" in steps.timeline.value.lower()
+
+
+def test_the_question_sheet_can_be_downloaded(app: WorkbookApp) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    app.go_to(5)
+    sheet = app.export_panel.download_sheet
+    assert "workbook-download-sheet" in sheet._dom_classes
+    assert sheet.value.count('href="data:application/pdf;base64,') == 2
+
+
+def test_a_person_can_delete_their_workbook_after_confirming(
+    app: WorkbookApp, store: WorkbookStore
+) -> None:
+    field(app, "diagnosis_name").control.value = "Something private"
+    session_id = app.state.session_id
+    panel = app.export_panel
+    panel.delete.click()
+    assert panel.confirm_box.layout.display is None
+    panel.keep.click()
+    assert store.sessions() != []
+    panel.delete.click()
+    panel.confirm_delete.click()
+    assert store.sessions() == []
+    assert [c.field for c in store.changes(session_id)] == ["deleted"]
+    assert "was deleted" in panel.delete_note.value
+    assert app.state.token is None

@@ -61,6 +61,13 @@ _CSS = """
 .workbook-app .workbook-reminder { font-size: 16px; color: #333; border-top: 1px solid #d0d0d0;
   margin-top: 24px; padding-top: 8px; }
 .workbook-app .workbook-where { font-size: 16px; color: #333; }
+.workbook-app .widget-text, .workbook-app .widget-textarea, .workbook-app .widget-dropdown,
+.workbook-app .widget-datepicker { flex-direction: column; align-items: stretch; height: auto; }
+.workbook-app .widget-text > .widget-label, .workbook-app .widget-textarea > .widget-label,
+.workbook-app .widget-dropdown > .widget-label, .workbook-app .widget-datepicker > .widget-label {
+  text-align: left; width: auto; max-width: 100%; font-size: 16px; color: #333;
+  margin: 4px 0 2px; }
+.workbook-app .workbook-nav .jupyter-button { flex: 1 1 150px; margin: 3px; font-size: 16px; }
 .workbook-app .workbook-not-advice { background: #fff8e1; padding: 8px 12px; border-radius: 4px; }
 </style>
 """

@@ -12,6 +12,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from widgets._style import stylesheet
+from widgets.compare import CompareOpinions
 from widgets.export_panel import ExportPanel
 from widgets.intake import IntakeView
 from widgets.next_steps import NextSteps
@@ -54,7 +55,8 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             ("2. Questions to ask", lambda: QuestionList(state)),
             ("3. Records to gather", lambda: RecordsChecklist(state)),
             ("4. Next steps", lambda: NextSteps(state)),
-            ("5. Take it with you", lambda: self.export_panel),
+            ("5. Compare the opinions", lambda: CompareOpinions(state)),
+            ("6. Take it with you", lambda: self.export_panel),
         ]
         self.views: dict[int, w.Widget] = {}
         self.step = 0
@@ -84,7 +86,7 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         self.go_to(0)
 
     def go_to(self, step: int) -> None:
-        """Open one step (0 to 4)."""
+        """Open one step (0 to 5)."""
         step = max(0, min(step, len(self._makers) - 1))
         if step not in self.views:
             self.views[step] = self._makers[step][1]()

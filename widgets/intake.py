@@ -110,8 +110,12 @@ class IntakeView(w.VBox):  # type: ignore[misc]
             "<h2>Your situation</h2><p>Tell us a little about where things stand. Answer what you "
             "can and skip what you do not know. Each answer is saved as soon as you give it.</p>"
         )
-        super().__init__([intro, self.progress, self.problem, *self.inputs])
+        self.list_so_far = w.HTML()
+        self.list_so_far.add_class("workbook-list-so-far")
+        super().__init__([intro, self.progress, self.problem, *self.inputs, self.list_so_far])
         self.add_class("workbook-intake")
+        state.observe(lambda _: self._show_list_so_far(), names="plan")
+        self._show_list_so_far()
         for field_input in self.inputs:
             field_input.on_change(self._saver(field_input))
         self._refresh()
@@ -123,6 +127,14 @@ class IntakeView(w.VBox):  # type: ignore[misc]
             self._refresh()
 
         return save
+
+    def _show_list_so_far(self) -> None:
+        plan = self.state.plan
+        self.list_so_far.value = (
+            '<p role="status">Your list so far: '
+            f"{len(plan.questions)} questions to ask, {len(plan.records)} records to gather and "
+            f"{len(plan.next_steps)} next steps. Press Next to see them.</p>"
+        )
 
     def _refresh(self) -> None:
         shown = {f.id for f in self.state.situation.shown_fields(self.state.content.intake)}

@@ -1,40 +1,94 @@
-"""Step 4, "Next steps": where to go, the insurer, words for the doctor, practical help."""
+"""Step 4, "Next steps": the timeline, where to go, the insurer, words for the doctor, help."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+from collections.abc import Callable
+
 import ipywidgets as w
 
+from secondopinion.calendar_file import timeline_to_ics
 from secondopinion.content import NextStep
 from secondopinion.engine import PlannedItem
+from secondopinion.timeline import Timeline, build_timeline, long_date
 from widgets._item_text import escaped, why_details
+from widgets._timeline_picture import timeline_alt_text, timeline_png
+from widgets.compare import DIFFER_CATEGORY
 from widgets.session_state import WorkbookState
 
 
 class NextSteps(w.VBox):  # type: ignore[misc]
-    """The tailored next steps, by kind, each with the reasons that apply to this person."""
+    """The dated timeline and the tailored next steps, each with the reasons for this person."""
 
-    def __init__(self, state: WorkbookState) -> None:
+    def __init__(self, state: WorkbookState, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.state = state
+        self.today = today
         self.steps: dict[str, w.HTML] = {}
+        self.timeline = w.HTML()
+        self.timeline.add_class("workbook-timeline")
+        self.calendar = w.HTML()
+        self.calendar.add_class("workbook-download-calendar")
         super().__init__()
         self.add_class("workbook-next-steps")
         state.observe(lambda _: self.refresh(), names="plan")
         self.refresh()
 
     def refresh(self) -> None:
-        """Show the steps of the current plan."""
+        """Show the timeline and the steps of the current plan."""
+        timeline = build_timeline(
+            self.state.situation, self.state.plan, self.state.content, self.today()
+        )
+        self._show_timeline(timeline)
         children: list[w.Widget] = [
             w.HTML(
-                "<h2>Next steps</h2><p>Where to go, what to ask your insurance company, and "
-                "words you can use with your doctor.</p>"
-            )
+                "<h2>Next steps</h2><p>When to do what, where to go, what to ask your insurance "
+                "company, and words you can use with your doctor.</p>"
+            ),
+            self.timeline,
+            self.calendar,
         ]
         for category in self.state.content.step_categories:
             steps = self.state.plan.steps_in(category.id)
-            if steps:
-                children.append(w.HTML(f"<h3>{escaped(category.label)}</h3>"))
+            if not steps:
+                continue
+            children.append(w.HTML(f"<h3>{escaped(category.label)}</h3>"))
+            if category.id == DIFFER_CATEGORY:
+                children.append(
+                    w.HTML("<p>These are in step 5, next to what each doctor said.</p>")
+                )
+                continue
             children.extend(self._step(planned) for planned in steps)
         self.children = children
+
+    def _show_timeline(self, timeline: Timeline) -> None:
+        parts = ["<h3>Your timeline</h3>", f"<p>{escaped(timeline.message)}</p>"]
+        picture = timeline_png(timeline)
+        if picture:
+            encoded = base64.b64encode(picture).decode("ascii")
+            alt = escaped(timeline_alt_text(timeline))
+            parts.append(
+                f'<img src="data:image/png;base64,{encoded}" alt="{alt}" '
+                'style="max-width: 100%; height: auto;">'
+            )
+        parts.append('<ol class="workbook-timeline-steps">')
+        for step in timeline.steps:
+            when = f"<strong>{escaped(long_date(step.date))}:</strong> " if step.date else ""
+            status = f" <em>({escaped(step.status_label)})</em>" if step.status_label else ""
+            instead = f"<br>{escaped(step.instead)}" if step.instead else ""
+            parts.append(f"<li>{when}{escaped(step.text)}{status}{instead}</li>")
+        parts.append("</ol>")
+        self.timeline.value = "".join(parts)
+        if timeline.dated_steps:
+            name = self.state.workbook.summary.display_name if self.state.workbook else ""
+            encoded = base64.b64encode(timeline_to_ics(timeline, name)).decode("ascii")
+            self.calendar.value = (
+                '<a class="workbook-button" download="second-opinion-steps.ics" '
+                f'href="data:text/calendar;charset=utf-8;base64,{encoded}">'
+                "Add these steps to your calendar (.ics)</a>"
+            )
+        else:
+            self.calendar.value = ""
 
     def _step(self, planned: PlannedItem[NextStep]) -> w.HTML:
         item = planned.item

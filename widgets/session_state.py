@@ -87,6 +87,19 @@ class WorkbookState(HasTraits):
         """Change a record's status, who it is from, when it was asked for, or its note."""
         self._save(lambda sid: self.store.set_record(sid, item_id, **changes))
 
+    def set_comparison(self, opinion: str, aspect: str, text: str) -> None:
+        """Write down what one doctor said about one aspect (diagnosis, treatment, ...)."""
+        self._save(lambda sid: self.store.set_comparison(sid, opinion, aspect, text))
+
+    def delete_workbook(self) -> None:
+        """Erase this workbook from the store for good; the state starts empty again."""
+        if self.session_id is not None:
+            self.store.delete_session(self.session_id)
+        self.session_id = None
+        self.token = None
+        self.workbook = None
+        self.plan = tailor(self.situation, self.content)
+
     def set_display_name(self, name: str) -> None:
         """Change the name or initials shown for this workbook."""
         self._display_name = name

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from secondopinion.serving import REPO, dashboard_command
+from secondopinion.serving import DASHBOARD, REPO, dashboard_command
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium as the machine's closed network needs it: no background calls home.
@@ -38,14 +38,14 @@ def _free_port() -> int:
 class DashboardServer:
     """A running Voilà dashboard with its own data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, notebook: Path = DASHBOARD) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env = dict(os.environ, SECOND_OPINION_DATA=str(data_dir))
         self.log = (data_dir.parent / "voila.log").open("wb")
         self.process = subprocess.Popen(
-            dashboard_command(port=self.port),
+            dashboard_command(port=self.port, notebook=notebook),
             cwd=REPO,
             env=env,
             stdout=self.log,

@@ -19,7 +19,8 @@ STEPS = [
     ("2. Questions to ask", "workbook-questions"),
     ("3. Records to gather", "workbook-records"),
     ("4. Next steps", "workbook-next-steps"),
-    ("5. Take it with you", "workbook-export"),
+    ("5. Compare the opinions", "workbook-compare"),
+    ("6. Take it with you", "workbook-export"),
 ]
 
 
@@ -132,6 +133,13 @@ def test_the_workbook_can_be_completed_with_the_keyboard_alone(
 
     tab_to(page, "Next →")
     page.keyboard.press("Enter")
+    expect(page.locator(".workbook-next-steps")).to_be_visible()
+    tab_to(page, "Next →")
+    page.keyboard.press("Enter")
+    expect(page.locator(".workbook-compare")).to_be_visible()
+    tab_to(page, "What the first doctor said: What it is (the diagnosis)")
+    page.keyboard.type("Stage II")
+    page.keyboard.press("Tab")
     tab_to(page, "Next →")
     page.keyboard.press("Enter")
     expect(page.locator(".workbook-resume-link a")).to_have_count(1)

@@ -83,7 +83,7 @@ def test_a_patient_with_a_relapse_keeps_everything(
     expect(page.locator(".workbook-record-counts")).to_contain_text("Asked for: 1")
     screenshot(page, "records-laptop")
 
-    go_to(page, "5. Take it with you")
+    go_to(page, "6. Take it with you")
     link = page.locator(".workbook-download-csv a")
     with page.expect_download() as download_info:
         link.click()
