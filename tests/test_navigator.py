@@ -81,3 +81,20 @@ def test_exports_are_written_for_one_and_for_all(
 def test_opening_without_choosing_says_so(desk: NavigatorDesk) -> None:
     desk.open_workbook.click()
     assert "Choose a person first" in desk.problem.value
+
+
+def test_a_navigator_can_delete_a_workbook_after_confirming(
+    desk: NavigatorDesk, store: WorkbookStore
+) -> None:
+    gone = add_person(store, "Gil", diagnosis_kind="cancer")
+    kept = add_person(store, "Hal", diagnosis_kind="cancer")
+    desk.refresh()
+    desk.person.value = gone
+    desk.delete.click()
+    desk.keep.click()
+    assert len(store.sessions()) == 2
+    desk.delete.click()
+    desk.confirm_delete.click()
+    assert [s.id for s in store.sessions()] == [kept]
+    assert "Gil" not in desk.table.value
+    assert [c.field for c in store.changes(gone)] == ["deleted"]

@@ -68,6 +68,15 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.export_one = w.Button(description="Export this person (CSV)")
         self.export_all = w.Button(description="Export everyone (CSV)")
         self.exported = w.HTML()
+        self.delete = w.Button(description="Delete this person's workbook")
+        self.confirm_delete = w.Button(description="Yes, delete it for good", button_style="danger")
+        self.keep = w.Button(description="No, keep it")
+        self.confirm_box = w.Box(
+            [self.confirm_delete, self.keep], layout=w.Layout(**_WRAP, display="none")
+        )
+        self.delete.on_click(lambda _: self._ask_to_delete(True))
+        self.keep.on_click(lambda _: self._ask_to_delete(False))
+        busy_button(self.confirm_delete, self.problem, self._delete)
         busy_button(self.open_workbook, self.problem, self._open)
         busy_button(self.export_one, self.problem, self._export_one)
         busy_button(self.export_all, self.problem, self._export_all)
@@ -89,6 +98,8 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 w.HBox([self.person, self.open_workbook], layout=w.Layout(**_WRAP)),
                 w.HBox([self.export_one, self.export_all], layout=w.Layout(**_WRAP)),
                 self.exported,
+                self.delete,
+                self.confirm_box,
                 self.workbook_area,
             ]
         )
@@ -155,6 +166,22 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         app = WorkbookApp(state, exports_dir=self.exports_dir)
         app.mark_ready()
         self.workbook_area.children = [app]
+
+    def _ask_to_delete(self, asking: bool) -> None:
+        if asking and not self.person.value:
+            self.problem.show(ValueError("Choose a person first."))
+            return
+        self.confirm_box.layout.display = None if asking else "none"
+
+    def _delete(self) -> None:
+        session_id = self.person.value
+        if not session_id:
+            raise ValueError("Choose a person first.")
+        self.store.delete_session(session_id)
+        self._ask_to_delete(False)
+        self.workbook_area.children = []
+        self.exported.value = "<p>The workbook was deleted.</p>"
+        self.refresh()
 
     def _export_one(self) -> None:
         if not self.person.value:
