@@ -38,8 +38,12 @@ test: setup chromium lint
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax notebooks/ -p no:cacheprovider
 
+# Every benchmark; not part of `make test`. Figures go to benchmarks/results/ (git ignores it).
 bench: setup chromium
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_load.py
 
 # Refresh the pinned versions after changing pyproject.toml.
 lock:

@@ -1,40 +1,161 @@
-"""How the patient dashboard is served: one notebook, through Voilà, on loopback by default."""
+"""How the patient dashboard is served: one notebook, through Voilà, on loopback by default.
+
+The server from ``dashboard_command()`` answers only with the dashboard page, the files that
+page needs and the private channel to its own kernel:
+
+- one notebook (``notebooks/dashboard.ipynb``); any other path, the navigator notebook or the
+  data folder included, is refused (Voilà sends other paths to its file handler, and the allow
+  list of that handler is empty);
+- no file tree, no contents API, no way to start a kernel or run code: Voilà's kernels take
+  widget messages only, never code to execute;
+- no traceback and no instructions for developers on the page: errors become plain words;
+- nothing loaded from outside this machine: the page template ``workbook`` (in
+  ``share/jupyter/voila/templates/``) is Voilà's ``lab`` template without its Font Awesome
+  stylesheets from a public CDN, and the Content-Security-Policy lets the page talk only to the
+  server it came from;
+- the address of the page (it holds the private link) is never sent to another site
+  (``Referrer-Policy: no-referrer``), and the page is not shown in frames of other sites;
+- the kernel of a closed tab is stopped after an hour, so closed tabs do not fill the memory.
+
+Example::
+
+    >>> dashboard_command(port=9000)[2:4]
+    ['secondopinion.serving', '.../notebooks/dashboard.ipynb']  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DASHBOARD = REPO / "notebooks" / "dashboard.ipynb"
+JUPYTER_DATA = REPO / "share" / "jupyter"
+"""Holds ``voila/templates/workbook``, the page template of the dashboard."""
+TEMPLATE = "workbook"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        # Voilà and the widgets need inline scripts and styles, eval and blob: workers.
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "frame-src 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
+"""What the dashboard page may load and talk to: only the server it came from."""
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+"""Headers on every page and API answer of the dashboard server."""
+
+OUTPUT_WAIT = 60
+"""Seconds Voilà waits for the dashboard's output once its code has run (nbclient waits 4 s).
+
+With twenty people opening the page at once on two cores, the output of a kernel can take longer
+than 4 s to arrive; Voilà then gives up on it and sends a page with no workbook on it.
+"""
+
+KERNEL_IDLE_LIMIT = 3600
+"""Seconds after which a kernel no browser is connected to, and that did nothing, is stopped.
+
+Every visit starts a kernel (150 to 250 MB), and Voilà does not stop it when the tab closes: left
+alone, closed tabs fill the memory of the machine. A tab that is open stays connected and keeps
+its kernel however long it sits idle.
+"""
 
 
 def dashboard_command(
     *, host: str = "127.0.0.1", port: int = 8866, notebook: Path = DASHBOARD
 ) -> list[str]:
-    """The Voilà command line that serves only ``notebook``, with its code hidden."""
+    """The command line that serves only ``notebook`` with Voilà, code hidden, on ``host``.
+
+    It runs Voilà through this module (``python -m secondopinion.serving``), which makes the
+    ``workbook`` page template findable before Voilà starts.
+    """
     return [
         sys.executable,
         "-m",
-        "voila",
+        "secondopinion.serving",
         str(notebook),
         "--no-browser",
         f"--port={port}",
+        "--Voila.port_retries=0",
         f"--Voila.ip={host}",
+        f"--template={TEMPLATE}",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
+        # Under load (many people opening the page at once) a kernel's output can come later
+        # than nbclient's default 4 s; Voilà would then send the page without the workbook.
+        f"--VoilaExecutor.iopub_timeout={OUTPUT_WAIT}",
+        f"--VoilaExecutor.startup_timeout={OUTPUT_WAIT * 2}",
+        f"--MappingKernelManager.cull_idle_timeout={KERNEL_IDLE_LIMIT}",
+        "--MappingKernelManager.cull_interval=300",
+        "--MappingKernelManager.cull_connected=False",
+        f"--Voila.tornado_settings={json.dumps({'headers': HEADERS})}",
     ]
 
 
 def serve_dashboard(*, host: str = "127.0.0.1", port: int = 8866) -> int:
-    """Serve the dashboard until interrupted; data goes to the data folder (see README)."""
+    """Serve the dashboard until interrupted; data goes to the data folder (see README).
+
+    Ctrl+C or SIGTERM (a service manager stopping it) stops Voilà and its kernels too.
+    """
     env = dict(os.environ)
     env.setdefault("SECOND_OPINION_DATA", str(REPO / "data"))
     print(f"Serving the workbook at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+    voila = subprocess.Popen(dashboard_command(host=host, port=port), env=env)
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        voila.terminate()
+
     try:
-        return subprocess.call(dashboard_command(host=host, port=port), env=env)
-    except KeyboardInterrupt:
-        return 0
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: whoever runs us stops us
+        previous = None
+    try:
+        while True:
+            try:
+                code = voila.wait()
+            except KeyboardInterrupt:  # Voilà had the Ctrl+C too; make sure it goes
+                stopping = True
+                voila.terminate()
+                continue
+            return 0 if stopping else code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run_voila(argv: list[str]) -> None:
+    """Run Voilà with ``argv``, with the ``workbook`` template first on Jupyter's data path."""
+    others = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(JUPYTER_DATA), *others])
+    from voila.app import main
+
+    main(argv=argv)
+
+
+if __name__ == "__main__":
+    _run_voila(sys.argv[1:])

@@ -1,0 +1,98 @@
+"""Small helpers shared by the hardening tests: steps, the private link, the store, the kernel."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+import psutil
+from playwright.sync_api import Page, expect
+
+from secondopinion.store import Workbook, WorkbookStore
+
+from .conftest import DashboardServer
+
+T = TypeVar("T")
+
+INTAKE = "workbook-intake"
+QUESTIONS = "workbook-questions"
+RECORDS = "workbook-records"
+NEXT_STEPS = "workbook-next-steps"
+COMPARE = "workbook-compare"
+EXPORT = "workbook-export"
+STEPS = {
+    INTAKE: "Your situation",
+    QUESTIONS: "Questions to ask",
+    RECORDS: "Records to gather",
+    NEXT_STEPS: "Next steps",
+    COMPARE: "Compare",
+    EXPORT: "Take it with you",
+}
+"""Each step's container class, and words of the title on its button."""
+
+
+def open_step(page: Page, hook: str) -> None:
+    """Open the step whose container has the class ``hook``, and wait until it shows."""
+    title = re.compile(re.escape(STEPS[hook]))
+    page.locator(".workbook-nav").get_by_role("button", name=title).click()
+    expect(page.locator(f".{hook}")).to_be_visible(timeout=20_000)
+
+
+def private_link(page: Page) -> str:
+    """The private link back to this workbook, read from "Take it with you"; then step 1 again."""
+    open_step(page, EXPORT)
+    link = page.locator(".workbook-resume-link a")
+    expect(link).to_have_attribute("href", re.compile(r"\?session="))
+    href = link.get_attribute("href")
+    assert href
+    open_step(page, INTAKE)
+    return href
+
+
+def token_of(link: str) -> str:
+    """The secret of a private link."""
+    return parse_qs(urlsplit(link).query)["session"][0]
+
+
+def wait_until(check: Callable[[], T | None], *, timeout: float = 30.0, what: str = "") -> T:
+    """Ask ``check`` again and again (every 0.1 s) until it gives something true; return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or check}")
+        time.sleep(0.1)
+
+
+def stored(server: DashboardServer, token: str) -> Workbook:
+    """The workbook behind ``token`` as the server's store holds it now."""
+    with WorkbookStore.open(server.data_dir, create=False) as store:
+        session_id = store.session_id_for_token(token)
+        assert session_id is not None, "the private link opens no workbook in the store"
+        return store.load(session_id)
+
+
+def kernel_id(page: Page) -> str:
+    """The id of the kernel behind this dashboard page."""
+    return str(
+        page.evaluate(
+            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+        )
+    )
+
+
+def kernel_process(server: DashboardServer, page: Page) -> psutil.Process:
+    """The operating-system process of the kernel behind this page (a child of Voilà)."""
+    wanted = f"kernel-{kernel_id(page)}.json"
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        try:
+            if any(wanted in part for part in child.cmdline()):
+                return child
+        except psutil.NoSuchProcess:
+            continue
+    raise AssertionError(f"no kernel process has {wanted} on its command line")
