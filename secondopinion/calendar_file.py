@@ -53,11 +53,14 @@ def _event(step: TimelineStep, name: str, today: dt.date) -> Event:
     if step.instead:
         lines.append(f"Instead: {step.instead}")
     lines.append(NOT_MEDICAL_ADVICE)
+    # An all-day event ends the next day; on December 31, 9999 there is none, and without an end
+    # an all-day event lasts the one day anyway (RFC 5545, 3.6.1).
+    end = step.date + dt.timedelta(days=1) if step.date < dt.date.max else None
     return Event.new(
         uid=_uid(step, name),
         stamp=dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.UTC),
         start=step.date,
-        end=step.date + dt.timedelta(days=1),
+        end=end,
         summary=step.text,
         description="\n".join(lines),
         transparency=TRANSP.TRANSPARENT,

@@ -100,3 +100,14 @@ def test_the_calendar_command_writes_an_owner_only_file(
     assert events
     assert max(e.decoded("DTSTART") for e in events) == far
     assert f"{len(events)} dated steps" in capsys.readouterr().out
+
+
+def test_a_decision_on_the_last_day_a_date_can_have_still_gives_a_calendar(
+    content: Content,
+) -> None:
+    last = dt.date.max
+    timeline = timeline_for(answers(last), DECISION, content)
+    events = Calendar.from_ical(timeline_to_ics(timeline, "Far ahead")).walk("VEVENT")
+    assert len(events) == len(timeline.dated_steps) > 0
+    final = [e for e in events if e.decoded("DTSTART") == last]
+    assert final and all("DTEND" not in e for e in final)

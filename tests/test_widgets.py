@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from secondopinion import Content
-from secondopinion.store import WorkbookStore
+from secondopinion.store import StoreError, WorkbookStore
+from secondopinion.timeline import long_date
 from widgets.app import WorkbookApp
 from widgets.compare import CompareOpinions
 from widgets.intake import FieldInput, IntakeView
@@ -206,3 +207,85 @@ def test_a_person_can_delete_their_workbook_after_confirming(
     assert [c.field for c in store.changes(session_id)] == ["deleted"]
     assert "was deleted" in panel.delete_note.value
     assert app.state.token is None
+
+
+def test_a_new_decision_date_alone_redraws_the_timeline(app: WorkbookApp) -> None:
+    steps = app.view(3)
+    assert isinstance(steps, NextSteps)
+    soon = dt.date.today() + dt.timedelta(days=30)
+    later = dt.date.today() + dt.timedelta(days=90)
+    field(app, "decision_date").control.value = soon
+    assert long_date(soon) in steps.timeline.value
+    field(app, "decision_date").control.value = later
+    assert long_date(later) in steps.timeline.value
+    assert long_date(soon) not in steps.timeline.value
+
+
+def test_a_decision_date_near_9999_lists_the_steps_without_a_picture(app: WorkbookApp) -> None:
+    steps = app.view(3)
+    assert isinstance(steps, NextSteps)
+    field(app, "decision_date").control.value = dt.date(9999, 12, 31)
+    assert "December 31, 9999" in steps.timeline.value
+    assert "<li>" in steps.timeline.value
+    assert "<img" not in steps.timeline.value
+    assert "data:text/calendar;charset=utf-8;base64," in steps.calendar.value
+    intake = app.view(0)
+    assert isinstance(intake, IntakeView)
+    assert intake.problem.value == "", intake.problem.value
+    assert app.state.answers["decision_date"] == "9999-12-31"
+
+
+def test_a_year_the_browser_sends_but_python_cannot_hold_gets_a_message(
+    app: WorkbookApp,
+) -> None:
+    date_field = field(app, "decision_date")
+    date_field.control.value = dt.date(2027, 3, 1)
+    # What the browser's date box sends for January 1st of the year 202600.
+    date_field.control.set_state({"value": {"year": 202600, "month": 0, "date": 1}})
+    assert date_field.control.value == dt.date(2027, 3, 1), "the earlier answer stays"
+    assert app.state.answers["decision_date"] == "2027-03-01"
+    warning = date_field.children[2]
+    assert "workbook-warning" in warning._dom_classes
+    assert "check the year" in warning.value and 'role="alert"' in warning.value
+    date_field.control.set_state({"value": {"year": 2027, "month": 5, "date": 2}})
+    assert app.state.answers["decision_date"] == "2027-06-02"
+    assert warning.value == ""
+
+
+class _FailingStore:
+    """A store whose writes fail; reads go to the real one."""
+
+    def __init__(self, real: WorkbookStore, error: Exception) -> None:
+        self.real, self.error = real, error
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("set_") or name in {"create_session", "add_own_question"}:
+            raise self.error
+        return getattr(self.real, name)
+
+
+def test_after_a_failed_change_the_page_does_not_say_all_is_saved(
+    app: WorkbookApp, store: WorkbookStore
+) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    assert "All changes saved" in app.saved.value
+    app.state.store = _FailingStore(store, StoreError("The disk is full."))  # type: ignore[assignment]
+    field(app, "diagnosis_kind").control.value = "rare_disease"
+    assert "not stored yet" in app.saved.value and "saved" not in app.saved.value
+    app.state.store = store
+    field(app, "diagnosis_kind").control.value = "cancer"
+    assert "All changes saved" in app.saved.value
+
+
+def test_a_star_that_could_not_be_saved_is_not_shown_as_starred(
+    app: WorkbookApp, store: WorkbookStore
+) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    row = next(iter(questions(app).rows.values()))
+    app.state.store = _FailingStore(store, StoreError("The disk is full."))  # type: ignore[assignment]
+    row.star.value = True
+    assert row.star.value is False and row.star.description == "☆ Star"
+    app.state.store = store
+    row.star.value = True
+    assert row.star.description == "★ Starred"
+    assert store.load(app.state.session_id).questions[row.item_id].starred

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import io
+import logging
 
 from secondopinion.timeline import Timeline, long_date
+
+log = logging.getLogger("secondopinion.widgets")
 
 _COLOURS = {"ok": "#1565c0", "tight": "#e65100", "past": "#757575"}
 
 
 def timeline_png(timeline: Timeline) -> bytes:
-    """A PNG of the dated steps (empty bytes when there is nothing to draw)."""
-    steps = timeline.dated_steps
-    if not steps or timeline.decision_date is None:
+    """A PNG of the dated steps (empty bytes when there is nothing to draw, or it cannot be drawn).
+
+    The steps are also listed in words next to the picture, so a date that matplotlib cannot
+    draw (near the year 9999, say) loses the picture only.
+    """
+    if not timeline.dated_steps or timeline.decision_date is None:
         return b""
+    try:
+        return _draw(timeline)
+    except (ValueError, OverflowError):
+        log.warning("The timeline picture could not be drawn", exc_info=True)
+        return b""
+
+
+def _draw(timeline: Timeline) -> bytes:
+    assert timeline.decision_date is not None
+    steps = timeline.dated_steps
     from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
     from matplotlib.figure import Figure
 
@@ -36,7 +52,8 @@ def timeline_png(timeline: Timeline) -> bytes:
     axes.set_ylim(-1.2, len(steps))
     axes.xaxis_date()
     axes.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=6))
-    axes.xaxis.set_major_formatter(DateFormatter("%b %-d"))
+    within_a_year = abs(decide - today) < 330
+    axes.xaxis.set_major_formatter(DateFormatter("%b %-d" if within_a_year else "%b %Y"))
     axes.margins(x=0.35)
     for side in ("left", "right", "top"):
         axes.spines[side].set_visible(False)

@@ -81,7 +81,7 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             [stylesheet(), self.welcome, nav, self.where, self.stack, footer, reminder]
         )
         self.add_class("workbook-app")
-        state.observe(lambda _: self._show_saved(), names="last_saved")
+        state.observe(lambda _: self._show_saved(), names=["last_saved", "last_failed"])
         state.observe(lambda _: self._refresh_export(), names="workbook")
         self.go_to(0)
 
@@ -125,6 +125,10 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             self.export_panel.refresh()
 
     def _show_saved(self) -> None:
-        saved_at = self.state.last_saved
-        if saved_at is not None:
+        if self.state.last_failed is not None:
+            self.saved.value = (
+                '<p role="status" class="workbook-save-failed">Your last change is not stored yet. '
+                "See the message above.</p>"
+            )
+        elif self.state.last_saved is not None:
             self.saved.value = '<p role="status">All changes saved.</p>'

@@ -9,12 +9,43 @@ import datetime as dt
 import html
 
 import ipywidgets as w
+import traitlets
+from ipywidgets.widgets.trait_types import Date, date_from_json, date_to_json
 
 from secondopinion.content import Field
 from widgets._feedback import ProblemMessage, guarded
 from widgets.session_state import WorkbookState
 
 _NOT_ANSWERED = None
+
+UNREADABLE_DATE = (
+    "That date could not be read, so it was not saved. Please check the year: it needs four "
+    "digits, like 2027."
+)
+
+
+def _date_or_keep(js: object, box: DateBox) -> dt.date | None:
+    """The browser's date, or the box's current one if Python cannot hold it (year 202600)."""
+    try:
+        day: dt.date | None = date_from_json(js, box)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        box.unreadable = True
+        return box.value  # type: ignore[no-any-return]
+    box.unreadable = False
+    return day
+
+
+class DateBox(w.DatePicker):  # type: ignore[misc]
+    """A date picker that notices a date the browser sends but Python cannot hold.
+
+    The browser's date box takes years up to 275760; ipywidgets would fail to read such a date
+    and drop it without a word. Here the answer stays as it was and ``unreadable`` turns True.
+    """
+
+    value = Date(None, allow_none=True).tag(
+        sync=True, to_json=date_to_json, from_json=_date_or_keep
+    )
+    unreadable = traitlets.Bool(False, help="the last date sent by the browser could not be read")
 
 
 class FieldInput(w.VBox):  # type: ignore[misc]
@@ -26,6 +57,18 @@ class FieldInput(w.VBox):  # type: ignore[misc]
         label = w.HTML(f'<p class="workbook-field-label">{html.escape(field.label)}{required}</p>')
         self.control = _control(field, saved)
         parts = [label, self.control]
+        if isinstance(self.control, DateBox):
+            warning = w.HTML()
+            warning.add_class("workbook-warning")
+            self.control.observe(
+                lambda change: setattr(
+                    warning,
+                    "value",
+                    f'<p role="alert">{UNREADABLE_DATE}</p>' if change["new"] else "",
+                ),
+                names="unreadable",
+            )
+            parts.append(warning)
         if field.help:
             parts.append(w.HTML(f'<p class="workbook-help">{html.escape(field.help)}</p>'))
         super().__init__(parts)
@@ -86,7 +129,7 @@ def _control(field: Field, saved: object) -> w.Widget:
         return group
     if field.kind == "date":
         value = dt.date.fromisoformat(saved) if isinstance(saved, str) else None
-        return w.DatePicker(value=value, description=label)
+        return DateBox(value=value, description=label)
     return w.Textarea(
         value=saved if isinstance(saved, str) else "",
         description=label,

@@ -29,17 +29,27 @@ class NextSteps(w.VBox):  # type: ignore[misc]
         self.timeline.add_class("workbook-timeline")
         self.calendar = w.HTML()
         self.calendar.add_class("workbook-download-calendar")
+        self._shown: tuple[Timeline, str] | None = None
         super().__init__()
         self.add_class("workbook-next-steps")
         state.observe(lambda _: self.refresh(), names="plan")
+        # A new decision date or name changes the timeline without changing the plan.
+        state.observe(lambda _: self.refresh_timeline(), names="workbook")
         self.refresh()
 
-    def refresh(self) -> None:
-        """Show the timeline and the steps of the current plan."""
+    def refresh_timeline(self) -> None:
+        """Draw the timeline again if the decision date, the plan or the name changed it."""
         timeline = build_timeline(
             self.state.situation, self.state.plan, self.state.content, self.today()
         )
-        self._show_timeline(timeline)
+        name = self.state.workbook.summary.display_name if self.state.workbook else ""
+        if self._shown != (timeline, name):
+            self._shown = (timeline, name)
+            self._show_timeline(timeline, name)
+
+    def refresh(self) -> None:
+        """Show the timeline and the steps of the current plan."""
+        self.refresh_timeline()
         children: list[w.Widget] = [
             w.HTML(
                 "<h2>Next steps</h2><p>When to do what, where to go, what to ask your insurance "
@@ -61,7 +71,7 @@ class NextSteps(w.VBox):  # type: ignore[misc]
             children.extend(self._step(planned) for planned in steps)
         self.children = children
 
-    def _show_timeline(self, timeline: Timeline) -> None:
+    def _show_timeline(self, timeline: Timeline, name: str) -> None:
         parts = ["<h3>Your timeline</h3>", f"<p>{escaped(timeline.message)}</p>"]
         picture = timeline_png(timeline)
         if picture:
@@ -80,7 +90,6 @@ class NextSteps(w.VBox):  # type: ignore[misc]
         parts.append("</ol>")
         self.timeline.value = "".join(parts)
         if timeline.dated_steps:
-            name = self.state.workbook.summary.display_name if self.state.workbook else ""
             encoded = base64.b64encode(timeline_to_ics(timeline, name)).decode("ascii")
             self.calendar.value = (
                 '<a class="workbook-button" download="second-opinion-steps.ics" '

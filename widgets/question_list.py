@@ -13,6 +13,7 @@ import ipywidgets as w
 
 from secondopinion.content import Question
 from secondopinion.engine import PlannedItem
+from secondopinion.store import StoreBusyError
 from widgets._feedback import ProblemMessage, busy_button, guarded
 from widgets._item_text import escaped, why_details
 from widgets.session_state import WorkbookState
@@ -40,6 +41,7 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
             continuous_update=False,
             layout=w.Layout(width="100%"),
         )
+        self._undoing = False
         self._label_star()
         self.status = w.HTML()
         controls = w.HBox([self.star, self.asked], layout=w.Layout(flex_flow="row wrap"))
@@ -52,8 +54,22 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
         self.answer.observe(keep(lambda _: save(answer=self.answer.value)), "value")
 
     def _star_changed(self, save: Save) -> None:
+        """Save the star, and show it as starred only once it is saved."""
+        if self._undoing:
+            return
+        try:
+            save(starred=self.star.value)
+        except StoreBusyError:  # tried again later: say it is on its way
+            self.star.description = "★ Saving…" if self.star.value else "☆ Saving…"
+            raise
+        except Exception:
+            self._undoing = True
+            try:
+                self.star.value = not self.star.value
+            finally:
+                self._undoing = False
+            raise
         self._label_star()
-        save(starred=self.star.value)
 
     def _label_star(self) -> None:
         self.star.description = "★ Starred" if self.star.value else "☆ Star"

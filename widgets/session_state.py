@@ -30,6 +30,9 @@ class WorkbookState(HasTraits):
     plan = traitlets.Instance(Plan, help="the items tailored to the current answers")
     token = traitlets.Unicode(None, allow_none=True, help="the private link's secret, once known")
     last_saved = traitlets.Instance(dt.datetime, allow_none=True, help="when the last change saved")
+    last_failed = traitlets.Instance(
+        dt.datetime, allow_none=True, help="when a change last failed to save (None once saved)"
+    )
 
     def __init__(
         self,
@@ -110,6 +113,11 @@ class WorkbookState(HasTraits):
             summary, token = self.store.create_session(self._display_name, self.created_by)
             self.session_id = summary.id
             self.token = token
-        change(self.session_id)
+        try:
+            change(self.session_id)
+        except Exception:
+            self.last_failed = dt.datetime.now(dt.UTC)
+            raise
+        self.last_failed = None
         self.workbook = self.store.load(self.session_id)
         self.last_saved = dt.datetime.now(dt.UTC)
