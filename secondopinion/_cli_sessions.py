@@ -133,7 +133,7 @@ def export_command(args: argparse.Namespace) -> int:
         )
         return 1
     except StoreError as error:
-        print(error, file=sys.stderr)
+        print(error.full_message(), file=sys.stderr)
         return 1
     except OSError as error:
         print(f"Cannot write to {out}: {error.strerror or error}", file=sys.stderr)
@@ -186,7 +186,7 @@ def _write_for_session(
         )
         return 1
     except StoreError as error:
-        print(error, file=sys.stderr)
+        print(error.full_message(), file=sys.stderr)
         return 1
     except OSError as error:
         print(f"Cannot write {out}: {error.strerror or error}", file=sys.stderr)
@@ -202,7 +202,7 @@ def sessions_command(args: argparse.Namespace) -> int:
             summaries = store.sessions()
             location = store.location
     except StoreError as error:
-        print(error, file=sys.stderr)
+        print(error.full_message(), file=sys.stderr)
         return 1
     if not summaries:
         print(f"No workbooks yet in {location}.")

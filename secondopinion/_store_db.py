@@ -7,7 +7,12 @@ the file handling below (owner-only permissions, header check, backup before an 
 Writes take the write lock at the start of their transaction (``BEGIN IMMEDIATE`` on SQLite, a
 ``SELECT ... FOR UPDATE`` on the session row elsewhere), so a read-then-write inside one transaction
 never races with another writer. A lock held too long by another program is retried a few times,
-then reported as ``StoreBusyError``.
+then reported as ``StoreBusyError``. Opening a database whose tables are already current only
+reads: the write lock is taken only to create the tables or to upgrade them, so opening works
+while another program holds the lock.
+
+The messages of the errors raised here are for people, maybe patients: they never hold the file's
+path or the server's address, which travel on the error instead (``StoreError.path``).
 """
 
 from __future__ import annotations
@@ -62,10 +67,11 @@ def utc_now() -> str:
 
 @dataclass(frozen=True)
 class Location:
-    """A database URL and, for a SQLite file, its path."""
+    """A database URL and, for a SQLite file, its path; ``from_url`` if a URL named it."""
 
     url: sa.URL
     path: Path | None
+    from_url: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,65 +98,108 @@ def resolve_location(data_dir: Path | None, url: str | None) -> Location:
         if url is None and env_dir:
             data_dir = Path(env_dir)
     if url is not None:
-        try:
-            parsed = sa.make_url(url)
-        except exc.ArgumentError as e:
-            raise StoreError(f"This is not a database URL: {e}") from None
+        parsed = _parse_url(url)
         path = None
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            path = Path(str(parsed.database)).expanduser().resolve()
+            path = _absolute(str(parsed.database), "The file name in the database URL")
             parsed = parsed.set(database=str(path))
-        return Location(parsed, path)
-    folder = (data_dir if data_dir is not None else DEFAULT_DATA_DIR).expanduser().resolve()
+        return Location(parsed, path, from_url=True)
+    folder = _absolute(data_dir if data_dir is not None else DEFAULT_DATA_DIR, "The data folder")
     path = folder / DB_FILENAME
     return Location(sa.URL.create("sqlite+pysqlite", database=str(path)), path)
 
 
-def prepare_sqlite_file(path: Path, *, create: bool = True) -> None:
-    """Make the folder (0o700) and an empty file (0o600) if missing; refuse a non-SQLite file."""
+def _parse_url(url: str) -> sa.URL:
+    """The URL parsed, or a StoreError that says what is wrong (never with the password)."""
+    try:
+        return sa.make_url(url)
+    except exc.ArgumentError:
+        reason = "it is not written as one (kind://user:password@host/name, or sqlite:///file)"
+    except ValueError as e:
+        reason = "its port is not a number" if "int()" in str(e) else "it cannot be read"
+    raise StoreError(f"The database URL cannot be used: {reason}.") from None
+
+
+def _absolute(name: str | Path, what: str) -> Path:
+    """``name`` with ~ expanded, made absolute; a StoreError if no file can have that name."""
+    try:
+        return Path(name).expanduser().resolve()
+    except (ValueError, OSError, RuntimeError) as e:  # a NUL character, a symlink loop...
+        raise StoreError(f"{what} is not a name a file can have.", detail=str(e)) from None
+
+
+def prepare_sqlite_file(path: Path, *, create: bool = True, make_folder: bool = True) -> None:
+    """Make the folder (0o700) and an empty file (0o600) if missing; refuse a non-SQLite file.
+
+    With ``make_folder`` False (a file named by a database URL), a missing folder is an error:
+    a mistyped URL should not quietly start a new, empty database somewhere else.
+    """
     folder = path.parent
-    if not create and not path.exists():
-        raise StoreError(f"There is no workbook database at {path}.")
+    where = str(path)
+    try:
+        exists = path.exists()
+    except OSError as e:
+        raise StoreError(
+            "The workbook database cannot be reached.", path=where, detail=e.strerror
+        ) from None
+    if not create and not exists:
+        raise StoreError("There is no workbook database yet: nothing has been saved.", path=where)
     if not folder.exists():
+        if not make_folder:
+            raise StoreError(
+                "The folder named in the database URL does not exist.", path=str(folder)
+            )
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             folder.chmod(0o700)  # whatever the umask
         except OSError as e:
-            raise StoreError(f"Cannot create the data folder {folder}: {e.strerror}.") from None
+            raise StoreError(
+                f"The data folder cannot be created ({_reason(e)}).",
+                path=str(folder),
+                detail=str(e),
+            ) from None
     elif not folder.is_dir():
-        raise StoreError(f"The data folder {folder} is a file, not a folder.")
+        raise StoreError("The data folder is a file, not a folder.", path=str(folder))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         _check_sqlite_header(path)
         return
     except OSError as e:
-        raise StoreError(f"Cannot create the workbook database {path}: {e.strerror}.") from None
+        raise StoreError(
+            f"The workbook database cannot be created ({_reason(e)}).", path=where, detail=str(e)
+        ) from None
     try:
         os.fchmod(fd, 0o600)  # whatever the umask
     finally:
         os.close(fd)
 
 
+def _reason(error: OSError) -> str:
+    """What went wrong, in the system's words but without a file name: 'Permission denied'."""
+    return (error.strerror or "an error of the system").lower()
+
+
 def _check_sqlite_header(path: Path) -> None:
     if path.is_dir():
-        raise StoreError(f"{path} is a folder, not a workbook database file.")
+        raise StoreError("The workbook database is a folder, not a file.", path=str(path))
     try:
         with path.open("rb") as f:
             head = f.read(100)
     except OSError as e:
-        raise StoreError(f"Cannot read the workbook database {path}: {e.strerror}.") from None
+        raise StoreError(
+            f"The workbook database cannot be read ({_reason(e)}).", path=str(path), detail=str(e)
+        ) from None
     if head and (len(head) < 100 or not head.startswith(SQLITE_MAGIC)):
-        raise StoreError(corrupt_message(path))
+        raise StoreError(CORRUPT_MESSAGE, path=str(path))
 
 
-def corrupt_message(path: Path | str) -> str:
-    """The message for a database file that is damaged or is not a database at all."""
-    return (
-        f"The workbook database file {path} is damaged or is not a workbook database, so it "
-        "cannot be opened. It has been left exactly as it is: restore it from a backup, or move "
-        "it away to start a new, empty one."
-    )
+CORRUPT_MESSAGE = (
+    "The workbook database file is damaged or is not a workbook database, so it cannot be "
+    "opened. It has been left exactly as it is: restore it from a backup, or move it away to "
+    "start a new, empty one."
+)
+"""The message for a database file that is damaged or is not a database at all."""
 
 
 def tighten_side_files(path: Path) -> None:
@@ -166,7 +215,51 @@ def tighten_side_files(path: Path) -> None:
 
 
 def make_engine(loc: Location, busy_timeout: float) -> Engine:
-    """An engine for ``loc``; SQLite connections use WAL, a busy timeout and full syncs."""
+    """An engine for ``loc``; SQLite connections use WAL, a busy timeout and full syncs.
+
+    A URL naming a kind of database this program cannot use (or whose Python driver is not
+    installed, or with an option that is not valid) is a StoreError that says so.
+    """
+    try:
+        return _make_engine(loc, busy_timeout)
+    except exc.NoSuchModuleError as e:
+        kind = loc.url.drivername
+        raise url_error(
+            loc, f"it names a kind of database this program does not know ({kind!r})", e
+        ) from None
+    except ImportError as e:
+        package = f"the Python package {e.name!r}" if e.name else "a Python package"
+        raise url_error(loc, f"it needs {package}, which is not installed here", e) from None
+    except (exc.ArgumentError, ValueError, TypeError) as e:
+        raise url_error(loc, "one of its options is not valid", e) from None
+
+
+def url_error(loc: Location, reason: str, error: BaseException | None = None) -> StoreError:
+    """A StoreError saying why the database URL cannot be used (never with its password)."""
+    detail = None
+    if error is not None:
+        detail = f"{type(error).__name__}: {error}"
+        if loc.url.password:
+            detail = detail.replace(str(loc.url.password), "***")
+    return StoreError(
+        f"The database URL cannot be used: {reason}.", path=loc.describe(), detail=detail
+    )
+
+
+def check_connection(engine: Engine, loc: Location) -> None:
+    """Connect once, so that a URL whose options the driver refuses fails here, plainly."""
+    try:
+        with engine.connect():
+            pass
+    except (exc.DBAPIError, sqlite3.Error) as e:
+        if is_busy(e):
+            return  # the database is there; reading it is tried again in init_schema
+        raise store_error_for(e, loc) from e
+    except (exc.ArgumentError, ValueError, TypeError) as e:
+        raise url_error(loc, "one of its options is not valid", e) from e
+
+
+def _make_engine(loc: Location, busy_timeout: float) -> Engine:
     busy_ms = max(1, int(busy_timeout * 1000))
     if loc.url.get_backend_name() == "postgresql":
         # a row locked longer than busy_timeout fails with lock_not_available, which is retried
@@ -231,27 +324,42 @@ def is_busy(error: BaseException) -> bool:
 
 
 def store_error_for(error: BaseException, loc: Location) -> StoreError:
-    """A plain-words StoreError for a database error."""
-    if is_busy(error):
-        return StoreBusyError()
-    orig = _orig(error)
+    """A plain-words StoreError for a database error; where and what exactly go on the error."""
     where = loc.describe()
+    if is_busy(error):
+        return StoreBusyError(path=where)
+    orig = _orig(error)
+    detail = f"{type(orig).__name__}: {orig}"
+    if loc.url.password:
+        detail = detail.replace(str(loc.url.password), "***")
     if isinstance(orig, sqlite3.Error):
         code = getattr(orig, "sqlite_errorcode", None)
         base = code & 0xFF if isinstance(code, int) else None
         if base in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or (
             base is None and ("malformed" in str(orig) or "not a database" in str(orig))
         ):
-            return StoreError(corrupt_message(where))
+            return StoreError(CORRUPT_MESSAGE, path=where, detail=detail)
         if base == _SQLITE_FULL:
-            return StoreError(f"The disk is full, so {where} could not be saved to.")
+            return StoreError(
+                "The disk is full, so the workbook database could not be saved to.",
+                path=where,
+                detail=detail,
+            )
         if base == _SQLITE_READONLY:
-            return StoreError(f"The workbook database {where} is read-only, so nothing was saved.")
+            return StoreError(
+                "The workbook database is read-only, so nothing was saved.",
+                path=where,
+                detail=detail,
+            )
         if base == _SQLITE_CANTOPEN:
-            return StoreError(f"The workbook database {where} cannot be opened.")
+            return StoreError("The workbook database cannot be opened.", path=where, detail=detail)
         if base == _SQLITE_IOERR:
-            return StoreError(f"The disk reported an error while using {where}: {orig}.")
-    return StoreError(f"The workbook database {where} could not be used: {orig}")
+            return StoreError(
+                "The disk reported an error while the workbook database was in use.",
+                path=where,
+                detail=detail,
+            )
+    return StoreError("The workbook database could not be used.", path=where, detail=detail)
 
 
 @contextmanager
@@ -272,7 +380,7 @@ def with_retries(loc: Location, action: Callable[[], T], attempts: int = BUSY_AT
             if not is_busy(e):
                 raise store_error_for(e, loc) from e
             if attempt == attempts:
-                raise StoreBusyError() from e
+                raise StoreBusyError(path=loc.describe()) from e
             time.sleep(0.05 * attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -296,24 +404,28 @@ def gc_paused() -> Iterator[None]:
 
 def _read_version(conn: Connection, loc: Location) -> int | None:
     """The schema version, or None for an empty database; StoreError for a foreign one."""
+    where = loc.describe()
     tables = set(sa.inspect(conn).get_table_names())
     if not tables:
         return None
     if schema_version.name not in tables:
         raise StoreError(
-            f"{loc.describe()} is a database, but not a workbook database (it has no "
-            "schema_version table). It was left as it is."
+            "This database belongs to another program: it is not a workbook database (it has "
+            "no schema_version table). It was left as it is.",
+            path=where,
         )
     version = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
     if not isinstance(version, int):
         raise StoreError(
-            f"{loc.describe()} has an empty schema_version table. It was left as it is."
+            "The workbook database has an empty schema_version table. It was left as it is.",
+            path=where,
         )
     if version > SCHEMA_VERSION:
         raise StoreError(
-            f"The workbook database {loc.describe()} was written by a newer version of this "
-            f"program (schema version {version}; this program knows up to version "
-            f"{SCHEMA_VERSION}). Update the program to open it. The file was not changed."
+            "The workbook database was written by a newer version of this program (schema "
+            f"version {version}; this program knows up to version {SCHEMA_VERSION}). Update "
+            "the program to open it. The file was not changed.",
+            path=where,
         )
     return version
 
@@ -324,8 +436,19 @@ def _lock_for_init(conn: Connection) -> None:
 
 
 def init_schema(engine: Engine, loc: Location) -> None:
-    """Create the tables in an empty database, or upgrade an older one after backing it up."""
+    """Create the tables in an empty database, or upgrade an older one after backing it up.
+
+    The version is read first, without any lock beyond a reader's: a database that is already
+    current is left alone, even while another program holds the write lock. Only to create or
+    upgrade the tables is the write lock taken, and the version read again under it (another
+    program may have done it in the meantime).
+    """
     writer = writer_engine(engine)
+    reader = reader_engine(engine)
+
+    def check() -> int | None:
+        with reader.connect() as conn, conn.begin():
+            return _read_version(conn, loc)
 
     def create_or_check() -> int | None:
         with writer.begin() as conn:
@@ -339,9 +462,11 @@ def init_schema(engine: Engine, loc: Location) -> None:
                 return SCHEMA_VERSION
             return version
 
-    version = with_retries(loc, create_or_check)
+    version = with_retries(loc, check)
+    if version is None:
+        version = with_retries(loc, create_or_check)
     if loc.is_sqlite:
-        with_retries(loc, lambda: _use_wal(engine))
+        _use_wal(engine)
     if version is None or version == SCHEMA_VERSION:
         return
     if loc.path is not None:
@@ -352,8 +477,11 @@ def init_schema(engine: Engine, loc: Location) -> None:
             _lock_for_init(conn)
             current = _read_version(conn, loc)
             if current is None:  # pragma: no cover - emptied while we were backing up
-                raise StoreError(f"{loc.describe()} was emptied while it was being upgraded.")
-            for v in range(current, SCHEMA_VERSION):
+                raise StoreError(
+                    "The workbook database was emptied while it was being upgraded.",
+                    path=loc.describe(),
+                )
+            for v in range(current, SCHEMA_VERSION):  # nothing if another program upgraded it
                 step = UPGRADES.get(v)
                 if step is None:  # pragma: no cover - a gap in UPGRADES is a programming error
                     raise StoreError(f"No upgrade from schema version {v} is known.")
@@ -364,12 +492,22 @@ def init_schema(engine: Engine, loc: Location) -> None:
 
 
 def _use_wal(engine: Engine) -> None:
-    """Put a SQLite database in WAL mode (it stays so): readers and one writer at once."""
+    """Put a SQLite database in WAL mode (it stays so): readers and one writer at once.
+
+    A database already in WAL mode is only read. Switching needs the database to itself: while
+    another program holds a lock it is left for the next time (SQLite works without WAL).
+    """
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
         try:
-            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA journal_mode")
+            row = cur.fetchone()
+            if row is None or str(row[0]).lower() not in ("wal", "memory"):
+                cur.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as e:
+            if not is_busy(e):
+                raise
         finally:
             cur.close()
     finally:
@@ -440,7 +578,14 @@ def backup_path(path: Path, version: int) -> Path:
 def backup_sqlite_file(path: Path, version: int) -> Path:
     """Copy the database (with anything still in its WAL) to a new owner-only file next to it."""
     target = backup_path(path, version)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    refused = (
+        "The workbook database could not be backed up before its upgrade to this version of "
+        "the program, so it was not upgraded. Nothing was changed."
+    )
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as e:
+        raise StoreError(refused, path=str(path), detail=str(e)) from e
     try:
         os.fchmod(fd, 0o600)
     finally:
@@ -456,8 +601,7 @@ def backup_sqlite_file(path: Path, version: int) -> Path:
         finally:
             source.close()
     except sqlite3.Error as e:
-        raise StoreError(
-            f"Could not back up {path} before upgrading it ({e}). Nothing was changed."
-        ) from e
+        target.unlink(missing_ok=True)  # a half-made backup is no backup
+        raise StoreError(refused, path=str(path), detail=f"{e} (backup: {target})") from e
     tighten_side_files(target)
     return target

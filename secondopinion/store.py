@@ -499,15 +499,22 @@ class WorkbookStore:
                 new database file owner-only (0o600).
             url: a SQLAlchemy database URL instead of a folder, for example
                 ``postgresql+psycopg://user@host/workbooks``. Default:
-                ``$SECOND_OPINION_DB_URL`` when neither argument is given.
+                ``$SECOND_OPINION_DB_URL`` when neither argument is given. The folder of a
+                SQLite file named by a URL must exist already.
             busy_timeout: seconds to wait for another program's lock before trying again; after
                 three tries a ``StoreBusyError`` is raised.
             create: make the SQLite file (and folder) if missing. With False, a missing file is
                 a StoreError, for tools that should only read what is there.
 
+        Opening only reads, unless the tables must be created or upgraded: a database in use by
+        another program (even one holding the write lock) opens, and can be read, at once.
+
         Raises:
             StoreError: the file is damaged or not a workbook database, was written by a newer
-                version of this program, or cannot be created. The file is never overwritten.
+                version of this program, or cannot be created; or the URL cannot be used (not a
+                URL, an unknown kind of database, its driver not installed, the folder it names
+                missing). The file is never overwritten. The message is plain words without the
+                file's path or the server's address, which are in the error's ``path``.
 
         """
         if url is not None and data_dir is not None:
@@ -515,10 +522,11 @@ class WorkbookStore:
         if busy_timeout <= 0:
             raise ValueError("busy_timeout must be a positive number of seconds.")
         loc = db.resolve_location(Path(data_dir) if data_dir is not None else None, url)
-        if loc.path is not None:
-            db.prepare_sqlite_file(loc.path, create=create)
-        engine = db.make_engine(loc, busy_timeout)
+        engine = db.make_engine(loc, busy_timeout)  # checks the URL, touches nothing yet
         try:
+            if loc.path is not None:
+                db.prepare_sqlite_file(loc.path, create=create, make_folder=not loc.from_url)
+            db.check_connection(engine, loc)
             with db.translated(loc):
                 db.init_schema(engine, loc)
         except BaseException:

@@ -6,31 +6,56 @@ A listed text that is no longer over 12 is a stale entry and fails too, so the l
 
 Own words: no sentence of 8 or more words, and no run of 12 words, is shared with a seed page in
 ``../shared/seeds/`` (compared case-insensitively, word by word, ignoring punctuation and spacing).
+The seed pages are not in the repository (they are not ours to copy), so the content is checked
+against their fingerprints in ``seed_fingerprints.json``: the hashes of every window of 8 and of
+12 words of each page (see ``make_seed_fingerprints.py``). These tests run, and never skip, with
+or without the pages; where the pages are present (``$SECONDOPINION_SEEDS``, else
+``../shared/seeds``), one more check makes sure the fingerprints are up to date with them.
+
+A run of 12 words is shared exactly when its hash is among the page's 12-word windows. A sentence
+of n >= 8 words counts as copied when each of its n - 7 windows of 8 words is among the page's
+8-word windows. Without the text the windows' places in the page are unknown, so this is a slight
+over-approximation: a sentence whose 8-word windows all occur in the page, but not one after the
+other, counts as copied too. For a sentence of exactly 8 words the two agree; a longer sentence
+would have to share at least two overlapping 8-word stretches with the page to be caught wrongly,
+which a sentence in our own words does not. Hash collisions (8-byte digests) are negligible.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import textstat
 import yaml
 
 from secondopinion import Content
+from tests.make_seed_fingerprints import (
+    FINGERPRINTS,
+    HASH,
+    RUN_WORDS,
+    SENTENCE_WORDS,
+    dumps,
+    fingerprints,
+    seed_pages,
+    seeds_dir,
+    window_hash,
+    window_hashes,
+    words,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 EXCEPTIONS_FILE = Path(__file__).parent / "plain_language_exceptions.yaml"
-SEEDS = Path(os.environ.get("SECONDOPINION_SEEDS", ROOT.parent / "shared" / "seeds"))
+SEEDS = seeds_dir()
 
 MEDIAN_GRADE = 8
 HARDEST_GRADE = 12
-SENTENCE_WORDS = 8
-RUN_WORDS = 12
 
 
 def grade(text: str) -> float:
@@ -195,72 +220,169 @@ def test_each_listed_exception_gives_a_reason() -> None:
 # Own words
 
 
-def words(text: str) -> list[str]:
-    text = text.lower().replace("’", "'").replace("‘", "'")
-    return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text)
-
-
 def sentences(text: str) -> Iterator[str]:
     yield from (s for s in re.split(r"(?<=[.!?:;])\s+|\n+|\s+[—–]\s+", text) if s.strip())
 
 
+@dataclass(frozen=True)
+class PagePrint:
+    """What is known of one seed page: the hashes of its windows of 8 and of 12 words."""
+
+    sentence_windows: frozenset[str]
+    run_windows: frozenset[str]
+
+
+Prints = dict[str, PagePrint]
+
+
+def load_fingerprints() -> dict[str, Any]:
+    data = json.loads(FINGERPRINTS.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
 @pytest.fixture(scope="module")
-def seed_words() -> dict[str, str]:
-    """Each seed page as one line of lower-case words, padded so matches end on a word."""
-    pages = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
-    if not pages:
-        pytest.skip(f"the seed pages are not here: {SEEDS} (set SECONDOPINION_SEEDS)")
-    return {p.name: f" {' '.join(words(p.read_text(encoding='utf-8')))} " for p in pages}
+def seed_prints() -> Prints:
+    """The seed pages' fingerprints, from ``seed_fingerprints.json`` (pages need not be here)."""
+    data = load_fingerprints()
+    assert (data["sentence_words"], data["run_words"]) == (SENTENCE_WORDS, RUN_WORDS)
+    return {
+        name: PagePrint(frozenset(page["sentence_windows"]), frozenset(page["run_windows"]))
+        for name, page in data["pages"].items()
+    }
 
 
-def copied_sentences(text: str, seeds: dict[str, str]) -> list[tuple[str, str]]:
+def copied_sentences(text: str, prints: Prints) -> list[tuple[str, str]]:
+    """(sentence, page) for each sentence of 8+ words whose every 8-word window is in a page."""
     found = []
     for sentence in sentences(text):
         said = words(sentence)
         if len(said) >= SENTENCE_WORDS:
+            windows = window_hashes(said, SENTENCE_WORDS)
             found += [
-                (sentence, name) for name, page in seeds.items() if f" {' '.join(said)} " in page
+                (sentence, name)
+                for name, page in prints.items()
+                if windows <= page.sentence_windows
             ]
     return found
 
 
-def shared_runs(text: str, seeds: dict[str, str]) -> list[tuple[str, str]]:
+def shared_runs(text: str, prints: Prints) -> list[tuple[str, str]]:
+    """(run, page) for each run of 12 words of ``text`` that is in a page."""
     said = words(text)
     found = []
     for start in range(len(said) - RUN_WORDS + 1):
-        run = " ".join(said[start : start + RUN_WORDS])
-        found += [(run, name) for name, page in seeds.items() if f" {run} " in page]
+        run = said[start : start + RUN_WORDS]
+        digest = window_hash(run)
+        found += [(" ".join(run), n) for n, page in prints.items() if digest in page.run_windows]
     return found
 
 
-def test_the_copy_check_finds_a_copied_sentence(seed_words: dict[str, str]) -> None:
+def prints_of(text: str) -> Prints:
+    """The fingerprints of a made-up page, as the generator makes them for a seed page."""
+    said = words(text)
+    return {
+        "made-up page": PagePrint(
+            frozenset(window_hashes(said, SENTENCE_WORDS)),
+            frozenset(window_hashes(said, RUN_WORDS)),
+        )
+    }
+
+
+def test_the_copy_check_finds_a_copied_sentence(seed_prints: Prints) -> None:
+    # Both are on a seed page; the tests quoted them from there before there were fingerprints.
     copied = "Very few treatment decisions have to be made right away."
-    assert copied_sentences(f"Take your time. {copied.upper()}", seed_words)
+    assert copied_sentences(f"Take your time. {copied.upper()}", seed_prints)
+    assert copied_sentences(f"“{copied.replace(' ', '  ')}”", seed_prints)
     assert not copied_sentences(
-        "Very few choices about treatment must be made at once.", seed_words
+        "Very few choices about treatment must be made at once.", seed_prints
     )
-    assert shared_runs(f"Note: {copied} More text here.", seed_words) == []
+    assert shared_runs(f"Note: {copied} More text here.", seed_prints) == []
     long_copy = "you can obtain an opinion from doctors all around the country or even the globe"
-    assert shared_runs(long_copy, seed_words)
+    assert shared_runs(long_copy, seed_prints)
+    assert shared_runs(f"Good news. {long_copy.title()}!", seed_prints)
+    assert not shared_runs(long_copy.replace("doctors", "people"), seed_prints)
+
+
+def test_the_fingerprint_check_agrees_with_the_text_on_a_made_up_page() -> None:
+    page = (
+        "Bring every scan you have to the visit. The nurse will call you on Monday to set a "
+        "time that suits you and your family. Call the nurse when you have a question about "
+        "the scan. Later, ask the nurse when you have a question about the bill."
+    )
+    prints = prints_of(page)
+    # a sentence of the page, and a sentence that is a stretch of it, are found
+    assert copied_sentences("Bring every scan you have to the visit.", prints)
+    assert copied_sentences("Set a time that suits you and your family!", prints)
+    # one word changed, or too short to count: not found
+    assert not copied_sentences("Bring every scan you own to the visit.", prints)
+    assert not copied_sentences("Bring every scan you have.", prints)
+    # runs of 12 words: found exactly where the page has them
+    assert shared_runs("the nurse will call you on monday to set a time that suits", prints)
+    assert not shared_runs("the nurse will call you on tuesday to set a time that suits", prints)
+    # the over-approximation: each 8-word window of this sentence is in the page, the first in
+    # the one sentence and the last in the other, so it counts as copied although the page
+    # never says it
+    stitched = "Call the nurse when you have a question about the bill."
+    assert " ".join(words(stitched)) not in " ".join(words(page))
+    assert copied_sentences(stitched, prints)
+
+
+def test_the_fingerprints_are_sound() -> None:
+    data = load_fingerprints()
+    assert data["hash"] == HASH
+    assert (data["sentence_words"], data["run_words"]) == (SENTENCE_WORDS, RUN_WORDS)
+    assert len(data["pages"]) == 4, "the four seed pages"
+    for name, page in data["pages"].items():
+        assert re.fullmatch(r"[\w.-]+\.txt", name), name
+        for key, size in (("sentence_windows", SENTENCE_WORDS), ("run_windows", RUN_WORDS)):
+            hashes = page[key]
+            assert hashes == sorted(set(hashes)), f"{name} {key}: sorted, no repeats"
+            assert all(re.fullmatch(r"[0-9a-f]{16}", h) for h in hashes), f"{name} {key}"
+            windows = page["words"] - size + 1
+            assert 0.9 * windows <= len(hashes) <= windows, f"{name} {key}: one per window"
+    assert FINGERPRINTS.read_text(encoding="utf-8") == dumps(data), "as the generator writes it"
+
+
+def test_the_fingerprints_are_up_to_date_with_the_seed_pages() -> None:
+    """Where the seed pages are here, the file must be what the generator makes of them.
+
+    Where they are not (a clean clone, CI), there is nothing to compare: the file is what was
+    committed, and ``test_the_fingerprints_are_sound`` checks its shape.
+    """
+    pages = seed_pages(SEEDS)
+    committed = load_fingerprints()
+    if not pages:
+        assert not SEEDS.is_dir() or not list(SEEDS.glob("*.txt"))
+        assert committed["pages"], "fingerprints made from the pages when they were here"
+        return
+    fresh = fingerprints(pages)
+    stale = sorted(
+        name
+        for name in set(fresh["pages"]) | set(committed["pages"])
+        if fresh["pages"].get(name) != committed["pages"].get(name)
+    )
+    assert not stale and fresh == committed, (
+        f"tests/{FINGERPRINTS.name} is out of date with the seed pages in {SEEDS} (pages that "
+        f"differ: {stale}): run '.venv/bin/python tests/make_seed_fingerprints.py' and commit it"
+    )
 
 
 def test_no_sentence_of_8_or_more_words_is_copied_from_a_seed(
-    content: Content, seed_words: dict[str, str]
+    content: Content, seed_prints: Prints
 ) -> None:
     copied = {
         key: found
         for key, text in own_words_texts(content).items()
-        if (found := copied_sentences(text, seed_words))
+        if (found := copied_sentences(text, seed_prints))
     }
     assert not copied, "\n".join(f"{k}: {v}" for k, v in copied.items())
 
 
-def test_no_run_of_12_words_is_shared_with_a_seed(
-    content: Content, seed_words: dict[str, str]
-) -> None:
+def test_no_run_of_12_words_is_shared_with_a_seed(content: Content, seed_prints: Prints) -> None:
     shared = {
         key: found
         for key, text in own_words_texts(content).items()
-        if (found := shared_runs(text, seed_words))
+        if (found := shared_runs(text, seed_prints))
     }
     assert not shared, "\n".join(f"{k}: {v}" for k, v in shared.items())

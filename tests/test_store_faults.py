@@ -14,12 +14,23 @@ integrity check, and the store carries on once there is room again.
 
 The dashboard's side of a busy store is here too: a change that finds the database locked is
 tried again until it is saved, with a plain message meanwhile (``widgets._feedback``).
+
+And the other faults around opening the store:
+
+- another program holding the write lock: opening and reading still work (opening takes the
+  lock only to create or upgrade the tables), and only a write is refused as busy;
+- no message meant for people says where the database is (a patient sees these messages): the
+  path is on the error (``error.path``) and in its notes, for navigators and the log;
+- a database URL that cannot be used (not a URL, an unknown kind of database, a driver not
+  installed, a missing folder, a bad option) is a ``StoreError`` in plain words, never with
+  the URL's password.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import sqlite3
 import subprocess
 import sys
@@ -32,9 +43,17 @@ from typing import Any, TypeVar
 import pytest
 import sqlalchemy as sa
 
-from secondopinion.store import StoreBusyError, StoreError, WorkbookStore
+from secondopinion.store import (
+    BUSY_MESSAGE,
+    SCHEMA_VERSION,
+    StoreBusyError,
+    StoreError,
+    WorkbookStore,
+)
+from tests.test_store_upgrade import SID, build_v1, versions
 from widgets import _feedback
 from widgets._feedback import GAVE_UP, NOT_SAVED_BUSY, WAITING, ProblemMessage, guarded
+from widgets.dashboard import Notice, dashboard
 
 T = TypeVar("T")
 TECHNICAL = ("Traceback", "sqlite3.", "OperationalError", "INSERT", "UPDATE", "[SQL")
@@ -349,3 +368,258 @@ def test_a_store_error_is_shown_in_its_own_plain_words() -> None:
     guarded(message)(save)()
     assert "This change was not saved. The disk is full" in message.value
     assert 'role="alert"' in message.value
+
+
+# --------------------------------------------------------------------------- another program's lock
+
+
+def lock_for_writing(path: Path) -> sqlite3.Connection:
+    """Another program's connection holding the write lock (``BEGIN IMMEDIATE``) on ``path``."""
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_opening_and_reading_work_while_another_program_holds_the_write_lock(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "data"
+    with WorkbookStore.open(folder) as store:
+        summary, token = store.create_session("J. R.", created_by="patient")
+        store.set_notes(summary.id, "before the lock")
+    other = lock_for_writing(folder / "workbooks.sqlite3")
+    try:
+        with WorkbookStore.open(folder, busy_timeout=0.1) as store:
+            assert store.load(summary.id).notes == "before the lock"
+            assert store.session_id_for_token(token) == summary.id
+            assert [s.id for s in store.sessions()] == [summary.id]
+            with pytest.raises(StoreBusyError) as caught:
+                store.set_notes(summary.id, "during the lock")
+            assert_plain(caught.value)
+        with WorkbookStore.open(folder, busy_timeout=0.1, create=False) as store:
+            assert store.load(summary.id).notes == "before the lock"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with WorkbookStore.open(folder) as store:
+        store.set_notes(summary.id, "after the lock")
+        assert store.load(summary.id).notes == "after the lock"
+
+
+def test_a_new_database_waits_for_the_lock_and_then_is_made(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "workbooks.sqlite3"
+    path.touch()
+    other = lock_for_writing(path)
+    try:
+        with pytest.raises(StoreBusyError):  # the tables cannot be made without the lock
+            WorkbookStore.open(folder, busy_timeout=0.1)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with WorkbookStore.open(folder) as store:
+        assert store.sessions() == []
+
+
+def test_an_upgrade_waits_for_the_lock_and_changes_nothing_meanwhile(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    path = build_v1(folder)
+    other = lock_for_writing(path)
+    try:
+        with pytest.raises(StoreBusyError):
+            WorkbookStore.open(folder, busy_timeout=0.1)
+        assert versions(path) == [1]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with WorkbookStore.open(folder) as store:
+        assert store.load(SID).notes == "from version 1"
+    assert versions(path)[-1] == SCHEMA_VERSION
+    assert list(folder.glob("workbooks.sqlite3.bak-v1-*")), "backed up before the upgrade"
+
+
+# --------------------------------------------------------------------------- no path on the page
+
+
+def damaged(folder: Path) -> Path:
+    folder.mkdir()
+    path = folder / "workbooks.sqlite3"
+    path.write_bytes(b"these are my notes, not a database\n" * 100)
+    return path
+
+
+def newer(folder: Path) -> Path:
+    with WorkbookStore.open(folder) as store:
+        store.create_session("From the future", "patient")
+    path = folder / "workbooks.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (99, '2099-01-01T00:00:00+00:00')")
+    return path
+
+
+def foreign(folder: Path) -> Path:
+    folder.mkdir()
+    path = folder / "workbooks.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+    return path
+
+
+def folder_is_a_file(folder: Path) -> Path:
+    folder.write_text("not a folder")
+    return folder
+
+
+def database_is_a_folder(folder: Path) -> Path:
+    path = folder / "workbooks.sqlite3"
+    path.mkdir(parents=True)
+    return path
+
+
+def missing(folder: Path) -> Path:
+    return folder / "workbooks.sqlite3"
+
+
+BROKEN: dict[str, tuple[Callable[[Path], Path], str, bool]] = {
+    # how to break it, words of the message, whether the store opens only with create=False
+    "damaged": (damaged, "damaged or is not a workbook database", False),
+    "newer": (newer, "newer version of this program", False),
+    "another program's": (foreign, "not a workbook database", False),
+    "folder is a file": (folder_is_a_file, "is a file, not a folder", False),
+    "database is a folder": (database_is_a_folder, "is a folder, not a file", False),
+    "missing": (missing, "no workbook database", True),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN), ids=list(BROKEN))
+def test_a_message_for_people_does_not_say_where_the_database_is(tmp_path: Path, case: str) -> None:
+    folder = tmp_path / "private-server-folder"
+    make, words, read_only = BROKEN[case]
+    where = make(folder)
+    with pytest.raises(StoreError) as caught:
+        WorkbookStore.open(folder, create=not read_only)
+    error = caught.value
+    assert words in str(error)
+    assert_plain(error)
+    assert str(tmp_path) not in str(error)
+    assert "private-server-folder" not in str(error)
+    # ...but a navigator, and the log, still learn where it is
+    assert error.path == str(where)
+    assert str(where) in error.full_message()
+    assert any(str(where) in note for note in getattr(error, "__notes__", []))
+
+
+def test_a_full_disk_message_does_not_say_where_the_database_is(
+    tmp_path: Path, disk_full: DiskFull
+) -> None:
+    folder = tmp_path / "private-server-folder"
+    with WorkbookStore.open(folder) as store:
+        summary, _ = store.create_session("J. R.", created_by="patient")
+        disk_full.on = True
+        with pytest.raises(StoreError) as caught:
+            store.set_answers(summary.id, {"diagnosis_kind": "rare"})
+        disk_full.on = False
+        assert caught.value.path == str(store.path)
+    assert "disk is full" in str(caught.value)
+    assert "private-server-folder" not in str(caught.value)
+    message = ProblemMessage()
+    message.show(caught.value)
+    assert "disk is full" in message.value
+    assert "private-server-folder" not in message.value
+    assert "database or disk is full" in (caught.value.detail or "")
+
+
+def test_a_busy_database_message_does_not_say_where_it_is(tmp_path: Path) -> None:
+    folder = tmp_path / "private-server-folder"
+    with WorkbookStore.open(folder, busy_timeout=0.05) as store:
+        summary, _ = store.create_session("J. R.", created_by="patient")
+        other = lock_for_writing(folder / "workbooks.sqlite3")
+        try:
+            with pytest.raises(StoreBusyError) as caught:
+                store.set_notes(summary.id, "locked out")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    assert "private-server-folder" not in str(caught.value)
+    assert caught.value.path == str(folder / "workbooks.sqlite3")
+
+
+def test_the_dashboard_does_not_show_where_the_database_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "private-server-folder"
+    damaged(folder)
+    monkeypatch.delenv("SECOND_OPINION_DB_URL", raising=False)
+    monkeypatch.setenv("SECOND_OPINION_DATA", str(folder))
+    page = dashboard("")
+    assert isinstance(page, Notice)
+    shown = " ".join(str(getattr(child, "value", "")) for child in page.children)
+    assert "cannot open right now" in shown
+    assert "damaged" in shown
+    assert "private-server-folder" not in shown
+
+
+def test_a_store_error_keeps_where_and_what_through_pickling() -> None:
+    error = StoreError("The workbook database cannot be opened.", path="/srv/wb.db", detail="x")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.path, copy.detail) == (str(error), "/srv/wb.db", "x")
+    assert copy.full_message() == (
+        "The workbook database cannot be opened.\nWorkbook database: /srv/wb.db\nDetail: x"
+    )
+    assert str(StoreBusyError()) == BUSY_MESSAGE
+
+
+# --------------------------------------------------------------------------- database URLs
+
+
+BAD_URLS: dict[str, tuple[str, str]] = {
+    # a URL (with {tmp} for a temporary folder), and the words of the message
+    "an unknown kind of database": ("nonsense://", "kind of database this program does not know"),
+    "an unknown driver": ("sqlite+nodriver:///{tmp}/x.db", "does not know"),
+    "not a URL at all": ("just some words", "not written as one"),
+    "empty": ("", "not written as one"),
+    "a port that is not a number": ("postgresql://nav:s3cret@db.example:port/wb", "port"),
+    "a missing folder": ("sqlite:///{tmp}/no/such/folder/x.db", "folder named in the database URL"),
+    "an option that is not valid": ("sqlite:///{tmp}/x.db?timeout=soon", "options is not valid"),
+    "a file name no file can have": ("sqlite:///{tmp}/a\x00b.db", "not a name a file can have"),
+    "a folder the database cannot be in": (
+        "sqlite:///{tmp}/file.txt/x.db",
+        "is a file, not a folder",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_URLS), ids=list(BAD_URLS))
+def test_a_database_url_that_cannot_be_used_is_said_plainly(
+    tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    url, words = BAD_URLS[case]
+    url = url.replace("{tmp}", str(tmp_path))
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(StoreError) as caught:
+        WorkbookStore.open(url=url)
+    assert type(caught.value) is StoreError
+    assert words in str(caught.value)
+    assert_plain(caught.value)
+    assert "s3cret" not in caught.value.full_message()
+    assert str(tmp_path) not in str(caught.value)
+    assert sorted(tmp_path.rglob("*")) == before, "nothing was made"
+    if url and "\x00" not in url:  # the same from the environment, as the dashboard opens it
+        monkeypatch.setenv("SECOND_OPINION_DB_URL", url)
+        with pytest.raises(StoreError, match=words):
+            WorkbookStore.open()
+
+
+def test_a_url_whose_driver_is_not_installed_says_which(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # whether installed here or not
+    monkeypatch.setitem(sys.modules, "psycopg2", None)
+    for url in ("postgresql://", "postgresql+psycopg://nav:s3cret@db.example/wb"):
+        with pytest.raises(StoreError) as caught:
+            WorkbookStore.open(url=url)
+        assert_plain(caught.value)
+        assert "is not installed" in str(caught.value)
+        assert "psycopg" in str(caught.value)
+        assert "s3cret" not in caught.value.full_message()
+        assert "db.example" not in str(caught.value)
