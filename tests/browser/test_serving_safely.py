@@ -3,7 +3,7 @@
 With real HTTP requests, a real kernel channel and a real browser against the running server:
 the navigator notebook, the file tree, the Jupyter APIs that run code and the data folder cannot
 be reached; code sent to a dashboard kernel is never run; no traceback reaches the page even when
-the store cannot be used; the server listens on loopback only; a wrong link reveals nothing, not
+the store cannot be used or the code itself fails; the server listens on loopback only; a wrong link reveals nothing, not
 even whether it was close; the data files are owner-only even under a careless umask; and
 stopping `make dashboard` stops Voilà and every kernel with it.
 """
@@ -242,24 +242,48 @@ def test_a_dashboard_kernel_never_runs_code_sent_to_it(
     assert [r for r in replies if r[1] in (executed, inspected)] == []
 
 
-def test_no_traceback_reaches_the_page_when_the_store_cannot_be_used(
+def test_a_database_address_that_cannot_be_used_gets_a_plain_page(
     tmp_path_factory: pytest.TempPathFactory, page: Page
 ) -> None:
     with pytest.MonkeyPatch.context() as env:
-        # a database URL nobody can use: the store fails in a way the dashboard does not expect
         env.setenv("SECOND_OPINION_DB_URL", "nosuchdatabase://nowhere/workbooks")
+        failing = DashboardServer(tmp_path_factory.mktemp("bad-url") / "data")
+    try:
+        page.goto(failing.url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "The workbook cannot open right now", timeout=90_000
+        )
+        text = page.locator("body").inner_text()
+    finally:
+        failing.stop()
+    assert "Nothing you saved before has been changed" in text
+    for technical in ("Traceback", "show_tracebacks", "Voilà", "File \"", "line "):
+        assert technical not in text
+
+
+def test_no_traceback_reaches_the_page_when_something_unexpected_fails(
+    tmp_path_factory: pytest.TempPathFactory, page: Page
+) -> None:
+    # A fault nobody planned for: the dashboard's own code cannot even be imported in the kernel.
+    broken = tmp_path_factory.mktemp("broken-code")
+    (broken / "widgets").mkdir()
+    (broken / "widgets" / "__init__.py").write_text(
+        'raise RuntimeError("nosuchdatabase: an unplanned fault")\n'
+    )
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PYTHONPATH", str(broken))
         failing = DashboardServer(tmp_path_factory.mktemp("failing") / "data")
     try:
         raw = fetch(failing.url).text
         page.goto(failing.url)
         problem = page.locator(".workbook-page-problem")
-        expect(problem).to_contain_text("The workbook cannot open right now")
+        expect(problem).to_contain_text("The workbook cannot open right now", timeout=90_000)
         text = page.locator("body").inner_text()
     finally:
         failing.stop()
     for technical in ("Traceback", "Error", "error", "show_tracebacks", "Voilà", "nosuchdatabase"):
         assert technical not in text
-    for technical in ("Traceback", "show_tracebacks", "ExecutionError", "NoSuch", "nosuchdatabase"):
+    for technical in ("Traceback", "show_tracebacks", "RuntimeError", "nosuchdatabase"):
         assert technical not in raw
 
 
