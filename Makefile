@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8866
+BASE_URL ?= /
 
 .PHONY: setup dashboard lab test lint unit notebooks browser-tests chromium bench lock clean
 
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 dashboard: setup
-	$(BIN)/python -m secondopinion serve --host $(HOST) --port $(PORT)
+	$(BIN)/python -m secondopinion serve --host $(HOST) --port $(PORT) --base-url $(BASE_URL)
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/navigator.ipynb

@@ -3,12 +3,17 @@
 Run with `make bench` (or `.venv/bin/python benchmarks/bench_dashboard.py [--runs N]`). Reports:
 
 - time to interactive (navigation → `workbook-ready`) of the dashboard as `make dashboard` serves
-  it, and of a bare Voilà notebook with one button served the same way (the floor), alternating,
-  as medians and as the ratio dashboard / bare;
+  it, and of a bare Voilà notebook with one button served the same way (the floor: the same
+  command, pre-heated kernels included), alternating, as medians and as the ratio dashboard /
+  bare. Each visit comes when both servers are quiet (their pools of pre-heated kernels full);
 - response time from changing an intake answer to the page showing the re-tailored list, median
   and 95th percentile over 30 changes, for a new workbook and for one reopened through its private
   link with 60 answered questions and every record tracked;
-- memory (resident set) per open dashboard kernel.
+- memory (resident set) per open dashboard kernel, and per pre-heated kernel waiting in the pool
+  (times the pool size: what the pool costs).
+
+`SECOND_OPINION_POOL_SIZE` sets the pool of both servers, as it does for `make dashboard` (0: no
+pre-heated kernels).
 
 Machines here are shared and noisy: compare the ratios, not the raw seconds. Figures go to
 benchmarks/results/bench_dashboard.json.
@@ -32,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from secondopinion import Situation, load_content, tailor  # noqa: E402
+from secondopinion.serving import pool_size  # noqa: E402
 from secondopinion.store import WorkbookStore  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
 
@@ -79,6 +85,38 @@ def bare_notebook(folder: Path) -> Path:
     return path
 
 
+def settle(*servers: DashboardServer, quiet_s: float = 2.0, timeout_s: float = 120.0) -> None:
+    """Wait until the servers and their kernels have used no CPU for ``quiet_s`` seconds.
+
+    A visit takes a pre-heated kernel and Voilà starts another one a second later; waiting for
+    quiet means each visit meets a server whose pool is full again, as most real visits do.
+    """
+    deadline = time.monotonic() + timeout_s
+    quiet_since = time.monotonic()
+    before = _cpu_seconds(servers)
+    while time.monotonic() - quiet_since < quiet_s:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the servers did not settle within {timeout_s} s")
+        time.sleep(0.25)
+        now = _cpu_seconds(servers)
+        if now - before > 0.02:  # more than 8 % of one core during the last 0.25 s
+            quiet_since = time.monotonic()
+        before = now
+
+
+def _cpu_seconds(servers: tuple[DashboardServer, ...]) -> float:
+    total = 0.0
+    for server in servers:
+        root = psutil.Process(server.process.pid)
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+    return total
+
+
 def time_to_interactive(browser: Browser, url: str) -> float:
     context = browser.new_context()
     try:
@@ -124,9 +162,21 @@ def percentile(values: list[float], share: float) -> float:
     return float(ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))])
 
 
-def kernel_memory_mb(server: DashboardServer) -> list[float]:
-    kernels = psutil.Process(server.process.pid).children(recursive=True)
-    return [k.memory_info().rss / 2**20 for k in kernels]
+def kernel_memory_mb(server: DashboardServer, *, pooled: bool = False) -> list[float]:
+    """Resident memory of the server's kernels that served a visit (or, ``pooled``, still wait).
+
+    A pre-heated kernel waits for its visit on a connection to the server; no other kernel has
+    one.
+    """
+    sizes = []
+    for kernel in psutil.Process(server.process.pid).children(recursive=True):
+        waiting = any(
+            conn.raddr and conn.raddr.port == server.port
+            for conn in kernel.net_connections(kind="tcp")
+        )
+        if waiting == pooled:
+            sizes.append(kernel.memory_info().rss / 2**20)
+    return sizes
 
 
 def main() -> int:
@@ -136,9 +186,11 @@ def main() -> int:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
-    dashboard = DashboardServer(folder / "data")
-    bare = DashboardServer(folder / "bare-data", notebook=bare_notebook(folder))
-    results: dict[str, object] = {}
+    (folder / "dashboard").mkdir()  # each server's voila.log goes next to its data folder
+    (folder / "bare").mkdir()
+    dashboard = DashboardServer(folder / "dashboard" / "data")
+    bare = DashboardServer(folder / "bare" / "data", notebook=bare_notebook(folder))
+    results: dict[str, object] = {"pool_size": pool_size()}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -146,8 +198,12 @@ def main() -> int:
             time_to_interactive(browser, bare.url)
             tti_dashboard, tti_bare = [], []
             for _ in range(args.runs):
+                settle(dashboard, bare)
                 tti_dashboard.append(time_to_interactive(browser, dashboard.url))
+                settle(dashboard, bare)
                 tti_bare.append(time_to_interactive(browser, bare.url))
+            results["tti_dashboard_runs_s"] = tti_dashboard
+            results["tti_bare_runs_s"] = tti_bare
             results["tti_dashboard_s"] = statistics.median(tti_dashboard)
             results["tti_bare_s"] = statistics.median(tti_bare)
             results["tti_ratio"] = results["tti_dashboard_s"] / results["tti_bare_s"]
@@ -159,12 +215,21 @@ def main() -> int:
                 page.goto(url)
                 page.wait_for_selector(".workbook-ready", timeout=120_000)
                 if name == "busy":
-                    tti_busy = [time_to_interactive(browser, link) for _ in range(args.runs)]
+                    tti_busy = []
+                    for _ in range(args.runs):
+                        settle(dashboard, bare)
+                        tti_busy.append(time_to_interactive(browser, link))
                     results["tti_busy_s"] = statistics.median(tti_busy)
                 times = response_times(page, args.changes)
                 results[f"response_{name}_median_ms"] = statistics.median(times)
                 results[f"response_{name}_p95_ms"] = percentile(times, 0.95)
                 context.close()
+
+            if results["pool_size"]:
+                settle(dashboard)
+                pooled = kernel_memory_mb(dashboard, pooled=True)
+                results["rss_mb_per_pooled_kernel"] = statistics.median(pooled)
+                results["rss_mb_pool"] = results["rss_mb_per_pooled_kernel"] * len(pooled)
 
             contexts = [browser.new_context() for _ in range(3)]
             for context in contexts:
@@ -176,6 +241,7 @@ def main() -> int:
             results["rss_mb_per_kernel_median"] = statistics.median(memory)
             for context in contexts:
                 context.close()
+
             browser.close()
     finally:
         dashboard.stop()
@@ -225,6 +291,17 @@ def report(results: dict[str, object]) -> None:
         )
     rss = r["rss_mb_per_kernel_max"]
     rows.append(("memory per open dashboard (max)", f"{rss:.0f} MB", f"< 150  {mark(rss < 150)}"))
+    if "rss_mb_pool" in r:
+        rows.append(
+            ("memory per waiting pre-heated kernel", f"{r['rss_mb_per_pooled_kernel']:.0f} MB", "")
+        )
+        rows.append(
+            (
+                f"memory of the pool ({results['pool_size']} kernels)",
+                f"{r['rss_mb_pool']:.0f} MB",
+                "",
+            )
+        )
     width = max(len(name) for name, _, _ in rows)
     for name, value, target in rows:
         print(f"{name:<{width}}  {value:>10}  {target}")

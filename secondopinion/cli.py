@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the patient dashboard with Voilà")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument(
+        "--base-url", default="/", help="the path it is served under, behind a proxy or a hub"
+    )
     serve.set_defaults(handler=_serve)
 
     from secondopinion import _cli_sessions
@@ -94,4 +97,4 @@ def _plan(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from secondopinion.serving import serve_dashboard
 
-    return serve_dashboard(host=args.host, port=args.port)
+    return serve_dashboard(host=args.host, port=args.port, base_url=args.base_url)

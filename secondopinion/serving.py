@@ -15,7 +15,11 @@ page needs and the private channel to its own kernel:
   server it came from;
 - the address of the page (it holds the private link) is never sent to another site
   (``Referrer-Policy: no-referrer``), and the page is not shown in frames of other sites;
-- the kernel of a closed tab is stopped after an hour, so closed tabs do not fill the memory.
+- the kernel of a closed tab is stopped after an hour, so closed tabs do not fill the memory;
+- a few kernels are started, and the dashboard's imports and content loaded in them, before
+  anyone visits (Voilà's pre-heated kernels, ``POOL_SIZE``): a visit takes one and only opens
+  its workbook and builds the page. Each waiting kernel holds about 100 MB
+  (``docs/performance.md``).
 
 Example::
 
@@ -79,15 +83,46 @@ alone, closed tabs fill the memory of the machine. A tab that is open stays conn
 its kernel however long it sits idle.
 """
 
+POOL_SIZE = 2
+"""Kernels kept started and waiting for the next visits (``SECOND_OPINION_POOL_SIZE``; 0: none).
+
+Two cover two people opening the page within the few seconds it takes to start a new one; more
+mostly cost memory (see ``docs/performance.md``). When the pool is empty a visit starts its own
+kernel, as without a pool.
+"""
+
+
+def pool_size() -> int:
+    """How many pre-heated kernels to keep: ``$SECOND_OPINION_POOL_SIZE``, else ``POOL_SIZE``."""
+    value = os.environ.get("SECOND_OPINION_POOL_SIZE", "").strip()
+    if not value:
+        return POOL_SIZE
+    try:
+        size = int(value)
+    except ValueError:
+        message = f"SECOND_OPINION_POOL_SIZE must be a whole number, not {value!r}"
+        raise ValueError(message) from None
+    return max(size, 0)
+
 
 def dashboard_command(
-    *, host: str = "127.0.0.1", port: int = 8866, notebook: Path = DASHBOARD
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8866,
+    notebook: Path = DASHBOARD,
+    pool: int | None = None,
+    base_url: str = "/",
 ) -> list[str]:
     """The command line that serves only ``notebook`` with Voilà, code hidden, on ``host``.
 
     It runs Voilà through this module (``python -m secondopinion.serving``), which makes the
-    ``workbook`` page template findable before Voilà starts.
+    ``workbook`` page template findable before Voilà starts. ``pool`` pre-heated kernels wait
+    for visits (default: ``pool_size()``; 0 starts a kernel for each visit only). ``base_url``
+    is the path the page is served under, for a proxy or JupyterHub that serves it under a
+    prefix (``/services/workbook/``).
     """
+    pool = pool_size() if pool is None else max(pool, 0)
+    preheat = ["--preheat_kernel=True", f"--pool_size={pool}"] if pool else []
     return [
         sys.executable,
         "-m",
@@ -97,6 +132,7 @@ def dashboard_command(
         f"--port={port}",
         "--Voila.port_retries=0",
         f"--Voila.ip={host}",
+        f"--Voila.base_url={_as_base_url(base_url)}",
         f"--template={TEMPLATE}",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
@@ -111,18 +147,26 @@ def dashboard_command(
         "--MappingKernelManager.cull_interval=300",
         "--MappingKernelManager.cull_connected=False",
         f"--Voila.tornado_settings={json.dumps({'headers': HEADERS})}",
+        *preheat,
     ]
 
 
-def serve_dashboard(*, host: str = "127.0.0.1", port: int = 8866) -> int:
+def _as_base_url(path: str) -> str:
+    """``services/workbook`` → ``/services/workbook/``: Voilà wants slashes at both ends."""
+    parts = [part for part in path.split("/") if part]
+    return "/" + "".join(f"{part}/" for part in parts)
+
+
+def serve_dashboard(*, host: str = "127.0.0.1", port: int = 8866, base_url: str = "/") -> int:
     """Serve the dashboard until interrupted; data goes to the data folder (see README).
 
     Ctrl+C or SIGTERM (a service manager stopping it) stops Voilà and its kernels too.
     """
     env = dict(os.environ)
     env.setdefault("SECOND_OPINION_DATA", str(REPO / "data"))
-    print(f"Serving the workbook at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
-    voila = subprocess.Popen(dashboard_command(host=host, port=port), env=env)
+    base_url = _as_base_url(base_url)
+    print(f"Serving the workbook at http://{host}:{port}{base_url}  (Ctrl+C to stop)", flush=True)
+    voila = subprocess.Popen(dashboard_command(host=host, port=port, base_url=base_url), env=env)
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -152,9 +196,42 @@ def _run_voila(argv: list[str]) -> None:
     """Run Voilà with ``argv``, with the ``workbook`` template first on Jupyter's data path."""
     others = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(JUPYTER_DATA), *others])
+    # A pre-heated kernel asks Voilà for its visit at this address (Voilà assumes 127.0.0.1).
+    for arg in argv:
+        if arg.startswith("--Voila.ip="):
+            ip = arg.split("=", 1)[1]
+            os.environ["VOILA_APP_IP"] = LOOPBACK.get(ip, ip)
+    _hand_each_visit_over_once()
     from voila.app import main
 
     main(argv=argv)
+
+
+LOOPBACK = {
+    "": "127.0.0.1",
+    "0.0.0.0": "127.0.0.1",  # noqa: S104 (where a kernel reaches the server; nothing binds here)
+    "::": "::1",
+    "localhost": "127.0.0.1",
+}
+"""Where a kernel reaches a server that listens on every address (or on a name)."""
+
+
+def _hand_each_visit_over_once() -> None:
+    """Voilà keeps a visit's details (its private link among them) until the server stops.
+
+    When a visit takes a pre-heated kernel that is not yet listening, Voilà holds the visit's
+    address for it, and hands it to any later connection that names the kernel. Here it is handed
+    over once, then forgotten.
+    """
+    from voila.request_info_handler import RequestInfoSocketHandler as Handler
+
+    def open_once(self: Handler, kernel_id: str) -> None:
+        Handler._waiters[kernel_id] = self
+        waiting = Handler._cache.pop(kernel_id, None)
+        if waiting is not None:
+            self.write_message(waiting)
+
+    Handler.open = open_once
 
 
 if __name__ == "__main__":

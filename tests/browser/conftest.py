@@ -38,14 +38,14 @@ def _free_port() -> int:
 class DashboardServer:
     """A running Voilà dashboard with its own data folder."""
 
-    def __init__(self, data_dir: Path, notebook: Path = DASHBOARD) -> None:
+    def __init__(self, data_dir: Path, notebook: Path = DASHBOARD, base_url: str = "/") -> None:
         self.data_dir = data_dir
         self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self.url = f"http://127.0.0.1:{self.port}{base_url}"
         env = dict(os.environ, SECOND_OPINION_DATA=str(data_dir))
         self.log = (data_dir.parent / "voila.log").open("wb")
         self.process = subprocess.Popen(
-            dashboard_command(port=self.port, notebook=notebook),
+            dashboard_command(port=self.port, notebook=notebook, base_url=base_url),
             cwd=REPO,
             env=env,
             stdout=self.log,

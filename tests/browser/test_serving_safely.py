@@ -3,9 +3,9 @@
 With real HTTP requests, a real kernel channel and a real browser against the running server:
 the navigator notebook, the file tree, the Jupyter APIs that run code and the data folder cannot
 be reached; code sent to a dashboard kernel is never run; no traceback reaches the page even when
-the store cannot be used or the code itself fails; the server listens on loopback only; a wrong link reveals nothing, not
-even whether it was close; the data files are owner-only even under a careless umask; and
-stopping `make dashboard` stops Voilà and every kernel with it.
+the store cannot be used or the code itself fails; the server listens on loopback only; a wrong
+link reveals nothing, not even whether it was close; the data files are owner-only even under a
+careless umask; and stopping `make dashboard` stops Voilà and every kernel with it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from playwright.sync_api import Page, expect
 from secondopinion.serving import CONTENT_SECURITY_POLICY, REPO, dashboard_command
 from secondopinion.store import WorkbookStore
 
+from ._pages import private_link
 from .conftest import DashboardServer, open_workbook
 
 pytestmark = pytest.mark.browser
@@ -257,7 +258,7 @@ def test_a_database_address_that_cannot_be_used_gets_a_plain_page(
     finally:
         failing.stop()
     assert "Nothing you saved before has been changed" in text
-    for technical in ("Traceback", "show_tracebacks", "Voilà", "File \"", "line "):
+    for technical in ("Traceback", "show_tracebacks", "Voilà", 'File "'):
         assert technical not in text
 
 
@@ -285,6 +286,30 @@ def test_no_traceback_reaches_the_page_when_something_unexpected_fails(
         assert technical not in text
     for technical in ("Traceback", "show_tracebacks", "RuntimeError", "nosuchdatabase"):
         assert technical not in raw
+
+
+def test_behind_a_proxy_the_page_is_served_under_its_path_and_the_link_uses_the_public_address(
+    tmp_path_factory: pytest.TempPathFactory, page: Page
+) -> None:
+    public = "https://workbook.example.org/services/workbook/"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SECOND_OPINION_PUBLIC_URL", public)
+        hub = DashboardServer(
+            tmp_path_factory.mktemp("hub") / "data", base_url="/services/workbook/"
+        )
+    try:
+        assert hub.url.endswith("/services/workbook/")
+        open_workbook(page, hub.url)
+        page.locator(".field-filled_by").get_by_label("I am the patient", exact=True).check()
+        expect(page.locator(".workbook-saved")).to_contain_text("saved")
+        link = private_link(page)
+        assert link.startswith(public + "?session=")
+        # The same workbook reopens under the path the proxy forwards to.
+        open_workbook(page, hub.url + link.removeprefix(public))
+        expect(page.locator(".field-filled_by").get_by_label("I am the patient")).to_be_checked()
+        assert fetch(f"http://127.0.0.1:{hub.port}/").status == 404
+    finally:
+        hub.stop()
 
 
 def test_the_server_listens_on_loopback_only(server: DashboardServer) -> None:
