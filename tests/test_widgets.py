@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -170,15 +171,15 @@ def test_next_steps_show_a_dated_timeline_and_a_calendar_file(app: WorkbookApp) 
     field(app, "decision_date").control.value = dt.date.today() + dt.timedelta(days=30)
     steps = app.view(3)
     assert isinstance(steps, NextSteps)
-    assert '<img src="data:image/png;base64,' in steps.timeline.value
-    assert 'alt="A timeline of' in steps.timeline.value
+    assert '<svg class="workbook-timeline-picture" role="img"' in steps.timeline.value
+    assert "<title>A timeline of" in steps.timeline.value
     assert "data:text/calendar;charset=utf-8;base64," in steps.calendar.value
 
 
 def test_without_a_date_the_timeline_says_to_ask(app: WorkbookApp) -> None:
     steps = app.view(3)
     assert isinstance(steps, NextSteps)
-    assert "<img" not in steps.timeline.value
+    assert "<svg" not in steps.timeline.value
     assert steps.calendar.value == ""
     assert "how long" in steps.timeline.value.lower()
 
@@ -221,13 +222,13 @@ def test_a_new_decision_date_alone_redraws_the_timeline(app: WorkbookApp) -> Non
     assert long_date(soon) not in steps.timeline.value
 
 
-def test_a_decision_date_near_9999_lists_the_steps_without_a_picture(app: WorkbookApp) -> None:
+def test_a_decision_date_near_9999_lists_and_draws_the_steps(app: WorkbookApp) -> None:
     steps = app.view(3)
     assert isinstance(steps, NextSteps)
     field(app, "decision_date").control.value = dt.date(9999, 12, 31)
     assert "December 31, 9999" in steps.timeline.value
     assert "<li>" in steps.timeline.value
-    assert "<img" not in steps.timeline.value
+    assert "Dec 9999" in steps.timeline.value
     assert "data:text/calendar;charset=utf-8;base64," in steps.calendar.value
     intake = app.view(0)
     assert isinstance(intake, IntakeView)
@@ -289,3 +290,20 @@ def test_a_star_that_could_not_be_saved_is_not_shown_as_starred(
     row.star.value = True
     assert row.star.description == "★ Starred"
     assert store.load(app.state.session_id).questions[row.item_id].starred
+
+
+@pytest.mark.parametrize("days_left", [1, 2, 30, 400])
+def test_the_timeline_picture_is_well_formed_svg_with_distinct_dates(
+    app: WorkbookApp, days_left: int
+) -> None:
+    field(app, "decision_date").control.value = dt.date.today() + dt.timedelta(days=days_left)
+    steps = app.view(3)
+    assert isinstance(steps, NextSteps)
+    value = steps.timeline.value
+    svg = ElementTree.fromstring(value[value.index("<svg") : value.index("</svg>") + 6])
+    ns = "{http://www.w3.org/2000/svg}"
+    assert svg.get("role") == "img"
+    assert svg.findtext(f"{ns}title", "").startswith("A timeline of")
+    ticks = [t.text for t in svg.findall(f"{ns}text") if t.get("fill") == "#424242"]
+    assert ticks and len(ticks) == len(set(ticks))
+    assert len(svg.findall(f"{ns}g/{ns}circle")) == value.count("<li><strong>")

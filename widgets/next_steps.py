@@ -13,7 +13,7 @@ from secondopinion.content import NextStep
 from secondopinion.engine import PlannedItem
 from secondopinion.timeline import Timeline, build_timeline, long_date
 from widgets._item_text import escaped, why_details
-from widgets._timeline_picture import timeline_alt_text, timeline_png
+from widgets._timeline_picture import timeline_svg
 from widgets.compare import DIFFER_CATEGORY
 from widgets.session_state import WorkbookState
 
@@ -73,14 +73,7 @@ class NextSteps(w.VBox):  # type: ignore[misc]
 
     def _show_timeline(self, timeline: Timeline, name: str) -> None:
         parts = ["<h3>Your timeline</h3>", f"<p>{escaped(timeline.message)}</p>"]
-        picture = timeline_png(timeline)
-        if picture:
-            encoded = base64.b64encode(picture).decode("ascii")
-            alt = escaped(timeline_alt_text(timeline))
-            parts.append(
-                f'<img src="data:image/png;base64,{encoded}" alt="{alt}" '
-                'style="max-width: 100%; height: auto;">'
-            )
+        parts.append(timeline_svg(timeline))
         parts.append('<ol class="workbook-timeline-steps">')
         for step in timeline.steps:
             when = f"<strong>{escaped(long_date(step.date))}:</strong> " if step.date else ""
