@@ -10,8 +10,11 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from secondopinion.downloads import SHEET_SIZES, DownloadsError, make_downloads_apart
 from widgets._feedback import ProblemMessage, busy_button
 from widgets.session_state import WorkbookState
+
+PAPER = {"Letter": "US Letter paper", "A4": "A4 paper"}
 
 
 class ExportPanel(w.VBox):  # type: ignore[misc]
@@ -24,6 +27,7 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         self.link_base = link_base
         self.exports_dir = exports_dir
         self.problem = ProblemMessage()
+        self.files_problem = ProblemMessage()
         self.download_csv = w.HTML()
         self.download_csv.add_class("workbook-download-csv")
         self.download_sheet = w.HTML()
@@ -37,6 +41,7 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
                 "answers to keep, or to share with someone you trust.</p>"
             ),
             self.problem,
+            self.files_problem,
             self.download_sheet,
             self.download_csv,
         ]
@@ -79,28 +84,29 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
             )
             self.download_sheet.value = ""
             return
-        from secondopinion.exports import long_form, to_csv_bytes  # pandas: only when needed
-        from secondopinion.question_sheet import PageSize, question_sheet_pdf
-
+        self.download_sheet.value = '<p role="status">Making your question sheet…</p>'
+        try:
+            files = make_downloads_apart(workbook, self.state.content, _today())
+        except DownloadsError as error:
+            self.download_sheet.value = ""
+            self.download_csv.value = ""
+            self.files_problem.say(str(error))
+            return
+        self.files_problem.clear()
         name = _file_name(workbook)
-        csv = base64.b64encode(to_csv_bytes(long_form(workbook, self.state.content)))
+        csv = base64.b64encode(files.csv).decode("ascii")
         self.download_csv.value = (
             f'<a class="workbook-button" download="{name}.csv" '
-            f'href="data:text/csv;charset=utf-8;base64,{csv.decode("ascii")}">'
+            f'href="data:text/csv;charset=utf-8;base64,{csv}">'
             "Download my answers (CSV)</a>"
         )
         links = []
-        sizes: tuple[tuple[PageSize, str], ...] = (
-            ("Letter", "US Letter paper"),
-            ("A4", "A4 paper"),
-        )
-        for size, label in sizes:
-            pdf = question_sheet_pdf(workbook, self.state.content, page_size=size, today=_today())
-            encoded = base64.b64encode(pdf).decode("ascii")
+        for size in SHEET_SIZES:
+            encoded = base64.b64encode(files.sheets[size]).decode("ascii")
             links.append(
                 f'<a class="workbook-button" download="{name}-questions-{size}.pdf" '
                 f'href="data:application/pdf;base64,{encoded}">'
-                f"Print my question sheet ({label})</a>"
+                f"Print my question sheet ({PAPER[size]})</a>"
             )
         self.download_sheet.value = "".join(links)
 
