@@ -18,7 +18,7 @@ page needs and the private channel to its own kernel:
 - the kernel of a closed tab is stopped after an hour, so closed tabs do not fill the memory;
 - a few kernels are started, and the dashboard's imports and content loaded in them, before
   anyone visits (Voilà's pre-heated kernels, ``POOL_SIZE``): a visit takes one and only opens
-  its workbook and builds the page. Each waiting kernel holds about 100 MB
+  its workbook and builds the page. Each waiting kernel holds about 80 MB
   (``docs/performance.md``).
 
 Example::
