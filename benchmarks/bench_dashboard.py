@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -41,6 +40,14 @@ sys.path.insert(0, str(REPO))
 from secondopinion import Situation, load_content, tailor  # noqa: E402
 from secondopinion.serving import pool_size  # noqa: E402
 from secondopinion.store import WorkbookStore  # noqa: E402
+from tests.browser._pages import (  # noqa: E402
+    COMPARE,
+    EXPORT,
+    NEXT_STEPS,
+    QUESTIONS,
+    RECORDS,
+    open_step,
+)
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "bench_dashboard.json"
@@ -159,15 +166,12 @@ def busy_workbook(data_dir: Path) -> str:
     return token
 
 
-STEP_TITLES = ["Questions to ask", "Records to gather", "Next steps", "Compare", "Take it with you"]
-
-
 def whole_visit(page: Page, link: str) -> None:
     """Open the busy workbook and every step, down to its CSV and question sheets being built."""
     page.goto(link)
     page.wait_for_selector(".workbook-ready", timeout=120_000)
-    for title in STEP_TITLES:
-        page.locator(".workbook-nav").get_by_role("button", name=re.compile(title)).click()
+    for hook in (QUESTIONS, RECORDS, NEXT_STEPS, COMPARE, EXPORT):
+        open_step(page, hook)
     page.wait_for_selector(".workbook-download-sheet a >> nth=1", timeout=120_000)
 
 
