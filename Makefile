@@ -20,8 +20,14 @@ $(STAMP): pyproject.toml requirements.lock
 dashboard: setup
 	$(BIN)/python -m secondopinion serve --host $(HOST) --port $(PORT) --base-url $(BASE_URL)
 
+# JupyterLab for navigators, on this machine only, with notebooks/ as its root folder (exports
+# land in notebooks/exports/). New people's links point at the dashboard above, or at
+# $$SECOND_OPINION_PUBLIC_URL when set. As root (a container), Jupyter needs --allow-root.
+LAB_PORT ?= 8888
 lab: setup
-	$(BIN)/jupyter lab notebooks/navigator.ipynb
+	SECOND_OPINION_DASHBOARD_URL=$${SECOND_OPINION_DASHBOARD_URL:-http://$(HOST):$(PORT)$(BASE_URL)} \
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/navigator.ipynb
 
 lint: setup
 	$(BIN)/ruff check .

@@ -53,7 +53,7 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # n
 RESULTS = REPO / "benchmarks" / "results" / "bench_dashboard.json"
 TARGETS = {"tti_ratio": 1.2, "response_median_ms": 100.0, "response_p95_ms": 200.0, "rss_mb": 150.0}
 STATUSES = [
-    "In treatment, but it is not working or symptoms are worse",
+    "Treatment stopped working, or symptoms are worse",
     "Treatment has finished",
     "Treatment has not started",
     "In treatment now",
@@ -149,7 +149,7 @@ def busy_workbook(data_dir: Path) -> str:
     """A workbook with 60 answered questions and every record tracked; returns its token."""
     content = load_content()
     store = WorkbookStore.open(data_dir)
-    summary, token = store.create_session("Busy", "navigator")
+    summary, token = store.create_workbook("Busy", "navigator")
     answers = {
         "diagnosis_kind": "cancer",
         "seriousness": "advanced",

@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from secondopinion import Content, Situation, load_content, tailor
-from secondopinion._plan_output import plan_as_data
+from secondopinion.cli._plan_output import plan_as_data
 from secondopinion.content import DEFAULT_CONTENT_DIR, Field, Intake
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_engine.json"

@@ -58,7 +58,7 @@ INTAKE = {  # field id -> the label to choose; the answers that open the longest
     "filled_by": "I am the patient",
     "diagnosis_kind": "Cancer",
     "seriousness": "I was told it is terminal, or that nothing more can be done",
-    "treatment_status": "In treatment, but it is not working or symptoms are worse",
+    "treatment_status": "Treatment stopped working, or symptoms are worse",
 }
 WAIT_MS = 180_000  # the longest any one thing may take in the page, under full load
 
@@ -128,7 +128,7 @@ def stored_counts(data_dir: Path, people: list[Person]) -> dict[int, tuple[int, 
     counts = {}
     with WorkbookStore.open(data_dir, create=False) as store:
         for person in people:
-            session_id = store.session_id_for_token(person.token) if person.token else None
+            session_id = store.workbook_id_for_token(person.token) if person.token else None
             if session_id is None:
                 counts[person.number] = (0, 0)
                 continue

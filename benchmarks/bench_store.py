@@ -14,7 +14,7 @@ Everything happens in a new temporary folder (never ./data), which is removed at
   3-8 record states and notes. Baseline: ``SELECT * FROM sessions`` with ``sqlite3`` into a
   DataFrame and ``to_csv``, the floor of reading and writing that many rows.
 - Reopening: a new kernel opening a workbook from its private link among the N, i.e.
-  ``WorkbookStore.open()`` + ``session_id_for_token`` + ``load``, and the same on an already open
+  ``WorkbookStore.open()`` + ``workbook_id_for_token`` + ``load``, and the same on an already open
   store. Baseline: a bare ``sqlite3`` connect + primary-key SELECT of the session row.
 
 Targets: a save under 5 ms (p95), the roster export of 10,000 workbooks under 2 s, reopening a
@@ -44,9 +44,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from secondopinion import Content, load_content
-from secondopinion import _store_schema as schema
+from secondopinion.store import _schema as schema
 from secondopinion.content import Field
-from secondopinion.exports import roster, to_csv_bytes
+from secondopinion.documents.exports import roster, to_csv_bytes
 from secondopinion.store import WorkbookStore
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_store.json"
@@ -104,7 +104,7 @@ def bench_saves(folder: Path, content: Content, saves: int, seed: int) -> dict[s
     fields = list(content.intake.fields)
     statuses = ["needed", "requested", "received", "sent"]
     with WorkbookStore.open(folder / "saves") as store:
-        sid = store.create_session("Bench", "patient")[0].id
+        sid = store.create_workbook("Bench", "patient")[0].id
 
         def change(n: int) -> Callable[[], object]:
             kind = n % 4
@@ -308,7 +308,7 @@ def bench_reopen(
 
     def cold(token: str) -> None:
         with WorkbookStore.open(store_dir) as store:
-            sid = store.session_id_for_token(token)
+            sid = store.workbook_id_for_token(token)
             assert sid == tokens[token]
             store.load(sid)
 
@@ -319,7 +319,7 @@ def bench_reopen(
     with WorkbookStore.open(store_dir) as store:
 
         def warm(token: str) -> None:
-            sid = store.session_id_for_token(token)
+            sid = store.workbook_id_for_token(token)
             assert sid is not None
             store.load(sid)
 

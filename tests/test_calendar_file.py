@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import stat
 from pathlib import Path
@@ -10,10 +9,11 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from secondopinion import Content, Situation, _cli_sessions, tailor
-from secondopinion.calendar_file import timeline_to_ics
+from secondopinion import Content, Situation, tailor
+from secondopinion.cli import main
+from secondopinion.documents.calendar_file import timeline_to_ics
+from secondopinion.planning import Timeline, build_timeline
 from secondopinion.store import WorkbookStore
-from secondopinion.timeline import Timeline, build_timeline
 
 DECISION = dt.date(2026, 3, 2)
 
@@ -86,15 +86,12 @@ def test_the_calendar_command_writes_an_owner_only_file(
     folder = tmp_path / "data"
     far = dt.date.today() + dt.timedelta(days=90)  # the command counts from the real today
     with WorkbookStore.open(folder) as store:
-        summary, _ = store.create_session("J. R.", "patient")
+        summary, _ = store.create_workbook("J. R.", "patient")
         store.set_answers(summary.id, answers(far))
     out = tmp_path / "plan.ics"
-    parser = argparse.ArgumentParser()
-    _cli_sessions.register(parser.add_subparsers(dest="command", required=True))
-    parsed = parser.parse_args(
-        ["calendar", "--session", summary.id, "--out", str(out), "--data", str(folder)]
+    assert (
+        main(["calendar", "--workbook", summary.id, "--out", str(out), "--data", str(folder)]) == 0
     )
-    assert parsed.handler(parsed) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     events = Calendar.from_ical(out.read_bytes()).walk("VEVENT")
     assert events

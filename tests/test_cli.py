@@ -1,22 +1,25 @@
-"""The command line, run the way a person runs it: ``python -m secondopinion`` in a subprocess.
+"""The command line: ``main(argv)`` run in-process, and once as a real ``python -m secondopinion``.
 
-Each command runs with the project's own Python (the one running the tests) from the project
-folder, and its output, messages and exit code are checked.
+Each command's output, messages and exit code are checked.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
 from secondopinion import Content, Situation, load_content, tailor
-from secondopinion._plan_output import plan_as_text
+from secondopinion.cli import main
+from secondopinion.cli._plan_output import plan_as_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL_CONTENT = Path(__file__).parent / "fixtures" / "small_content"
@@ -34,9 +37,26 @@ A_SITUATION = {
 }
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "secondopinion", *map(str, args)],
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str | Path) -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as stop:  # argparse's own errors
+            code = stop.code if isinstance(stop.code, int) else 1
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def test_the_command_runs_as_a_real_program(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "secondopinion", "plan", str(write(tmp_path, "{}"))],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -44,6 +64,8 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run("plan", tmp_path / "situation.json").stdout
 
 
 def write(tmp_path: Path, text: str, name: str = "situation.json") -> Path:
@@ -52,7 +74,7 @@ def write(tmp_path: Path, text: str, name: str = "situation.json") -> Path:
     return path
 
 
-def assert_clear_failure(result: subprocess.CompletedProcess[str], *words: str) -> None:
+def assert_clear_failure(result: Result, *words: str) -> None:
     assert result.returncode != 0
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
@@ -65,7 +87,7 @@ def test_plan_as_text_is_the_plan_the_engine_makes(tmp_path: Path, content: Cont
     assert result.returncode == 0, result.stderr
     plan = tailor(Situation.from_answers(A_SITUATION, content.intake), content)
     assert result.stdout == plan_as_text(plan, content)
-    assert result.stdout.startswith("QUESTIONS TO ASK")
+    assert result.stdout.startswith("START HERE")
     assert "RECORDS TO GATHER" in result.stdout
     assert "NEXT STEPS" in result.stdout
     assert "not medical advice" in result.stdout
@@ -82,11 +104,13 @@ def test_plan_as_json_has_every_item_with_its_reasons_and_sources(
     assert [e["id"] for e in data["questions"]] == [q.id for q in plan.questions]
     assert [e["id"] for e in data["records"]] == [r.id for r in plan.records]
     assert [e["id"] for e in data["next_steps"]] == [s.id for s in plan.next_steps]
+    worded = {p.id: p.text for p in (*plan.questions, *plan.records, *plan.next_steps)}
+    assert data["start_here"]["questions"] == [q.id for q in plan.start_here.questions]
     for section in ("questions", "records", "next_steps"):
         for entry in data[section]:
             assert set(entry) >= ITEM_KEYS
             item = content.item(entry["id"])
-            assert entry["text"] == item.text
+            assert entry["text"] == worded[entry["id"]]
             assert entry["sources"] == list(item.sources)
             assert entry["because"], entry["id"]
             assert all(source in content.sources for source in entry["sources"])

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from secondopinion import _cli_sessions
-from secondopinion.exports import LONG_FORM_COLUMNS, ROSTER_COLUMNS
+from secondopinion.cli import _workbooks as _cli_sessions
+from secondopinion.documents.exports import LONG_FORM_COLUMNS, ROSTER_COLUMNS
 from secondopinion.store import WorkbookStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,10 +51,10 @@ def read_csv(path: Path) -> pd.DataFrame:
 def data(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     with WorkbookStore.open(folder) as store:
-        first, _ = store.create_session("Ana", "patient")
+        first, _ = store.create_workbook("Ana", "patient")
         store.set_answers(first.id, {"diagnosis_kind": "cancer", "diagnosis_name": "=1+1, 😀"})
         store.set_record(first.id, "r_slides", status="requested", requested_on="2026-01-05")
-        second, _ = store.create_session("Bo\x1b[31m\u202eRed", "navigator")
+        second, _ = store.create_workbook("Bo\x1b[31m\u202eRed", "navigator")
         store.set_question(second.id, "q_how_sure", starred=True)
     return folder
 
@@ -62,19 +62,19 @@ def data(tmp_path: Path) -> Path:
 def test_register_adds_both_commands() -> None:
     parser = argparse.ArgumentParser()
     _cli_sessions.register(parser.add_subparsers(dest="command"))
-    export = parser.parse_args(["export", "--out", "x", "--session", "abc", "--data", "d"])
+    export = parser.parse_args(["export", "--out", "x", "--workbook", "abc", "--data", "d"])
     assert export.handler is _cli_sessions.export_command
-    assert (export.out, export.session, export.data) == (Path("x"), "abc", Path("d"))
-    listing = parser.parse_args(["sessions"])
-    assert listing.handler is _cli_sessions.sessions_command
+    assert (export.out, export.workbook, export.data) == (Path("x"), "abc", Path("d"))
+    listing = parser.parse_args(["workbooks"])
+    assert listing.handler is _cli_sessions.workbooks_command
     assert listing.data is None
 
 
 def test_sessions_lists_every_workbook(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert command("sessions", "--data", data) == 0
+    assert command("workbooks", "--data", data) == 0
     out = capsys.readouterr().out
     with WorkbookStore.open(data) as store:
-        ids = [s.id for s in store.sessions()]
+        ids = [s.id for s in store.workbooks()]
     lines = out.splitlines()
     assert lines[0].split() == [
         "id",
@@ -96,14 +96,14 @@ def test_sessions_lists_every_workbook(data: Path, capsys: pytest.CaptureFixture
 
 def test_sessions_with_no_workbooks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     WorkbookStore.open(tmp_path / "empty").close()
-    assert command("sessions", "--data", tmp_path / "empty") == 0
+    assert command("workbooks", "--data", tmp_path / "empty") == 0
     assert "No workbooks yet" in capsys.readouterr().out
 
 
 def test_commands_do_not_create_a_missing_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert command("sessions", "--data", tmp_path / "typo") == 1
+    assert command("workbooks", "--data", tmp_path / "typo") == 1
     assert command("export", "--out", tmp_path / "out", "--data", tmp_path / "typo") == 1
     assert "no workbook database" in capsys.readouterr().err
     assert not (tmp_path / "typo").exists()
@@ -131,9 +131,9 @@ def test_export_everyone(data: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_export_one_workbook(data: Path, tmp_path: Path) -> None:
     with WorkbookStore.open(data) as store:
-        sid = store.sessions()[-1].id
+        sid = store.workbooks()[-1].id
     out = tmp_path / "one"
-    assert command("export", "--out", out, "--session", sid, "--data", data) == 0
+    assert command("export", "--out", out, "--workbook", sid, "--data", data) == 0
     (path,) = out.iterdir()
     assert path.name == f"workbook-{sid}-{today()}.csv"
     table = read_csv(path)
@@ -147,14 +147,15 @@ def test_export_of_an_unknown_workbook(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert (
-        command("export", "--out", tmp_path / "x", "--session", "0123456789ab", "--data", data) == 1
+        command("export", "--out", tmp_path / "x", "--workbook", "0123456789ab", "--data", data)
+        == 1
     )
     assert "no workbook with the id '0123456789ab'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
 
 def test_the_commands_run_from_the_command_line(data: Path, tmp_path: Path) -> None:
-    listed = run("sessions", "--data", data)
+    listed = run("workbooks", "--data", data)
     assert listed.returncode == 0, listed.stderr
     assert "2 workbooks in" in listed.stdout
     exported = run("export", "--out", tmp_path / "cli", "--data", data)
@@ -165,7 +166,24 @@ def test_the_commands_run_from_the_command_line(data: Path, tmp_path: Path) -> N
     damaged = tmp_path / "damaged"
     damaged.mkdir()
     (damaged / "workbooks.sqlite3").write_bytes(b"not a database" * 10)
-    refused = run("sessions", "--data", damaged)
+    refused = run("workbooks", "--data", damaged)
     assert refused.returncode == 1
     assert "damaged or is not a workbook database" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_old_spellings_still_work_but_are_not_shown(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    _cli_sessions.register(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    old = parser.parse_args(["export", "--out", "x", "--session", "abc"])
+    assert old.workbook == "abc"
+    assert parser.parse_args(["sessions"]).handler is _cli_sessions.workbooks_command
+    assert command("sessions", "--data", data) == 0
+    capsys.readouterr()
+    for args in ([], ["export"], ["sheet"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args([*args, "--help"])
+        shown = capsys.readouterr().out
+        assert "--session" not in shown and "sessions" not in shown.replace("workbooks", "")

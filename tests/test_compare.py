@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from secondopinion import Content
-from secondopinion.exports import LONG_FORM_COLUMNS, long_form, to_csv_bytes
+from secondopinion.documents.exports import LONG_FORM_COLUMNS, long_form, to_csv_bytes
 from secondopinion.store import COMPARISON_OPINIONS, NotFoundError, WorkbookStore
 
 ASPECTS = (
@@ -29,12 +28,6 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def store(folder: Path) -> Iterator[WorkbookStore]:
-    with WorkbookStore.open(folder) as opened:
-        yield opened
-
-
 def test_the_content_names_both_opinions_and_every_aspect(content: Content) -> None:
     assert tuple(o.id for o in content.compare.opinions) == COMPARISON_OPINIONS
     assert tuple(a.id for a in content.compare.aspects) == ASPECTS
@@ -44,7 +37,7 @@ def test_the_content_names_both_opinions_and_every_aspect(content: Content) -> N
 
 def test_every_aspect_of_both_opinions_is_saved_and_reopened(folder: Path) -> None:
     with WorkbookStore.open(folder) as store:
-        summary, _ = store.create_session("R. K.", "patient")
+        summary, _ = store.create_workbook("R. K.", "patient")
         for opinion in COMPARISON_OPINIONS:
             for aspect in ASPECTS:
                 store.set_comparison(summary.id, opinion, aspect, f"{opinion} says {aspect} ✓")
@@ -64,7 +57,7 @@ def test_every_aspect_of_both_opinions_is_saved_and_reopened(folder: Path) -> No
 def test_a_change_is_logged_with_old_and_new_and_same_text_logs_nothing(
     store: WorkbookStore,
 ) -> None:
-    summary, _ = store.create_session("", "navigator")
+    summary, _ = store.create_workbook("", "navigator")
     sid = summary.id
     store.set_comparison(sid, "second", "diagnosis", "")  # nothing written: nothing changes
     assert store.load(sid).comparison == {}
@@ -89,14 +82,14 @@ def test_a_change_is_logged_with_old_and_new_and_same_text_logs_nothing(
 
 
 def test_typed_text_comes_back_exactly(store: WorkbookStore) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     text = "line one\r\nשלום <script>x</script> =1+1 \x00 😀 " + "z" * 20_000
     store.set_comparison(summary.id, "first", "reasons_given", text)
     assert store.load(summary.id).compared("first", "reasons_given") == text
 
 
 def test_bad_comparisons_are_refused_and_nothing_is_written(store: WorkbookStore) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     before = len(store.changes(summary.id))
     with pytest.raises(ValueError, match="first, second"):
         store.set_comparison(summary.id, "third", "diagnosis", "x")
@@ -113,7 +106,7 @@ def test_bad_comparisons_are_refused_and_nothing_is_written(store: WorkbookStore
 def test_the_long_form_has_the_comparison_in_content_order(
     store: WorkbookStore, content: Content
 ) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     sid = summary.id
     store.set_comparison(sid, "second", "recommended_treatment", "radiation first")
     store.set_comparison(sid, "first", "recommended_treatment", "=surgery")

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from secondopinion.store import NotFoundError, WorkbookStore
-
-from .test_store_upgrade import SID as V2_SID
-from .test_store_upgrade import build_v2
+from tests.store_support import SID as V2_SID
+from tests.store_support import build_v2
 
 DB_NAME = "workbooks.sqlite3"
 MARK = "ZQXSECRET"  # every text typed into the deleted workbook contains this
@@ -78,28 +77,28 @@ def folder(tmp_path: Path) -> Path:
 
 def test_a_deleted_workbook_is_gone_and_its_token_opens_nothing(folder: Path) -> None:
     with WorkbookStore.open(folder) as store:
-        gone, gone_token = store.create_session("", "patient")
-        kept, kept_token = store.create_session("", "navigator")
+        gone, gone_token = store.create_workbook("", "patient")
+        kept, kept_token = store.create_workbook("", "navigator")
         fill(store, gone.id, MARK)
         fill(store, kept.id, "KEEPME")
         kept_before = store.load(kept.id)
         kept_log = store.changes(kept.id)
         before = datetime.now(UTC)
 
-        store.delete_session(gone.id)
+        store.delete_workbook(gone.id)
 
         with pytest.raises(NotFoundError):
             store.load(gone.id)
-        assert store.session_id_for_token(gone_token) is None
-        assert store.session_id_for_token(kept_token) == kept.id
-        assert [s.id for s in store.sessions()] == [kept.id]
+        assert store.workbook_id_for_token(gone_token) is None
+        assert store.workbook_id_for_token(kept_token) == kept.id
+        assert [s.id for s in store.workbooks()] == [kept.id]
         assert [o.id for o in store.overviews()] == [kept.id]
         assert [b.id for b in store.load_all()] == [kept.id]
         assert store.load_all([gone.id]) == []
         (entry,) = store.changes(gone.id)
-        assert (entry.session_id, entry.section, entry.item_id, entry.field) == (
+        assert (entry.workbook_id, entry.section, entry.item_id, entry.field) == (
             gone.id,
-            "session",
+            "workbook",
             "",
             "deleted",
         )
@@ -111,7 +110,7 @@ def test_a_deleted_workbook_is_gone_and_its_token_opens_nothing(folder: Path) ->
         with pytest.raises(NotFoundError):
             store.set_comparison(gone.id, "first", "diagnosis", "back?")
         with pytest.raises(NotFoundError):
-            store.delete_session(gone.id)
+            store.delete_workbook(gone.id)
         assert len(store.changes(gone.id)) == 1
         # the other workbook is untouched
         assert store.load(kept.id) == kept_before
@@ -120,11 +119,11 @@ def test_a_deleted_workbook_is_gone_and_its_token_opens_nothing(folder: Path) ->
 
 def test_nothing_typed_remains_in_any_table(folder: Path) -> None:
     with WorkbookStore.open(folder) as store:
-        gone, token = store.create_session("", "patient")
-        kept, _ = store.create_session("Kept", "patient")
+        gone, token = store.create_workbook("", "patient")
+        kept, _ = store.create_workbook("Kept", "patient")
         fill(store, gone.id, MARK)
         fill(store, kept.id, "KEEPME")
-        store.delete_session(gone.id)
+        store.delete_workbook(gone.id)
     token_hash = hashlib.sha256(token.encode("ascii")).hexdigest()
     assert rows_mentioning(folder / DB_NAME, [MARK, token_hash]) == []
     mentions_id = rows_mentioning(folder / DB_NAME, [gone.id])
@@ -137,16 +136,16 @@ def test_nothing_typed_remains_in_any_table(folder: Path) -> None:
 
 def test_nothing_typed_remains_in_the_raw_database_files(folder: Path) -> None:
     with WorkbookStore.open(folder) as store:
-        gone, token = store.create_session("", "patient")
+        gone, token = store.create_workbook("", "patient")
         fill(store, gone.id, MARK)
         assert MARK.encode() in raw_bytes(folder)  # the check can see the text when it is there
-        store.delete_session(gone.id)
+        store.delete_workbook(gone.id)
         token_hash = hashlib.sha256(token.encode("ascii")).hexdigest().encode()
         # while the store is still open: the file, its write-ahead log and shared memory
         data = raw_bytes(folder)
         assert MARK.encode() not in data
         assert token_hash not in data
-        store.create_session("Someone else", "patient")  # and the store goes on working
+        store.create_workbook("Someone else", "patient")  # and the store goes on working
     assert MARK.encode() not in raw_bytes(folder)
     conn = sqlite3.connect(folder / DB_NAME)
     conn.execute("VACUUM")
@@ -160,7 +159,7 @@ def test_the_backup_kept_before_an_upgrade_is_erased_too(folder: Path) -> None:
     with WorkbookStore.open(folder) as store:
         (backup,) = folder.glob(f"{DB_NAME}.bak-v2-*")
         assert b"V2SECRET" in backup.read_bytes()
-        store.delete_session(V2_SID)
+        store.delete_workbook(V2_SID)
         assert b"V2SECRET" not in raw_bytes(folder)
         assert rows_mentioning(backup, [V2_SID]) == []
     conn = sqlite3.connect(backup)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import secondopinion.downloads as downloads
-import widgets.export_panel as export_panel
+import secondopinion.documents.downloads as downloads
+import widgets.steps.export_panel as export_panel
 from secondopinion import Content
-from secondopinion.downloads import DownloadsError, make_downloads, make_downloads_apart
+from secondopinion.documents.downloads import DownloadsError, make_downloads, make_downloads_apart
 from secondopinion.store import Workbook, WorkbookStore
 from widgets.app import WorkbookApp
 from widgets.session_state import WorkbookState
@@ -24,7 +24,7 @@ TODAY = dt.date(2026, 11, 26)
 @pytest.fixture
 def workbook(tmp_path: Path) -> Workbook:
     store = WorkbookStore.open(tmp_path / "data")
-    summary, _ = store.create_session("Zoë Ağaoğlu", "patient")
+    summary, _ = store.create_workbook("Zoë Ağaoğlu", "patient")
     store.set_answers(summary.id, {"diagnosis_kind": "cancer", "seriousness": "terminal"})
     store.set_question(summary.id, "q_how_sure", starred=True, answer='=1+1, "quoted"')
     return store.load(summary.id)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from secondopinion import Content, Plan, Situation, load_content, tailor
-from secondopinion.engine import SHOWN_TO_EVERYONE
+from secondopinion.planning import SHOWN_TO_EVERYONE
 
 
 @pytest.fixture

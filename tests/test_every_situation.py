@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from secondopinion import Content, Situation, tailor
-from secondopinion._plan_output import plan_as_data
-from secondopinion._rules import AllOf, AnyOf, Not, Rule
+from secondopinion.cli._plan_output import plan_as_data
 from secondopinion.content import Field, Intake
-from secondopinion.engine import SHOWN_TO_EVERYONE, SHOWN_UNLESS_RULED_OUT
+from secondopinion.content.rules import AllOf, AnyOf, Not, Rule
+from secondopinion.planning import SHOWN_TO_EVERYONE, SHOWN_UNLESS_RULED_OUT
 
 SETTINGS = settings(
     max_examples=200,

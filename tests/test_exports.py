@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from hypothesis import strategies as st
 
 from secondopinion import Content, Situation, tailor
 from secondopinion.content import Field
-from secondopinion.exports import (
+from secondopinion.documents.exports import (
     FOLLOW_UP_AFTER,
     LONG_FORM_COLUMNS,
     ROSTER_COLUMNS,
@@ -26,7 +25,7 @@ from secondopinion.exports import (
     to_csv_bytes,
     write_csv,
 )
-from secondopinion.exports import _records_that_apply as records_that_apply
+from secondopinion.planning import records_that_apply
 from secondopinion.store import WorkbookStore
 
 TRICKY = [
@@ -48,12 +47,6 @@ TRICKY = [
     "",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[WorkbookStore]:
-    with WorkbookStore.open(tmp_path / "data") as opened:
-        yield opened
 
 
 def read_back(data: bytes) -> pd.DataFrame:
@@ -85,7 +78,7 @@ def first_question(content: Content, cancer: bool) -> str:
 
 
 def test_long_form_has_one_row_per_answer(store: WorkbookStore, content: Content) -> None:
-    summary, _ = store.create_session("L. F.", "patient")
+    summary, _ = store.create_workbook("L. F.", "patient")
     sid = summary.id
     store.set_answers(
         sid,
@@ -137,7 +130,7 @@ def test_long_form_has_one_row_per_answer(store: WorkbookStore, content: Content
 def test_answers_that_stop_applying_are_kept_and_marked(
     store: WorkbookStore, content: Content
 ) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     sid = summary.id
     cancer_only = first_question(content, cancer=True)
     everyone = first_question(content, cancer=False)
@@ -163,7 +156,7 @@ def test_answers_that_stop_applying_are_kept_and_marked(
 def test_answers_that_no_longer_fit_the_content_are_exported_as_stored(
     store: WorkbookStore, content: Content
 ) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     store.set_answers(summary.id, {"diagnosis_kind": "a_choice_since_removed", "old_field": True})
     table = long_form(store.load(summary.id), content).set_index("item_id")
     assert table.loc["diagnosis_kind", "value"] == "a_choice_since_removed"
@@ -187,7 +180,7 @@ def test_csv_read_back_equals_what_was_stored(store: WorkbookStore, content: Con
     A cell that begins with =, +, -, @, a tab or a carriage return comes back with a leading
     single quote: that quote is what keeps a spreadsheet from running it as a formula.
     """
-    summary, _ = store.create_session("=cmd|' /C calc'!A0", "patient")
+    summary, _ = store.create_workbook("=cmd|' /C calc'!A0", "patient")
     sid = summary.id
     for n, text in enumerate(TRICKY):
         store.set_question(sid, f"q_tricky_{n:02d}", starred=True, answer=text)
@@ -213,7 +206,7 @@ def test_csv_read_back_equals_what_was_stored(store: WorkbookStore, content: Con
 )
 @given(text=st.text(max_size=200))
 def test_any_text_survives_the_csv(store: WorkbookStore, content: Content, text: str) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     store.set_question(summary.id, "q_any", starred=True, answer=text)
     back = read_back(to_csv_bytes(long_form(store.load(summary.id), content)))
     assert back[back.field == "answer"]["value"].tolist() == [as_spreadsheet_text(text)]
@@ -262,8 +255,8 @@ def test_write_csv_makes_owner_only_files(tmp_path: Path, umask: int) -> None:
 
 
 def test_roster_has_one_row_per_person(store: WorkbookStore, content: Content) -> None:
-    first, _ = store.create_session("First", "patient")
-    second, _ = store.create_session("", "navigator")
+    first, _ = store.create_workbook("First", "patient")
+    second, _ = store.create_workbook("", "navigator")
     store.set_answers(first.id, {"diagnosis_kind": "cancer", "treatment_status": "not_working"})
     store.set_decision_date(first.id, date(2026, 12, 31))
     store.set_question(first.id, "q_a", starred=True, asked=True)
@@ -315,7 +308,7 @@ def test_roster_of_no_one(store: WorkbookStore, content: Content) -> None:
 
 
 def test_next_due_step(store: WorkbookStore, content: Content) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     sid = summary.id
 
     def step() -> str:
@@ -344,7 +337,7 @@ def test_roster_from_the_store_equals_roster_from_full_workbooks(
     store: WorkbookStore, content: Content
 ) -> None:
     for n in range(6):
-        summary, _ = store.create_session(f"P{n}", "patient")
+        summary, _ = store.create_workbook(f"P{n}", "patient")
         store.set_answers(summary.id, {"diagnosis_kind": "cancer", "tests_done": ["biopsy"]})
         store.set_question(summary.id, f"q_{n}", starred=n % 2 == 0, asked=n % 3 == 0)
         own = store.add_own_question(summary.id, "mine")
@@ -382,4 +375,4 @@ def test_the_roster_agrees_with_the_engine_on_which_records_apply(
     }
     situation = Situation.from_answers(answers, content.intake)
     planned = [r.id for r in tailor(situation, content).records]
-    assert sorted(records_that_apply(situation, content)) == sorted(planned)
+    assert sorted(records_that_apply(answers, content)) == sorted(planned)

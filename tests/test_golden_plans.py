@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from secondopinion import Content, Plan, PlannedItem, Situation, tailor
-from secondopinion._plan_output import plan_as_text
+from secondopinion.cli._plan_output import plan_as_text
 from secondopinion.content import Question
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -59,8 +59,70 @@ def test_the_plan_is_the_saved_one(name: str, content: Content) -> None:
         )
 
 
-def test_there_are_at_least_12_named_situations() -> None:
-    assert len(NAMES) >= 12
+def test_there_are_at_least_25_named_situations() -> None:
+    assert len(NAMES) >= 25
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_plan_opens_with_a_short_start_here_list(name: str, content: Content) -> None:
+    plan = plan_of(name, content)
+    first = plan.start_here
+    assert 1 <= len(first.questions) <= 5
+    assert 1 <= len(first.records) <= 5 or not plan.records
+    assert 1 <= len(first.next_steps) <= 3
+    for chosen, whole in (
+        (first.questions, plan.questions),
+        (first.records, plan.records),
+        (first.next_steps, plan.next_steps),
+    ):
+        assert set(chosen) <= set(whole)
+    assert plan_as_text(plan, content).startswith("START HERE")
+
+
+ILLNESS = (
+    r"(cancer|diagnosis|biopsy|biopsies|slides|scans?|tumou?r|treatment|records?|illness|"
+    r"disease|body|stage|surgery|symptoms|health|outlook|care team|medicines?|tests?)"
+)
+# A helper may speak of themselves ("I am helping", "a form from me"), not of the illness as theirs.
+FIRST_PERSON = re.compile(
+    rf"\b(my {ILLNESS}|I (have|had|am having) (cancer|a biopsy|surgery))\b", re.I
+)
+TO_THE_PATIENT = re.compile(rf"\byour {ILLNESS}\b", re.IGNORECASE)
+
+
+HELPER_NAMES = [
+    name
+    for name in NAMES
+    if json.loads((GOLDEN / f"{name}.situation.json").read_text(encoding="utf-8")).get(
+        "filled_by", "patient"
+    )
+    != "patient"
+]
+
+
+def test_several_golden_plans_are_read_by_helpers() -> None:
+    assert len(HELPER_NAMES) >= 5
+
+
+@pytest.mark.parametrize("name", HELPER_NAMES)
+def test_a_helper_is_never_spoken_to_as_if_they_were_ill(name: str, content: Content) -> None:
+    plan = plan_of(name, content)
+    wrong = [
+        f"{p.id}: {text}"
+        for p in (*plan.questions, *plan.records, *plan.next_steps)
+        for text in (p.text, p.item.why)
+        if FIRST_PERSON.search(text) or TO_THE_PATIENT.search(text)
+    ]
+    assert wrong == []
+
+
+def test_a_parent_reads_of_their_child_and_a_proxy_of_the_patient(content: Content) -> None:
+    parent = " ".join(p.text for p in plan_of("parent_child_leukemia", content).questions)
+    proxy = " ".join(
+        p.text for p in plan_of("daughter_proxy_father_cannot_decide", content).questions
+    )
+    assert "my child" in parent
+    assert "the patient" in proxy and not FIRST_PERSON.search(proxy)
 
 
 def test_every_saved_plan_has_its_situation() -> None:
@@ -116,7 +178,7 @@ def test_the_relapse_told_nothing_more_gets_trials_and_other_options(content: Co
     assert "clinical_trials" in topics_because(plan, told, "current_doctor")
     assert "treatment_options" in topics_because(plan, "you were offered no treatment")
     assert "where_to_go" in groups_because(plan, told)
-    assert "cost_coverage" in topics_because(plan, "you have Medicare", "insurer")
+    assert "cost_coverage" in topics_because(plan, "the insurance is Medicare", "insurer")
 
 
 def test_the_teens_family_weighs_two_treatments_and_long_term_effects(content: Content) -> None:
@@ -142,7 +204,7 @@ def pressing_items(plan: Plan) -> list[str]:
 
 def test_hospice_gets_comfort_and_goals(content: Content) -> None:
     plan = plan_of("hospice_leiomyosarcoma", content)
-    hospice = "you are in hospice or comfort care"
+    hospice = "the patient is in hospice or comfort care"
     assert {"outlook_goals", "side_effects_daily_life"} <= topics_because(plan, hospice)
     assert "timing" in groups_because(plan, hospice), "a word that it is not too late to ask"
 
@@ -161,12 +223,12 @@ def test_a_finding_not_yet_named_gets_questions_about_what_it_is(content: Conten
     not_named = "something was found but it has not been named yet"
     assert "diagnosis" in topics_because(plan, not_named, "second_doctor")
     assert "where_to_go" in groups_because(plan, not_named)
-    assert "pathology" in groups_because(plan, "you had a biopsy")
+    assert "pathology" in groups_because(plan, "the patient had a biopsy")
 
 
 def test_two_uncertain_diagnoses_are_asked_about_together(content: Content) -> None:
     plan = plan_of("two_uncertain_diagnoses", content)
-    two = "you have more than one condition or possible diagnosis"
+    two = "there is more than one condition or possible diagnosis"
     assert topics_because(plan, two, "second_doctor")
     assert topics_because(plan, two, "insurer")
     assert {"where_to_go", "reports"} <= groups_because(plan, two)
@@ -174,21 +236,25 @@ def test_two_uncertain_diagnoses_are_asked_about_together(content: Content) -> N
 
 def test_the_nurse_aunt_coming_along_gets_help_for_the_visit(content: Content) -> None:
     plan = plan_of("nurse_aunt_comes_along", content)
-    assert "practical" in topics_because(plan, "someone will come with you", "second_doctor")
-    assert "remembering" in groups_because(plan, "someone will come with you")
-    assert "talk_to_doctor" in groups_because(plan, "you are helping a family member or friend")
+    assert "practical" in topics_because(
+        plan, "someone will come along to the visits", "second_doctor"
+    )
+    assert "remembering" in groups_because(plan, "someone will come along to the visits")
+    assert "talk_to_doctor" in groups_because(
+        plan, "a relative or friend without legal papers is helping"
+    )
 
 
 def test_treatment_not_working_gets_a_second_look_at_the_treatment(content: Content) -> None:
     plan = plan_of("stage4_mother_not_working", content)
-    not_working = "the treatment is not working"
+    not_working = "the treatment stopped working"
     assert {"treatment_options", "clinical_trials"} <= topics_because(plan, not_working)
     assert {"treatment", "timing"} <= groups_because(plan, not_working)
 
 
 def test_an_insurer_that_asks_for_an_opinion_gets_insurer_questions(content: Content) -> None:
     plan = plan_of("early_cancer_insurer_requires", content)
-    required = "your insurance asks for a second opinion"
+    required = "the insurance asks for a second opinion"
     assert "cost_coverage" in topics_because(plan, required, "insurer")
     assert "insurance" in groups_because(plan, required)
     assert "where_to_go" in groups_because(plan, "surgery was talked about")
@@ -197,13 +263,13 @@ def test_an_insurer_that_asks_for_an_opinion_gets_insurer_questions(content: Con
 def test_a_rare_disease_with_a_non_specialist_is_sent_to_specialists(content: Content) -> None:
     plan = plan_of("rare_disease_non_specialist", content)
     assert "where_to_go" in groups_because(plan, "it is a rare disease")
-    assert topics_because(plan, "your doctor is not a specialist in this disease")
-    assert "tests" in groups_because(plan, "you had genetic or biomarker tests")
+    assert topics_because(plan, "the doctor is not a specialist in this disease")
+    assert "tests" in groups_because(plan, "the patient had genetic or biomarker tests")
 
 
 def test_someone_who_cannot_travel_gets_remote_opinions(content: Content) -> None:
     plan = plan_of("cannot_travel_remote", content)
-    cannot = "you cannot travel easily"
+    cannot = "travel is hard"
     assert {"where_to_go", "insurance"} <= groups_because(plan, cannot)
     assert "cost_coverage" in topics_because(plan, cannot, "insurer")
     assert topics_because(plan, cannot, "second_doctor")
@@ -211,7 +277,7 @@ def test_someone_who_cannot_travel_gets_remote_opinions(content: Content) -> Non
 
 def test_two_differing_opinions_get_the_steps_for_when_opinions_differ(content: Content) -> None:
     plan = plan_of("two_opinions_differ", content)
-    differ = "you have two opinions that differ"
+    differ = "there are two opinions that differ"
     assert "opinions_differ" in groups_because(plan, differ)
     for audience in ("current_doctor", "second_doctor"):
         assert "opinions_differ" in topics_because(plan, differ, audience)
@@ -235,22 +301,22 @@ def test_no_insurance_gets_help_with_cost_and_no_questions_for_an_insurer(
     content: Content,
 ) -> None:
     plan = plan_of("family_cannot_say_i_want_no_insurance", content)
-    assert "cost_coverage" in topics_because(plan, "you have no insurance", "second_doctor")
-    assert "insurance" in groups_because(plan, "you have no insurance")
+    assert "cost_coverage" in topics_because(plan, "there is no health insurance", "second_doctor")
+    assert "insurance" in groups_because(plan, "there is no health insurance")
     assert plan.questions_for("insurer") == ()
     assert not [r for r in plan.records if "insurance" in r.text.lower()]
 
 
 def test_someone_who_finds_it_hard_to_talk_with_the_doctor_gets_help(content: Content) -> None:
     plan = plan_of("family_cannot_say_i_want_no_insurance", content)
-    hard = "you find it hard to understand or talk with your doctor"
+    hard = "it is hard to understand or talk with the doctor"
     assert topics_because(plan, hard, "second_doctor")
     assert any("family" in s.text.lower() for s in plan.steps_in("talk_to_doctor"))
 
 
 def test_a_decision_within_days_gets_a_fast_path(content: Content) -> None:
     plan = plan_of("surgery_within_days", content)
-    days = "you have a few days to decide"
+    days = "there are a few days to decide"
     assert "practical" in topics_because(plan, days, "current_doctor")
     assert "timing" in groups_because(plan, days)
 

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
 import re
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
-from secondopinion import Content, Situation, _cli_sessions, tailor
-from secondopinion._sheet_layout import MARGIN
-from secondopinion.question_sheet import NOT_MEDICAL_ADVICE, question_sheet_pdf
+from secondopinion import Content, Situation, tailor
+from secondopinion.cli import main
+from secondopinion.documents._sheet_layout import MARGIN
+from secondopinion.documents.question_sheet import NOT_MEDICAL_ADVICE, question_sheet_pdf
 from secondopinion.store import RECORD_STATUS_LABELS, Workbook, WorkbookStore
+
+pytestmark = pytest.mark.sqlite_only(reason="the command-line tests read the store by its folder")
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 1, 12)
@@ -46,14 +47,8 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(folder: Path) -> Iterator[WorkbookStore]:
-    with WorkbookStore.open(folder) as opened:
-        yield opened
-
-
-@pytest.fixture
 def book(store: WorkbookStore) -> Workbook:
-    summary, _ = store.create_session("Zoë Ωmega Ягода", "patient")
+    summary, _ = store.create_workbook("Zoë Ωmega Ягода", "patient")
     sid = summary.id
     store.set_answers(sid, ANSWERS)
     store.set_question(sid, "q_how_sure", starred=True, asked=True, answer="Quite sure, café.")
@@ -161,7 +156,7 @@ def test_both_paper_sizes_and_no_text_outside_the_page(
 def test_a_name_in_hebrew_and_a_very_long_answer_print(
     store: WorkbookStore, content: Content
 ) -> None:
-    summary, _ = store.create_session("שרה כהן", "patient")
+    summary, _ = store.create_workbook("שרה כהן", "patient")
     store.set_question(summary.id, "q_how_sure", starred=True, answer="long " * 4000 + "END")
     store.add_own_question(summary.id, "Bad \x00 input <script>x</script> \ud800 ok", None)
     data = question_sheet_pdf(store.load(summary.id), content, page_size="Letter", today=TODAY)
@@ -172,7 +167,7 @@ def test_a_name_in_hebrew_and_a_very_long_answer_print(
 
 
 def test_an_empty_workbook_still_makes_a_sheet(store: WorkbookStore, content: Content) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     text = flat(
         " ".join(pdf_text(question_sheet_pdf(store.load(summary.id), content, today=TODAY)))
     )
@@ -213,32 +208,28 @@ def test_every_page_renders_with_its_ink_inside_the_margins(
 
 
 def command(*args: str | Path) -> int:
-    parser = argparse.ArgumentParser()
-    _cli_sessions.register(parser.add_subparsers(dest="command", required=True))
-    parsed = parser.parse_args([str(a) for a in args])
-    code: int = parsed.handler(parsed)
-    return code
+    return main([str(a) for a in args])
 
 
 def test_the_sheet_command_writes_an_owner_only_pdf(
     book: Workbook, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out" / "sheet.pdf"
-    assert command("sheet", "--session", book.id, "--out", out, "--data", folder) == 0
+    assert command("sheet", "--workbook", book.id, "--out", out, "--data", folder) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert "Saved" in capsys.readouterr().out
     reader = PdfReader(out)
     assert round(float(reader.pages[0].mediabox.height)) == round(A4[1])
     assert "Quite sure, café." in flat(" ".join(p.extract_text() for p in reader.pages))
     letter = tmp_path / "letter.pdf"
-    args = ("sheet", "--session", book.id, "--out", letter, "--data", folder)
+    args = ("sheet", "--workbook", book.id, "--out", letter, "--data", folder)
     assert command(*args, "--page-size", "Letter") == 0
     assert round(float(PdfReader(letter).pages[0].mediabox.height)) == round(LETTER[1])
 
 
 def test_the_sheet_command_runs_as_a_program(book: Workbook, folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "sheet.pdf"
-    args = ["sheet", "--session", book.id, "--out", str(out), "--data", str(folder)]
+    args = ["sheet", "--workbook", book.id, "--out", str(out), "--data", str(folder)]
     done = subprocess.run(
         [sys.executable, "-m", "secondopinion", *args, "--page-size", "Letter"],
         cwd=ROOT,
@@ -257,6 +248,6 @@ def test_the_sheet_command_names_an_unknown_workbook(
     with WorkbookStore.open(folder):
         pass
     out = tmp_path / "x.pdf"
-    assert command("sheet", "--session", "0123456789ab", "--out", out, "--data", folder) == 1
+    assert command("sheet", "--workbook", "0123456789ab", "--out", out, "--data", folder) == 1
     assert "There is no workbook with the id '0123456789ab'" in capsys.readouterr().err
     assert not out.exists()

@@ -3,19 +3,30 @@ address of the private link, and the page a pre-heated kernel builds before its 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
+import tornado.web
+from tornado.websocket import websocket_connect
 from voila.request_info_handler import RequestInfoSocketHandler
 
+import secondopinion.serving.visit as visit_module
 import widgets.dashboard as dashboard_module
-from secondopinion.serving import POOL_SIZE, dashboard_command, pool_size
-from secondopinion.serving import _hand_each_visit_over_once as hand_each_visit_over_once
+from secondopinion.serving import dashboard_command, pool_size
+from secondopinion.serving._launch import (
+    CHECKED_VOILA,
+    KERNEL_CHECK_EVERY,
+    KERNEL_IDLE_LIMIT,
+    POOL_SIZE,
+    UncheckedVoila,
+)
+from secondopinion.serving._launch import _hand_each_visit_over_once as hand_each_visit_over_once
+from secondopinion.serving._launch import _refuse_unchecked_voila as refuse_unchecked_voila
 from secondopinion.store import WorkbookStore
-from widgets._address_bar import AddressBar, address_script
 from widgets.app import WorkbookApp
 from widgets.dashboard import Notice, dashboard
+from widgets.parts.address_bar import AddressBar, address_script
 
 
 def test_the_pool_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,17 +59,55 @@ def test_the_path_under_a_proxy_has_slashes_at_both_ends(given: str, served_unde
 def test_voila_hands_a_visit_to_its_kernel_once_and_then_forgets_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Through Voilà's own code: its handler on a real server, a real websocket per kernel."""
     monkeypatch.setattr(RequestInfoSocketHandler, "open", RequestInfoSocketHandler.open)
-    monkeypatch.setattr(RequestInfoSocketHandler, "_cache", {"k1": '{"QUERY_STRING": "x"}'})
+    monkeypatch.setattr(RequestInfoSocketHandler, "_cache", {})
     monkeypatch.setattr(RequestInfoSocketHandler, "_waiters", {})
     hand_each_visit_over_once()
-    first: list[str] = []
-    later: list[str] = []
-    RequestInfoSocketHandler.open(SimpleNamespace(write_message=first.append), "k1")  # type: ignore[arg-type]
-    RequestInfoSocketHandler.open(SimpleNamespace(write_message=later.append), "k1")  # type: ignore[arg-type]
-    assert first == ['{"QUERY_STRING": "x"}']
-    assert later == []
-    assert RequestInfoSocketHandler._cache == {}
+    kernel = "0b6c3f6e-3c1e-4c39-9a44-1f0c1c4b8a11"
+    visit = '{"QUERY_STRING": "session=secret"}'
+
+    async def exchange() -> tuple[str | None, str | None]:
+        app = tornado.web.Application([(r"/voila/query/(.*)", RequestInfoSocketHandler)])
+        server = app.listen(0, "127.0.0.1")
+        port = next(iter(server._sockets.values())).getsockname()[1]
+        url = f"ws://127.0.0.1:{port}/voila/query/{kernel}"
+        try:
+            # Voilà gives the visit to a kernel that is not listening yet: it keeps it for it.
+            RequestInfoSocketHandler.send_updates({"kernel_id": kernel, "payload": visit})
+            first = await websocket_connect(url)
+            handed = await asyncio.wait_for(first.read_message(), 5)
+            first.close()
+            later = await websocket_connect(url)
+            try:
+                again = await asyncio.wait_for(later.read_message(), 0.5)
+            except TimeoutError:
+                again = None
+            later.close()
+        finally:
+            server.stop()
+        return handed, again
+
+    handed, again = asyncio.run(exchange())
+    assert handed == visit
+    assert again is None
+    assert kernel not in RequestInfoSocketHandler._cache
+
+
+def test_the_server_refuses_to_start_on_a_voila_it_was_not_checked_with() -> None:
+    refuse_unchecked_voila(CHECKED_VOILA)  # the installed one passes
+    with pytest.raises(UncheckedVoila) as refused:
+        refuse_unchecked_voila("0.6.0")
+    assert f"checked with Voilà {CHECKED_VOILA}, but Voilà 0.6.0 is installed" in str(refused.value)
+    assert "Traceback" not in str(refused.value)
+
+
+def test_closed_tabs_lose_their_kernel_within_minutes_and_open_tabs_never() -> None:
+    command = dashboard_command()
+    assert f"--MappingKernelManager.cull_idle_timeout={KERNEL_IDLE_LIMIT}" in command
+    assert f"--MappingKernelManager.cull_interval={KERNEL_CHECK_EVERY}" in command
+    assert "--MappingKernelManager.cull_connected=False" in command
+    assert KERNEL_IDLE_LIMIT + KERNEL_CHECK_EVERY <= 10 * 60
 
 
 def test_the_private_link_uses_the_public_address_when_one_is_set(
@@ -107,11 +156,11 @@ def pre_heated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[str
     """A kernel as Voilà pre-heats it: the visit comes over ``_wait_for_visit``."""
     monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(dashboard_module, "_visit", None)
+    monkeypatch.setattr(visit_module, "_visit", None)
     for name in ("QUERY_STRING", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME"):
         monkeypatch.delenv(name, raising=False)
     visits: list[dict[str, str]] = []
-    monkeypatch.setattr(dashboard_module, "_wait_for_visit", lambda: visits.pop(0))
+    monkeypatch.setattr(visit_module, "_wait_for_visit", lambda: visits.pop(0))
     return visits
 
 
@@ -140,7 +189,7 @@ def test_a_pre_heated_kernel_opens_the_workbook_of_a_private_link(
     pre_heated: list[dict[str, str]], tmp_path: Path
 ) -> None:
     store = WorkbookStore.open(tmp_path / "data")
-    summary, token = store.create_session("A.B.", "patient")
+    summary, token = store.create_workbook("A.B.", "patient")
     pre_heated.append({"QUERY_STRING": f"session={token}", "SERVER_NAME": "127.0.0.1"})
     page = dashboard()
     assert isinstance(page, WorkbookApp)
@@ -151,7 +200,7 @@ def test_a_pre_heated_kernel_opens_the_workbook_of_a_private_link(
 def test_a_pre_heated_kernel_that_never_hears_of_its_visit_says_so_plainly(
     monkeypatch: pytest.MonkeyPatch, pre_heated: list[dict[str, str]]
 ) -> None:
-    monkeypatch.setattr(dashboard_module, "_wait_for_visit", lambda: None)
+    monkeypatch.setattr(visit_module, "_wait_for_visit", lambda: None)
     page = dashboard()
     assert isinstance(page, Notice)
     assert "cannot open right now" in page.children[1].value

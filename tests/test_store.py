@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -20,15 +19,17 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 import secondopinion
-from secondopinion import _store_db, _store_schema
-from secondopinion._store_db import local_data_dir
 from secondopinion.store import (
     DECISION_DATE_FIELD,
     MAX_TEXT_CHARS,
     NotFoundError,
     StoreError,
     WorkbookStore,
+    local_data_dir,
 )
+from secondopinion.store import _db as _store_db
+from secondopinion.store import _schema as _store_schema
+from tests.store_support import StoreTarget
 
 TRICKY_TEXTS = [
     "",
@@ -56,14 +57,8 @@ SETTINGS = settings(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[WorkbookStore]:
-    with WorkbookStore.open(tmp_path / "data") as opened:
-        yield opened
-
-
-@pytest.fixture
 def sid(store: WorkbookStore) -> str:
-    summary, _ = store.create_session("A. B.", "patient")
+    summary, _ = store.create_workbook("A. B.", "patient")
     return summary.id
 
 
@@ -80,7 +75,7 @@ def test_new_folder_database_and_side_files_are_owner_only(tmp_path: Path, umask
     try:
         folder = tmp_path / "new" / "data"
         with WorkbookStore.open(folder) as store:
-            summary, _ = store.create_session("", "patient")
+            summary, _ = store.create_workbook("", "patient")
             store.set_notes(summary.id, "private")
             db_file = folder / "workbooks.sqlite3"
             assert store.path == db_file
@@ -113,11 +108,11 @@ def test_environment_names_the_folder(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_a_url_is_the_only_change_needed(tmp_path: Path) -> None:
     url = f"sqlite+pysqlite:///{tmp_path / 'by-url.sqlite3'}"
     with WorkbookStore.open(url=url) as store:
-        summary, token = store.create_session("U", "navigator")
-        assert store.session_id_for_token(token) == summary.id
+        summary, token = store.create_workbook("U", "navigator")
+        assert store.workbook_id_for_token(token) == summary.id
     assert mode(tmp_path / "by-url.sqlite3") == 0o600
     with WorkbookStore.open(url=url) as store:
-        assert [s.id for s in store.sessions()] == [summary.id]
+        assert [s.id for s in store.workbooks()] == [summary.id]
 
 
 def test_environment_url_and_no_password_in_messages(
@@ -152,20 +147,20 @@ def test_closed_store_says_so(tmp_path: Path) -> None:
     store = WorkbookStore.open(tmp_path)
     store.close()
     with pytest.raises(StoreError, match="closed"):
-        store.sessions()
+        store.workbooks()
 
 
 # --------------------------------------------------------------------------- tokens
 
 
 def test_token_opens_its_own_workbook_only(store: WorkbookStore) -> None:
-    first, token1 = store.create_session("One", "patient")
-    second, token2 = store.create_session("Two", "navigator")
+    first, token1 = store.create_workbook("One", "patient")
+    second, token2 = store.create_workbook("Two", "navigator")
     assert len(token1) >= 43  # 32 random bytes, URL-safe base64: 256 bits
     assert re.fullmatch(r"[A-Za-z0-9_-]+", token1)
     assert token1 != token2
-    assert store.session_id_for_token(token1) == first.id
-    assert store.session_id_for_token(token2) == second.id
+    assert store.workbook_id_for_token(token1) == first.id
+    assert store.workbook_id_for_token(token2) == second.id
 
 
 @pytest.mark.parametrize(
@@ -182,12 +177,13 @@ def test_token_opens_its_own_workbook_only(store: WorkbookStore) -> None:
     ],
 )
 def test_wrong_tokens_reveal_nothing(store: WorkbookStore, token: str) -> None:
-    store.create_session("Someone", "patient")
-    assert store.session_id_for_token(token) is None
+    store.create_workbook("Someone", "patient")
+    assert store.workbook_id_for_token(token) is None
 
 
+@pytest.mark.sqlite_only(reason="reads the database file's bytes")
 def test_token_is_not_stored_only_its_hash(store: WorkbookStore, tmp_path: Path) -> None:
-    _, token = store.create_session("Hash", "patient")
+    _, token = store.create_workbook("Hash", "patient")
     store.close()
     raw = b"".join(p.read_bytes() for p in (tmp_path / "data").iterdir())
     assert token.encode() not in raw
@@ -215,7 +211,7 @@ def test_unknown_session_ids(store: WorkbookStore) -> None:
 def test_every_kind_of_answer_round_trips_across_a_reopen(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     with WorkbookStore.open(folder) as store:
-        summary, token = store.create_session("Ana María", "patient")
+        summary, token = store.create_workbook("Ana María", "patient")
         sid = summary.id
         store.set_answers(
             sid,
@@ -244,7 +240,7 @@ def test_every_kind_of_answer_round_trips_across_a_reopen(tmp_path: Path) -> Non
         before = store.load(sid)
 
     with WorkbookStore.open(folder) as store:
-        assert store.session_id_for_token(token) == sid
+        assert store.workbook_id_for_token(token) == sid
         book = store.load(sid)
     assert book == before
     assert book.summary.display_name == "A. M."
@@ -281,7 +277,7 @@ def test_every_kind_of_answer_round_trips_across_a_reopen(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("text", TRICKY_TEXTS)
 def test_typed_text_is_stored_exactly(store: WorkbookStore, text: str) -> None:
-    summary, _ = store.create_session(text, "patient")
+    summary, _ = store.create_workbook(text, "patient")
     sid = summary.id
     store.set_answers(sid, {"diagnosis_name": text, "other": [text, text + "!"]})
     store.set_question(sid, "q_one", answer=text)
@@ -306,7 +302,7 @@ def test_typed_text_is_stored_exactly(store: WorkbookStore, text: str) -> None:
 @SETTINGS
 @given(text=st.text(max_size=300))
 def test_any_text_round_trips(store: WorkbookStore, text: str) -> None:
-    summary, _ = store.create_session(text, "navigator")
+    summary, _ = store.create_workbook(text, "navigator")
     store.set_notes(summary.id, text)
     store.set_question(summary.id, "q_any", starred=True, answer=text)
     store.set_record(summary.id, "r_any", status="sent", note=text)
@@ -332,7 +328,7 @@ answer_values = st.one_of(
     )
 )
 def test_any_answers_round_trip(store: WorkbookStore, answers: dict[str, object]) -> None:
-    summary, _ = store.create_session("", "patient")
+    summary, _ = store.create_workbook("", "patient")
     store.set_answers(summary.id, answers)
     book = store.load(summary.id)
     assert dict(book.answers) == answers
@@ -352,8 +348,8 @@ def test_every_change_is_logged_with_old_and_new(store: WorkbookStore, sid: str)
     store.set_record(sid, "r_slides", status="received")
     log = [(c.section, c.item_id, c.field, c.old, c.new) for c in store.changes(sid)]
     assert log == [
-        ("session", "", "created_by", None, "patient"),
-        ("session", "", "display_name", None, "A. B."),
+        ("workbook", "", "created_by", None, "patient"),
+        ("workbook", "", "display_name", None, "A. B."),
         ("situation", "diagnosis_kind", "answer", None, "cancer"),
         ("situation", "diagnosis_kind", "answer", "cancer", "rare_disease"),
         ("records", "r_slides", "status", "needed", "requested"),
@@ -386,9 +382,11 @@ def test_writing_the_same_value_again_logs_nothing(store: WorkbookStore, sid: st
     assert "q_untouched" not in book.questions
 
 
-def test_only_changed_columns_are_written(store: WorkbookStore, sid: str) -> None:
+def test_only_changed_columns_are_written(
+    store: WorkbookStore, sid: str, store_target: StoreTarget
+) -> None:
     """A second store object writing another column of the same row keeps the first's value."""
-    other = WorkbookStore.open(store.data_dir)
+    other = store_target.open()
     try:
         store.set_question(sid, "q_same", starred=True)
         other.set_question(sid, "q_same", answer="written elsewhere")
@@ -473,11 +471,11 @@ def test_own_questions_keep_their_order_and_ids(store: WorkbookStore, sid: str) 
 
 
 def test_sessions_are_listed_most_recent_first(store: WorkbookStore) -> None:
-    first, _ = store.create_session("First", "patient")
-    second, _ = store.create_session("Second", "navigator")
-    assert [s.id for s in store.sessions()] == [second.id, first.id]
+    first, _ = store.create_workbook("First", "patient")
+    second, _ = store.create_workbook("Second", "navigator")
+    assert [s.id for s in store.workbooks()] == [second.id, first.id]
     store.set_notes(first.id, "touched")
-    listed = store.sessions()
+    listed = store.workbooks()
     assert [s.id for s in listed] == [first.id, second.id]
     assert listed[0].updated_at > listed[0].created_at
 
@@ -485,14 +483,14 @@ def test_sessions_are_listed_most_recent_first(store: WorkbookStore) -> None:
 def test_load_all_matches_load(store: WorkbookStore) -> None:
     ids = []
     for n in range(4):
-        summary, _ = store.create_session(f"P{n}", "patient")
+        summary, _ = store.create_workbook(f"P{n}", "patient")
         store.set_answers(summary.id, {"diagnosis_kind": "cancer", "n": str(n)})
         store.set_question(summary.id, f"q_{n}", starred=True)
         store.add_own_question(summary.id, f"own {n}")
         store.set_record(summary.id, "r_slides", status="received")
         ids.append(summary.id)
     everyone = store.load_all()
-    assert [b.id for b in everyone] == [s.id for s in store.sessions()]
+    assert [b.id for b in everyone] == [s.id for s in store.workbooks()]
     assert all(book == store.load(book.id) for book in everyone)
     assert [b.id for b in store.load_all([ids[1], "unknown", ids[2]])] == [ids[2], ids[1]]
     assert store.load_all([]) == []
@@ -500,7 +498,7 @@ def test_load_all_matches_load(store: WorkbookStore) -> None:
 
 def test_overviews_count_without_reading_the_text(store: WorkbookStore) -> None:
     assert store.overviews() == []
-    summary, _ = store.create_session("O", "patient")
+    summary, _ = store.create_workbook("O", "patient")
     sid = summary.id
     store.set_answers(sid, {"diagnosis_kind": "cancer", "tests_done": ["biopsy"], "x": True})
     store.set_question(sid, "q_a", starred=True, asked=True)
@@ -509,7 +507,7 @@ def test_overviews_count_without_reading_the_text(store: WorkbookStore) -> None:
     store.set_own_question(sid, own, asked=True)
     store.set_record(sid, "r_a", status="requested", requested_on="2026-01-02")
     store.set_decision_date(sid, "2026-05-01")
-    store.create_session("Empty", "navigator")
+    store.create_workbook("Empty", "navigator")
     empty, full = store.overviews()
     assert full.id == sid
     assert full.summary == store.load(sid).summary
@@ -560,6 +558,6 @@ def test_wrong_types_are_refused(store: WorkbookStore, sid: str) -> None:
     with pytest.raises(TypeError):
         store.set_notes(sid, None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="created_by"):
-        store.create_session("x", "doctor")
+        store.create_workbook("x", "doctor")
     with pytest.raises(ValueError, match="not both"):
         WorkbookStore.open(store.data_dir, url="sqlite://")

@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -92,19 +91,13 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def store(folder: Path) -> Iterator[WorkbookStore]:
-    with WorkbookStore.open(folder, busy_timeout=0.1) as opened:
-        yield opened
-
-
 # --------------------------------------------------------------------------- killed mid-way
 
 
 @pytest.mark.parametrize("kill_after", [1, 40, 150])
 def test_every_change_saved_before_a_kill_is_there(folder: Path, kill_after: int) -> None:
     with WorkbookStore.open(folder) as store:
-        summary, _ = store.create_session("Killed", "patient")
+        summary, _ = store.create_workbook("Killed", "patient")
     writer = python(KILLED_WRITER, folder, summary.id)
     assert writer.stdout is not None
     printed: list[int] = []
@@ -132,7 +125,7 @@ def test_every_change_saved_before_a_kill_is_there(folder: Path, kill_after: int
         else:
             assert book.records[f"r_{n}"].note == f"note {n}"
     # the change log agrees: each committed change has its log rows, and nothing half-written
-    logged = {c.item_id for c in changes if c.section != "session"}
+    logged = {c.item_id for c in changes if c.section != "workbook"}
     saved = set(book.answers) | set(book.questions) | set(book.records)
     assert logged == saved
 
@@ -143,7 +136,7 @@ def test_every_change_saved_before_a_kill_is_there(folder: Path, kill_after: int
 def test_two_writers_on_one_workbook_lose_nothing(folder: Path) -> None:
     count = 60
     with WorkbookStore.open(folder) as store:
-        summary, _ = store.create_session("Shared", "navigator")
+        summary, _ = store.create_workbook("Shared", "navigator")
     writers = [python(TWO_WRITERS, folder, summary.id, who, count) for who in ("a", "b")]
     for writer in writers:
         assert writer.stdout is not None
@@ -168,16 +161,19 @@ def test_two_writers_on_one_workbook_lose_nothing(folder: Path) -> None:
         assert question.answer == f"b wrote {n}", n
         assert book.records[f"r_a_{n}"].status == "received"
         assert book.records[f"r_b_{n}"].status == "received"
-    assert len([c for c in changes if c.section != "session"]) == 6 * count
+    assert len([c for c in changes if c.section != "workbook"]) == 6 * count
 
 
 # --------------------------------------------------------------------------- locked
 
 
-def test_a_locked_database_gives_a_clear_error_and_loses_nothing(
-    store: WorkbookStore, folder: Path
-) -> None:
-    summary, _ = store.create_session("Locked", "patient")
+def test_a_locked_database_gives_a_clear_error_and_loses_nothing(folder: Path) -> None:
+    with WorkbookStore.open(folder, busy_timeout=0.1) as store:
+        _locked_file_is_refused_plainly(store, folder)
+
+
+def _locked_file_is_refused_plainly(store: WorkbookStore, folder: Path) -> None:
+    summary, _ = store.create_workbook("Locked", "patient")
     store.set_notes(summary.id, "before the lock")
     locker = python(LOCKER, folder / DB_NAME)
     assert locker.stdout is not None and locker.stdin is not None
@@ -188,7 +184,7 @@ def test_a_locked_database_gives_a_clear_error_and_loses_nothing(
         assert str(caught.value) == BUSY_MESSAGE
         assert isinstance(caught.value, StoreError)
         with pytest.raises(StoreBusyError):
-            store.create_session("Another", "patient")
+            store.create_workbook("Another", "patient")
         assert store.load(summary.id).notes == "before the lock"  # reading still works
     finally:
         locker.stdin.write("\n")
@@ -200,7 +196,7 @@ def test_a_locked_database_gives_a_clear_error_and_loses_nothing(
         "before the lock",
         "after the lock",
     ]
-    assert len(store.sessions()) == 1
+    assert len(store.workbooks()) == 1
 
 
 # --------------------------------------------------------------------------- damaged files
@@ -237,7 +233,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(
 def test_a_damaged_database_is_refused_and_left_alone(folder: Path) -> None:
     with WorkbookStore.open(folder) as store:
         for n in range(300):
-            summary, _ = store.create_session(f"Person {n}", "patient")
+            summary, _ = store.create_workbook(f"Person {n}", "patient")
             store.set_answers(summary.id, {"diagnosis_name": "x" * 200})
     path = folder / DB_NAME
     data = bytearray(path.read_bytes())
@@ -259,7 +255,7 @@ def test_another_programs_database_is_refused_and_left_alone(folder: Path) -> No
 
 def test_a_newer_schema_is_refused_and_left_alone(folder: Path) -> None:
     with WorkbookStore.open(folder) as store:
-        store.create_session("From the future", "patient")
+        store.create_workbook("From the future", "patient")
     conn = sqlite3.connect(folder / DB_NAME)
     conn.execute("INSERT INTO schema_version VALUES (99, '2099-01-01T00:00:00+00:00')")
     conn.commit()
@@ -272,8 +268,8 @@ def test_an_empty_file_is_a_new_database(folder: Path) -> None:
     folder.mkdir()
     (folder / DB_NAME).touch()
     with WorkbookStore.open(folder) as store:
-        store.create_session("New", "patient")
-        assert len(store.sessions()) == 1
+        store.create_workbook("New", "patient")
+        assert len(store.workbooks()) == 1
 
 
 def test_a_data_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:

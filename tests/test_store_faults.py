@@ -13,7 +13,7 @@ no part of the failed change is in the workbook or its change log, the database 
 integrity check, and the store carries on once there is room again.
 
 The dashboard's side of a busy store is here too: a change that finds the database locked is
-tried again until it is saved, with a plain message meanwhile (``widgets._feedback``).
+tried again until it is saved, with a plain message meanwhile (``widgets.parts.feedback``).
 
 And the other faults around opening the store:
 
@@ -50,10 +50,10 @@ from secondopinion.store import (
     StoreError,
     WorkbookStore,
 )
-from tests.test_store_upgrade import SID, build_v1, versions
-from widgets import _feedback
-from widgets._feedback import GAVE_UP, NOT_SAVED_BUSY, WAITING, ProblemMessage, guarded
+from tests.store_support import SID, build_v1, versions
 from widgets.dashboard import Notice, dashboard
+from widgets.parts import feedback as _feedback
+from widgets.parts.feedback import GAVE_UP, NOT_SAVED_BUSY, WAITING, ProblemMessage, guarded
 
 T = TypeVar("T")
 TECHNICAL = ("Traceback", "sqlite3.", "OperationalError", "INSERT", "UPDATE", "[SQL")
@@ -87,7 +87,7 @@ CHILD = textwrap.dedent(
 
     folder = Path(sys.argv[1])
     store = WorkbookStore.open(folder)
-    summary, token = store.create_session("J. R.", created_by="patient")
+    summary, token = store.create_workbook("J. R.", created_by="patient")
     store.set_answers(summary.id, {"diagnosis_name": "written before the disk filled up"})
     store.set_question(summary.id, "q_before", starred=True, answer="an earlier answer")
     largest = max(p.stat().st_size for p in folder.iterdir())
@@ -181,7 +181,7 @@ def disk_full() -> Iterator[DiskFull]:
 
 Change = Callable[[WorkbookStore, str], object]
 CHANGES: dict[str, Change] = {
-    "a new workbook": lambda s, sid: s.create_session("A. B.", created_by="navigator"),
+    "a new workbook": lambda s, sid: s.create_workbook("A. B.", created_by="navigator"),
     "a situation answer": lambda s, sid: s.set_answers(sid, {"diagnosis_kind": "rare"}),
     "a new question's answer": lambda s, sid: s.set_question(sid, "q_new", answer="new"),
     "a star and an answer": lambda s, sid: s.set_question(
@@ -199,7 +199,7 @@ def test_a_full_disk_in_the_middle_of_a_save_leaves_no_half(
     tmp_path: Path, change: str, disk_full: DiskFull
 ) -> None:
     store = WorkbookStore.open(tmp_path / "data")
-    summary, _ = store.create_session("J. R.", created_by="patient")
+    summary, _ = store.create_workbook("J. R.", created_by="patient")
     store.set_answers(summary.id, {"diagnosis_kind": "cancer"})
     store.set_question(summary.id, "q_old", starred=True, answer="kept")
     store.set_notes(summary.id, "Old notes")
@@ -385,14 +385,14 @@ def test_opening_and_reading_work_while_another_program_holds_the_write_lock(
 ) -> None:
     folder = tmp_path / "data"
     with WorkbookStore.open(folder) as store:
-        summary, token = store.create_session("J. R.", created_by="patient")
+        summary, token = store.create_workbook("J. R.", created_by="patient")
         store.set_notes(summary.id, "before the lock")
     other = lock_for_writing(folder / "workbooks.sqlite3")
     try:
         with WorkbookStore.open(folder, busy_timeout=0.1) as store:
             assert store.load(summary.id).notes == "before the lock"
-            assert store.session_id_for_token(token) == summary.id
-            assert [s.id for s in store.sessions()] == [summary.id]
+            assert store.workbook_id_for_token(token) == summary.id
+            assert [s.id for s in store.workbooks()] == [summary.id]
             with pytest.raises(StoreBusyError) as caught:
                 store.set_notes(summary.id, "during the lock")
             assert_plain(caught.value)
@@ -419,7 +419,7 @@ def test_a_new_database_waits_for_the_lock_and_then_is_made(tmp_path: Path) -> N
         other.execute("ROLLBACK")
         other.close()
     with WorkbookStore.open(folder) as store:
-        assert store.sessions() == []
+        assert store.workbooks() == []
 
 
 def test_an_upgrade_waits_for_the_lock_and_changes_nothing_meanwhile(tmp_path: Path) -> None:
@@ -451,7 +451,7 @@ def damaged(folder: Path) -> Path:
 
 def newer(folder: Path) -> Path:
     with WorkbookStore.open(folder) as store:
-        store.create_session("From the future", "patient")
+        store.create_workbook("From the future", "patient")
     path = folder / "workbooks.sqlite3"
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO schema_version VALUES (99, '2099-01-01T00:00:00+00:00')")
@@ -515,7 +515,7 @@ def test_a_full_disk_message_does_not_say_where_the_database_is(
 ) -> None:
     folder = tmp_path / "private-server-folder"
     with WorkbookStore.open(folder) as store:
-        summary, _ = store.create_session("J. R.", created_by="patient")
+        summary, _ = store.create_workbook("J. R.", created_by="patient")
         disk_full.on = True
         with pytest.raises(StoreError) as caught:
             store.set_answers(summary.id, {"diagnosis_kind": "rare"})
@@ -533,7 +533,7 @@ def test_a_full_disk_message_does_not_say_where_the_database_is(
 def test_a_busy_database_message_does_not_say_where_it_is(tmp_path: Path) -> None:
     folder = tmp_path / "private-server-folder"
     with WorkbookStore.open(folder, busy_timeout=0.05) as store:
-        summary, _ = store.create_session("J. R.", created_by="patient")
+        summary, _ = store.create_workbook("J. R.", created_by="patient")
         other = lock_for_writing(folder / "workbooks.sqlite3")
         try:
             with pytest.raises(StoreBusyError) as caught:

@@ -1,6 +1,6 @@
 """Schema upgrades: version-1 and version-2 databases, built by hand, upgrade after a backup.
 
-Version 1 (see ``secondopinion._store_schema``) kept only the new value in the change log
+Version 1 (see ``secondopinion.store._schema``) kept only the new value in the change log
 (``value_json``) and had no audience on own questions. Version 2 had no comparisons, and its
 change log pointed at the sessions with a foreign key.
 """
@@ -16,116 +16,17 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from secondopinion import _store_schema
 from secondopinion.store import SCHEMA_VERSION, WorkbookStore
+from secondopinion.store import _schema as _store_schema
+from tests.store_support import DB_NAME, SID, build_v1, build_v2, versions
 
-DB_NAME = "workbooks.sqlite3"
-SID = "0a1b2c3d4e5f"
-T1 = "2025-05-01T10:00:00.000000+00:00"
-T2 = "2025-05-02T11:30:00.000000+00:00"
-V1_TABLES = _store_schema.V1_METADATA.tables
-V2_TABLES = _store_schema.V2_METADATA.tables
 ALL_VERSIONS = list(range(1, SCHEMA_VERSION + 1))
-
-
-def build_v1(folder: Path) -> Path:
-    """A version-1 workbook database with one workbook in it, as version 1 wrote it."""
-    folder.mkdir(mode=0o700)
-    path = folder / DB_NAME
-    path.touch(mode=0o600)
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA journal_mode = WAL")
-    with engine.begin() as conn:
-        _store_schema.V1_METADATA.create_all(conn)
-        conn.execute(sa.insert(V1_TABLES["schema_version"]).values(version=1, applied_at=T1))
-        conn.execute(
-            sa.insert(V1_TABLES["sessions"]).values(
-                id=SID,
-                token_hash="0" * 64,
-                display_name="Old Timer ☂",
-                created_by="navigator",
-                created_at=T1,
-                updated_at=T2,
-                notes="from version 1",
-                notes_updated_at=T2,
-            )
-        )
-        conn.execute(
-            sa.insert(V1_TABLES["answers"]),
-            [
-                {
-                    "session_id": SID,
-                    "field_id": "diagnosis_kind",
-                    "value_json": "cancer",
-                    "updated_at": T1,
-                },
-                {
-                    "session_id": SID,
-                    "field_id": "tests_done",
-                    "value_json": ["biopsy"],
-                    "updated_at": T1,
-                },
-            ],
-        )
-        conn.execute(
-            sa.insert(V1_TABLES["question_states"]).values(
-                session_id=SID,
-                item_id="q_how_sure",
-                starred=True,
-                asked=False,
-                answer="?",
-                updated_at=T1,
-            )
-        )
-        conn.execute(
-            sa.insert(V1_TABLES["own_questions"]).values(
-                session_id=SID,
-                id="own_00000000000000aa",
-                text="My old question",
-                starred=False,
-                asked=True,
-                answer="",
-                created_at=T1,
-                updated_at=T1,
-            )
-        )
-        conn.execute(
-            sa.insert(V1_TABLES["record_states"]).values(
-                session_id=SID,
-                item_id="r_slides",
-                status="requested",
-                from_whom="Lab",
-                requested_on="2025-05-01",
-                note="",
-                updated_at=T1,
-            )
-        )
-        conn.execute(
-            sa.insert(V1_TABLES["changes"]),
-            [
-                {"session_id": SID, "at": T1, "section": "situation", "item_id": "diagnosis_kind",
-                 "field": "answer", "value_json": "cancer"},
-                {"session_id": SID, "at": T2, "section": "session", "item_id": "",
-                 "field": "notes", "value_json": "from version 1"},
-            ],
-        )  # fmt: skip
-    engine.dispose()
-    return path
 
 
 def columns(path: Path, table: str) -> set[str]:
     conn = sqlite3.connect(path)
     try:
         return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-    finally:
-        conn.close()
-
-
-def versions(path: Path) -> list[int]:
-    conn = sqlite3.connect(path)
-    try:
-        return [row[0] for row in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
     finally:
         conn.close()
 
@@ -206,60 +107,6 @@ def test_a_failed_upgrade_changes_nothing(tmp_path: Path, monkeypatch: pytest.Mo
 # --------------------------------------------------------------------------- version 2 → 3
 
 
-def build_v2(folder: Path) -> Path:
-    """A version-2 workbook database with one workbook and its change log, as version 2 wrote it."""
-    folder.mkdir(mode=0o700)
-    path = folder / DB_NAME
-    path.touch(mode=0o600)
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA journal_mode = WAL")
-    with engine.begin() as conn:
-        _store_schema.V2_METADATA.create_all(conn)
-        for version in (1, 2):
-            conn.execute(
-                sa.insert(V2_TABLES["schema_version"]).values(version=version, applied_at=T1)
-            )
-        conn.execute(
-            sa.insert(V2_TABLES["sessions"]).values(
-                id=SID,
-                token_hash="1" * 64,
-                display_name="Version Two Ωmega",
-                created_by="patient",
-                created_at=T1,
-                updated_at=T2,
-                notes="",
-                notes_updated_at=None,
-            )
-        )
-        conn.execute(
-            sa.insert(V2_TABLES["own_questions"]).values(
-                session_id=SID,
-                id="own_00000000000000bb",
-                text="V2SECRET question",
-                audience="second_doctor",
-                starred=True,
-                asked=False,
-                answer="",
-                created_at=T1,
-                updated_at=T1,
-            )
-        )
-        conn.execute(
-            sa.insert(V2_TABLES["changes"]),
-            [
-                {"id": 7, "session_id": SID, "at": T1, "section": "own_questions",
-                 "item_id": "own_00000000000000bb", "field": "text", "old_json": None,
-                 "new_json": "V2SECRET question"},
-                {"id": 8, "session_id": SID, "at": T2, "section": "own_questions",
-                 "item_id": "own_00000000000000bb", "field": "starred", "old_json": False,
-                 "new_json": True},
-            ],
-        )  # fmt: skip
-    engine.dispose()
-    return path
-
-
 def foreign_keys(path: Path, table: str) -> list[str]:
     conn = sqlite3.connect(path)
     try:
@@ -304,7 +151,7 @@ def test_a_version_2_database_gets_comparisons_after_a_backup(tmp_path: Path) ->
         "second",
     )
     assert new_change.id > 8
-    assert versions(path) == [1, 2, 3]
+    assert versions(path) == ALL_VERSIONS
     assert "comparisons" in tables(path)
     assert "changes_v3" not in tables(path)
     assert foreign_keys(path, "changes") == []
@@ -342,4 +189,4 @@ def test_a_failed_upgrade_from_version_2_changes_nothing(
     monkeypatch.setitem(_store_schema.UPGRADES, 2, real)
     with WorkbookStore.open(folder) as store:
         assert len(store.changes(SID)) == 2
-    assert versions(path) == [1, 2, 3]
+    assert versions(path) == ALL_VERSIONS

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from secondopinion import Content, ContentError, Situation, load_content, tailor
-from secondopinion.timeline import Timeline, build_timeline, long_date, timeline_as_text
+from secondopinion.planning import Timeline, build_timeline, long_date, timeline_as_text
 
 from .conftest import EditYaml
 

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
 from secondopinion import Content
+from secondopinion.planning import long_date
 from secondopinion.store import StoreError, WorkbookStore
-from secondopinion.timeline import long_date
 from widgets.app import WorkbookApp
-from widgets.compare import CompareOpinions
-from widgets.intake import FieldInput, IntakeView
-from widgets.next_steps import NextSteps
-from widgets.question_list import QuestionList
-from widgets.records_checklist import RecordsChecklist
 from widgets.session_state import WorkbookState
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> WorkbookStore:
-    return WorkbookStore.open(tmp_path / "data")
+from widgets.steps.compare import CompareOpinions
+from widgets.steps.intake import FieldInput, IntakeView
+from widgets.steps.next_steps import NextSteps
+from widgets.steps.question_list import QuestionList
+from widgets.steps.records_checklist import RecordsChecklist
 
 
 @pytest.fixture
@@ -34,6 +28,17 @@ def field(app: WorkbookApp, field_id: str) -> FieldInput:
     intake = app.view(0)
     assert isinstance(intake, IntakeView)
     return next(i for i in intake.inputs if i.field.id == field_id)
+
+
+def set_treatment(app: WorkbookApp, *choices: str) -> None:
+    """Tick exactly these choices of the several-choice treatment field."""
+    boxes = field(app, "treatment_status").control.children
+    for box in boxes:  # tick first, then untick, so the field is never empty in between
+        if box.choice_id in choices:
+            box.value = True
+    for box in boxes:
+        if box.choice_id not in choices:
+            box.value = False
 
 
 def questions(app: WorkbookApp) -> QuestionList:
@@ -48,9 +53,9 @@ def shown_question_ids(app: WorkbookApp) -> list[str]:
 
 
 def test_nothing_is_stored_until_the_person_answers(app: WorkbookApp, store: WorkbookStore) -> None:
-    assert store.sessions() == []
+    assert store.workbooks() == []
     field(app, "diagnosis_kind").control.value = "cancer"
-    (summary,) = store.sessions()
+    (summary,) = store.workbooks()
     assert store.load(summary.id).answers == {"diagnosis_kind": "cancer"}
     assert app.state.token is not None
     assert "?session=" in app.export_panel.resume_link.value
@@ -62,7 +67,7 @@ def test_answers_change_which_questions_and_records_show(
     before = set(shown_question_ids(app))
     field(app, "diagnosis_kind").control.value = "cancer"
     field(app, "seriousness").control.value = "terminal"
-    field(app, "treatment_status").control.value = "not_working"
+    set_treatment(app, "not_working")
     after = set(shown_question_ids(app))
     trials = {q.id for q in content.questions if q.topic == "clinical_trials"}
     appeared = (trials & after) - before
@@ -80,17 +85,17 @@ def test_written_answers_survive_a_change_of_situation(
     app: WorkbookApp, store: WorkbookStore, content: Content
 ) -> None:
     field(app, "diagnosis_kind").control.value = "cancer"
-    field(app, "treatment_status").control.value = "not_working"
+    set_treatment(app, "not_working")
     shown = shown_question_ids(app)
     tailored = next(q for q in shown if content.item(q).when is not None and "treatment" in q)
     row = questions(app).rows[tailored]
     row.star.value = True
     row.answer.value = "Dr. <b>Lee</b> said: wait & see 🙂"
-    field(app, "treatment_status").control.value = "finished"
+    set_treatment(app, "finished")
     assert tailored not in app.state.plan.item_ids
     assert row in questions(app).children, "kept, shown as not applying now"
     assert "workbook-not-applying" in row._dom_classes
-    field(app, "treatment_status").control.value = "not_working"
+    set_treatment(app, "not_working")
     assert "workbook-not-applying" not in row._dom_classes
     saved = store.load(app.state.session_id).questions[tailored]
     assert saved.starred and saved.answer == "Dr. <b>Lee</b> said: wait & see 🙂"
@@ -201,10 +206,10 @@ def test_a_person_can_delete_their_workbook_after_confirming(
     panel.delete.click()
     assert panel.confirm_box.layout.display is None
     panel.keep.click()
-    assert store.sessions() != []
+    assert store.workbooks() != []
     panel.delete.click()
     panel.confirm_delete.click()
-    assert store.sessions() == []
+    assert store.workbooks() == []
     assert [c.field for c in store.changes(session_id)] == ["deleted"]
     assert "was deleted" in panel.delete_note.value
     assert app.state.token is None
@@ -260,7 +265,7 @@ class _FailingStore:
         self.real, self.error = real, error
 
     def __getattr__(self, name: str) -> object:
-        if name.startswith("set_") or name in {"create_session", "add_own_question"}:
+        if name.startswith("set_") or name in {"create_workbook", "add_own_question"}:
             raise self.error
         return getattr(self.real, name)
 
@@ -307,3 +312,34 @@ def test_the_timeline_picture_is_well_formed_svg_with_distinct_dates(
     ticks = [t.text for t in svg.findall(f"{ns}text") if t.get("fill") == "#424242"]
     assert ticks and len(ticks) == len(set(ticks))
     assert len(svg.findall(f"{ns}g/{ns}circle")) == value.count("<li><strong>")
+
+
+def test_a_field_shown_in_two_steps_follows_the_saved_answer_in_both(
+    app: WorkbookApp, store: WorkbookStore
+) -> None:
+    compare = app.view(4)
+    assert isinstance(compare, CompareOpinions)
+    in_step_1 = field(app, "opinions_so_far")
+    answered_before = app.view(0).progress.value
+    compare.differ.control.value = "two_differ"
+    assert in_step_1.control.value == "two_differ"
+    assert app.view(0).progress.value != answered_before
+    (summary,) = store.workbooks()
+    assert store.load(summary.id).answers["opinions_so_far"] == "two_differ"
+    in_step_1.control.value = "two_agree"
+    assert compare.differ.control.value == "two_agree"
+    assert store.load(summary.id).answers["opinions_so_far"] == "two_agree"
+
+
+def test_each_step_opens_with_a_short_start_here_list(app: WorkbookApp) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    plan = app.state.plan
+    first_questions = [
+        r.item_id for r in questions(app).rows.values() if r in questions(app).children
+    ]
+    assert first_questions[: len(plan.start_here.questions)] == [
+        q.id for q in plan.start_here.questions
+    ]
+    assert 1 <= len(plan.start_here.questions) <= 5
+    marked = [c for c in questions(app).children if "workbook-start-here" in c._dom_classes]
+    assert len(marked) == len(plan.start_here.questions)

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from widgets._style import stylesheet
-from widgets.compare import CompareOpinions
-from widgets.export_panel import ExportPanel
-from widgets.intake import IntakeView
-from widgets.next_steps import NextSteps
-from widgets.question_list import QuestionList
-from widgets.records_checklist import RecordsChecklist
+from widgets.parts.style import stylesheet
 from widgets.session_state import WorkbookState
+from widgets.steps.compare import CompareOpinions
+from widgets.steps.export_panel import ExportPanel
+from widgets.steps.intake import IntakeView
+from widgets.steps.next_steps import NextSteps
+from widgets.steps.question_list import QuestionList
+from widgets.steps.records_checklist import RecordsChecklist
 
 WELCOME = (
     "<h1>Your second-opinion workbook</h1>"

@@ -11,20 +11,18 @@ page already built, and a private link gets its own workbook's page, built then.
 from __future__ import annotations
 
 import html
-import json
 import logging
-import os
 from typing import cast
 from urllib.parse import parse_qs
 
 import ipywidgets as w
-from ipywidgets.widgets.widget import _instances
 
 from secondopinion import Content, ContentError, load_content
+from secondopinion.serving.visit import page_address, page_query, waits_for_visit
 from secondopinion.store import StoreError, WorkbookStore
-from widgets._address_bar import AddressBar
-from widgets._style import stylesheet
 from widgets.app import WorkbookApp
+from widgets.parts.address_bar import AddressBar
+from widgets.parts.style import stylesheet
 from widgets.session_state import WorkbookState
 
 log = logging.getLogger("secondopinion.widgets")
@@ -40,9 +38,6 @@ CANNOT_OPEN = (
     "or tell your patient navigator.</p>"
 )
 NO_ADDRESS = "The page did not get its own address from the server. Please load it again."
-
-_visit: dict[str, str] | None = None
-"""What Voilà told this pre-heated kernel about its visit, once it has."""
 
 
 def dashboard(query_string: str | None = None) -> WorkbookApp | Notice:
@@ -77,19 +72,19 @@ def _page(
             raise content
         store = WorkbookStore.open()
         if tokens:
-            session_id = store.session_id_for_token(tokens[0])
+            session_id = store.workbook_id_for_token(tokens[0])
             if session_id is None:
                 return Notice(UNKNOWN_LINK)
             state = WorkbookState(store, content, session_id=session_id)
             state.token = tokens[0]
         elif early is not None:
-            return early.open(store, link_base=_page_address())
+            return early.open(store, link_base=page_address())
         else:
             state = WorkbookState(store, content)
     except (StoreError, ContentError) as error:
         log.exception("The dashboard could not open the workbook")
         return Notice(CANNOT_OPEN.format(reason=html.escape(str(error))))
-    return _workbook_page(state, link_base=_page_address())
+    return _workbook_page(state, link_base=page_address())
 
 
 def _workbook_page(state: WorkbookState, *, link_base: str | None) -> WorkbookApp:
@@ -113,12 +108,8 @@ class _EarlyPage:
     """
 
     def __init__(self, content: Content) -> None:
-        before = set(_instances)
-        try:
-            self.state = WorkbookState(cast(WorkbookStore, _NoStoreYet()), content)
-            self.app = _workbook_page(self.state, link_base=None)
-        finally:
-            self._widgets = [_instances[key] for key in set(_instances) - before]
+        self.state = WorkbookState(cast(WorkbookStore, _NoStoreYet()), content)
+        self.app = _workbook_page(self.state, link_base=None)
 
     def open(self, store: WorkbookStore, *, link_base: str | None) -> WorkbookApp:
         """The page, now with its store and its address, for a visit without a private link."""
@@ -128,12 +119,28 @@ class _EarlyPage:
 
     def close(self) -> None:
         """Close every widget of the page (a private link or a problem shows another page)."""
-        for widget in self._widgets:
+        for widget in _widgets_in(self.app):
             widget.close()
 
 
+def _widgets_in(root: w.Widget) -> list[w.Widget]:
+    """``root`` and every widget it holds (children, layouts, styles...), each once."""
+    found: dict[int, w.Widget] = {}
+    waiting = [root]
+    while waiting:
+        widget = waiting.pop()
+        if id(widget) in found:
+            continue
+        found[id(widget)] = widget
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            values = value if isinstance(value, list | tuple) else (value,)
+            waiting.extend(v for v in values if isinstance(v, w.Widget))
+    return list(found.values())
+
+
 def _build_before_visit(content: Content | ContentError) -> _EarlyPage | None:
-    if os.environ.get("VOILA_PREHEAT") != "True" or _visit is not None:
+    if not waits_for_visit():
         return None
     if isinstance(content, ContentError):
         return None
@@ -154,59 +161,3 @@ class Notice(w.VBox):  # type: ignore[misc]
     def mark_ready(self) -> None:
         """Tell tests that the page is done."""
         self.add_class("workbook-ready")
-
-
-def page_query() -> str | None:
-    """The query string of the page this kernel serves ("" for none), or None if it is unknown.
-
-    Voilà starts a kernel for each visit with the visit's ``QUERY_STRING``, ``SERVER_NAME`` and
-    so on in its environment. A pre-heated kernel (``VOILA_PREHEAT=True``) has no visit yet: it
-    waits here until Voilà hands it one, and then has the same variables.
-    """
-    global _visit
-    if os.environ.get("VOILA_PREHEAT") == "True" and _visit is None:
-        visit = _wait_for_visit()
-        if visit is None:
-            return None
-        os.environ.update(visit)
-        _visit = visit
-    return os.environ.get("QUERY_STRING", "")
-
-
-def _wait_for_visit() -> dict[str, str] | None:
-    # The same exchange as voila.utils.wait_for_request, without importing Voilà's server into
-    # the kernel (that import alone takes 1.8 s and 50 MB): Voilà sends the visit's details
-    # over a websocket named after the kernel, once the kernel is given to a visit.
-    from websockets.exceptions import WebSocketException
-    from websockets.sync.client import connect
-
-    env = os.environ.get
-    host = env("VOILA_APP_IP", "127.0.0.1")
-    if ":" in host:
-        host = f"[{host}]"
-    base = env("VOILA_WS_BASE_URL", env("VOILA_SERVER_URL", "/"))
-    url = (
-        f"{env('VOILA_WS_PROTOCOL', 'ws')}://{host}:{env('VOILA_APP_PORT', '8866')}"
-        f"{base}voila/query/{env('VOILA_KERNEL_ID', '')}"
-    )
-    try:
-        with connect(url, open_timeout=10, max_size=2**16) as socket:
-            message = socket.recv()
-        visit = json.loads(message)
-        return {str(key): str(value) for key, value in visit.items()}
-    except (OSError, WebSocketException, ValueError, AttributeError):
-        log.exception("This pre-heated kernel was not told which page it serves")
-        return None
-
-
-def _page_address() -> str | None:
-    """The address people open the page at: ``$SECOND_OPINION_PUBLIC_URL`` behind a proxy or hub."""
-    public = os.environ.get("SECOND_OPINION_PUBLIC_URL", "").strip()
-    if public:
-        return public
-    host = os.environ.get("SERVER_NAME")
-    if not host:
-        return None
-    port = os.environ.get("SERVER_PORT")
-    path = os.environ.get("SCRIPT_NAME", "/")
-    return f"http://{host}{':' + port if port else ''}{path}"

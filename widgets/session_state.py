@@ -15,7 +15,7 @@ from typing import Any
 import traitlets
 from traitlets import HasTraits
 
-from secondopinion import Content, Plan, Situation, tailor
+from secondopinion import Content, Derived, Plan, Situation, derive
 from secondopinion.store import Workbook, WorkbookStore
 
 
@@ -27,7 +27,12 @@ class WorkbookState(HasTraits):
     """
 
     workbook = traitlets.Instance(Workbook, allow_none=True, help="the saved workbook, as stored")
-    plan = traitlets.Instance(Plan, help="the items tailored to the current answers")
+    derived = traitlets.Instance(
+        Derived, help="the situation, plan and timeline of the saved answers, as of today"
+    )
+    plan = traitlets.Instance(
+        Plan, help="the items tailored to the current answers (changes only when they change)"
+    )
     token = traitlets.Unicode(None, allow_none=True, help="the private link's secret, once known")
     last_saved = traitlets.Instance(dt.datetime, allow_none=True, help="when the last change saved")
     last_failed = traitlets.Instance(
@@ -42,6 +47,7 @@ class WorkbookState(HasTraits):
         session_id: str | None = None,
         created_by: str = "patient",
         display_name: str = "",
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         super().__init__()
         self.store = store
@@ -49,8 +55,14 @@ class WorkbookState(HasTraits):
         self.created_by = created_by
         self._display_name = display_name
         self.session_id = session_id
+        self.today = today
         self.workbook = store.load(session_id) if session_id else None
-        self.plan = tailor(self.situation, content)
+        self._derive()
+
+    @traitlets.observe("workbook")
+    def _derive(self, _: object = None) -> None:
+        self.derived = derive(self.workbook, self.content, self.today())
+        self.plan = self.derived.plan
 
     # What the views read -------------------------------------------------------------------
 
@@ -62,7 +74,7 @@ class WorkbookState(HasTraits):
     @property
     def situation(self) -> Situation:
         """The situation that the plan is tailored to (answers that no longer fit are left out)."""
-        return Situation.from_answers(self.answers, self.content.intake, drop_unknown=True)
+        return self.derived.situation
 
     # Changes: each one saved at once ---------------------------------------------------------
 
@@ -70,7 +82,6 @@ class WorkbookState(HasTraits):
         """Change one intake answer; the plan follows."""
         Situation.from_answers({field_id: value}, self.content.intake)  # a clear error if wrong
         self._save(lambda sid: self.store.set_answers(sid, {field_id: value}))
-        self.plan = tailor(self.situation, self.content)
 
     def set_question(self, item_id: str, **changes: Any) -> None:
         """Star, tick as asked, or write the answer of a tailored question."""
@@ -97,11 +108,10 @@ class WorkbookState(HasTraits):
     def delete_workbook(self) -> None:
         """Erase this workbook from the store for good; the state starts empty again."""
         if self.session_id is not None:
-            self.store.delete_session(self.session_id)
+            self.store.delete_workbook(self.session_id)
         self.session_id = None
         self.token = None
         self.workbook = None
-        self.plan = tailor(self.situation, self.content)
 
     def set_display_name(self, name: str) -> None:
         """Change the name or initials shown for this workbook."""
@@ -110,7 +120,7 @@ class WorkbookState(HasTraits):
 
     def _save(self, change: Callable[[str], object]) -> None:
         if self.session_id is None:
-            summary, token = self.store.create_session(self._display_name, self.created_by)
+            summary, token = self.store.create_workbook(self._display_name, self.created_by)
             self.session_id = summary.id
             self.token = token
         try:

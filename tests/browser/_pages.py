@@ -72,7 +72,7 @@ def wait_until(check: Callable[[], T | None], *, timeout: float = 30.0, what: st
 def stored(server: DashboardServer, token: str) -> Workbook:
     """The workbook behind ``token`` as the server's store holds it now."""
     with WorkbookStore.open(server.data_dir, create=False) as store:
-        session_id = store.session_id_for_token(token)
+        session_id = store.workbook_id_for_token(token)
         assert session_id is not None, "the private link opens no workbook in the store"
         return store.load(session_id)
 

@@ -27,7 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from secondopinion import Content
-from secondopinion.exports import FORMULA_STARTS
+from secondopinion.documents.exports import FORMULA_STARTS
 
 from ._pages import (
     COMPARE,

@@ -23,7 +23,7 @@ RELAPSE = {
     "filled_by": "I am the patient",
     "diagnosis_kind": "Cancer",
     "seriousness": "I was told it is terminal, or that nothing more can be done",
-    "treatment_status": "In treatment, but it is not working or symptoms are worse",
+    "treatment_status": "Treatment stopped working, or symptoms are worse",
 }
 RELAPSE_IDS = {
     "filled_by": "patient",

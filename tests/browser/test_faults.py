@@ -300,7 +300,7 @@ def data_dir(broken_server: DashboardServer) -> Iterator[Path]:
 def make_database(folder: Path) -> Path:
     """A sound workbook database with one workbook in it, closed (nothing left in its WAL)."""
     with WorkbookStore.open(folder) as store:
-        summary, _ = store.create_session("J. R.", created_by="patient")
+        summary, _ = store.create_workbook("J. R.", created_by="patient")
         store.set_answers(summary.id, {"diagnosis_kind": "cancer"})
     path = folder / DB_NAME
     with sqlite3.connect(path) as conn:

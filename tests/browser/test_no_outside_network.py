@@ -178,7 +178,7 @@ GUARD = textwrap.dedent(
     socket.getaddrinfo = getaddrinfo
 
     # Everything below runs as the dashboard's kernel runs it, from the imports on.
-    from secondopinion.exports import long_form, to_csv_bytes
+    from secondopinion.documents.exports import long_form, to_csv_bytes
     from widgets.dashboard import dashboard
 
     app = dashboard("")

@@ -348,7 +348,7 @@ def test_a_wrong_link_reveals_nothing_not_even_that_it_was_close(
     server: DashboardServer, page: Page
 ) -> None:
     with WorkbookStore.open(server.data_dir) as store:
-        summary, token = store.create_session("", created_by="patient")
+        summary, token = store.create_workbook("", created_by="patient")
         store.set_answers(summary.id, {"diagnosis_kind": "cancer"})
     flipped_last = token[:-1] + ("A" if token[-1] != "A" else "B")
     flipped_first = ("A" if token[0] != "A" else "B") + token[1:]

@@ -1,0 +1,290 @@
+"""The dashboard on a patient's phone over a mobile network, against a bare Voilà page.
+
+In one run, the dashboard and a bare one-button Voilà page are served the same way (the same
+command line, pre-heated kernels included) and opened in Chromium, under its own emulation of a
+slow 4G phone (150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up, CPU slowed 4x) and on loopback:
+
+- bytes transferred and requests made (HTTP requests that reached the network: answers from the
+  browser's cache are not counted, a "304 not modified" is), for a first visit and a return
+  visit (a new tab in the same browser profile, cache kept);
+- time to interactive: until the dashboard's root has ``workbook-ready``, or the bare page's
+  button is visible;
+- on loopback, the time from an answer to the re-tailored list showing (median of 15);
+- how long the kernel of a closed tab lives on, with the culling shortened (20 s idle, checked
+  every 5 s) so it can be timed, while an open tab keeps its kernel.
+
+Figures go to ``benchmarks/results/bench_phone.json``; run with ``make bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_dashboard import RESPONSE_JS, STATUSES, bare_notebook, settle  # noqa: E402
+
+from tests.browser._pages import kernel_id  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "results" / "bench_phone.json"
+SLOW_4G = {
+    "offline": False,
+    "latency": 150,
+    "downloadThroughput": 1.6e6 / 8,
+    "uploadThroughput": 750e3 / 8,
+}
+CPU_SLOWDOWN = 4
+TARGETS = {
+    "first_visit_bytes": 1.5e6,
+    "return_visit_bytes": 100e3,
+    "return_visit_requests": 10,
+    "slow4g_tti_s": 12.0,
+    "slow4g_tti_ratio": 0.5,
+    "loopback_tti_ratio": 1.0,
+    "response_median_ms": 100.0,
+}
+READY = {"dashboard": ".workbook-app.workbook-ready", "bare": ".widget-button"}
+
+
+class Traffic:
+    """What one tab fetched over the network, from Chromium's own network events (CDP)."""
+
+    def __init__(self, page: Page, *, slow: bool) -> None:
+        self.session = page.context.new_cdp_session(page)
+        self.session.send("Network.enable")
+        self.session.send("Network.setCacheDisabled", {"cacheDisabled": False})
+        if slow:
+            self.session.send("Network.emulateNetworkConditions", SLOW_4G)
+            self.session.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+        self.cached: set[str] = set()
+        self.sizes: dict[str, float] = {}
+        self.session.on("Network.requestServedFromCache", self._from_cache)
+        self.session.on("Network.responseReceived", self._response)
+        self.session.on("Network.loadingFinished", self._finished)
+
+    def _from_cache(self, event: dict[str, Any]) -> None:
+        self.cached.add(event["requestId"])
+
+    def _response(self, event: dict[str, Any]) -> None:
+        response = event["response"]
+        if response.get("fromDiskCache") or response.get("fromPrefetchCache"):
+            self.cached.add(event["requestId"])
+
+    def _finished(self, event: dict[str, Any]) -> None:
+        self.sizes[event["requestId"]] = float(event["encodedDataLength"])
+
+    def figures(self) -> tuple[float, int]:
+        network = {key: size for key, size in self.sizes.items() if key not in self.cached}
+        return sum(network.values()), len(network)
+
+
+def visit(context: BrowserContext, url: str, kind: str, *, slow: bool) -> dict[str, float]:
+    page = context.new_page()
+    traffic = Traffic(page, slow=slow)
+    start = time.perf_counter()
+    page.goto(url, timeout=180_000)
+    page.wait_for_selector(READY[kind], state="visible", timeout=180_000)
+    tti = time.perf_counter() - start
+    page.wait_for_timeout(1500)  # let late requests (the kernel's channel, images) finish
+    size, requests = traffic.figures()
+    page.close()
+    return {"tti_s": tti, "bytes": size, "requests": requests}
+
+
+def first_and_return(
+    browser: Browser, servers: dict[str, DashboardServer], *, slow: bool
+) -> dict[str, dict[str, float]]:
+    figures: dict[str, dict[str, float]] = {}
+    for kind, server in servers.items():
+        context = browser.new_context(viewport={"width": 412, "height": 915})
+        try:
+            settle(*servers.values())
+            figures[f"{kind}_first"] = visit(context, server.url, kind, slow=slow)
+            settle(*servers.values())
+            figures[f"{kind}_return"] = visit(context, server.url, kind, slow=slow)
+        finally:
+            context.close()
+    return figures
+
+
+def response_median(browser: Browser, server: DashboardServer) -> float:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.wait_for_selector(READY["dashboard"], timeout=120_000)
+        times = [
+            float(page.evaluate(RESPONSE_JS, STATUSES[n % len(STATUSES)])) for n in range(15)
+        ]
+        return statistics.median(times)
+    finally:
+        context.close()
+
+
+def closed_tab_kernel_life(browser: Browser, folder: Path) -> dict[str, float | bool]:
+    """Seconds from closing a tab to its kernel stopping; whether an open tab kept its kernel."""
+    idle, every = 20, 5
+    server = DashboardServer(folder / "cull" / "data")
+    server.stop()  # the harness starts the usual command; start one with short culling instead
+    from secondopinion.serving import dashboard_command
+    import os
+    import subprocess
+
+    port = server.port
+    log = (folder / "cull" / "voila-cull.log").open("wb")
+    process = subprocess.Popen(
+        dashboard_command(port=port, idle_limit=idle, check_every=every),
+        cwd=REPO,
+        env=dict(os.environ, SECOND_OPINION_DATA=str(folder / "cull" / "data")),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    server.process = process
+    server.log = log
+    try:
+        server._wait_until_up()
+        context = browser.new_context()
+        kept, closing = context.new_page(), context.new_page()
+        for page in (kept, closing):
+            page.goto(server.url)
+            page.wait_for_selector(READY["dashboard"], timeout=120_000)
+        kept_kernel, closed_kernel = kernel_id(kept), kernel_id(closing)
+        closing.close()
+        closed_at = time.monotonic()
+        while time.monotonic() - closed_at < 5 * idle:
+            if not _kernel_running(process.pid, closed_kernel):
+                break
+            time.sleep(0.5)
+        life = time.monotonic() - closed_at
+        open_kept = _kernel_running(process.pid, kept_kernel)
+        context.close()
+        return {
+            "closed_tab_kernel_life_s": life,
+            "open_tab_kept_kernel": open_kept,
+            "idle_limit_s": idle,
+            "check_every_s": every,
+        }
+    finally:
+        server.stop()
+
+
+def _kernel_running(voila_pid: int, kernel: str) -> bool:
+    wanted = f"kernel-{kernel}.json"
+    for child in psutil.Process(voila_pid).children(recursive=True):
+        try:
+            if any(wanted in part for part in child.cmdline()):
+                return True
+        except psutil.NoSuchProcess:
+            continue
+    return False
+
+
+def main() -> int:
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GB, Python {platform.python_version()}",
+    }
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        folder = Path(tmp)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        bare_folder = folder / "bare"
+        bare_folder.mkdir()
+        servers = {
+            "dashboard": DashboardServer(folder / "dashboard" / "data"),
+            "bare": DashboardServer(folder / "bare" / "data", notebook=bare_notebook(bare_folder)),
+        }
+        try:
+            results["slow4g"] = first_and_return(browser, servers, slow=True)
+            results["loopback"] = first_and_return(browser, servers, slow=False)
+            settle(*servers.values())
+            results["response_median_ms"] = response_median(browser, servers["dashboard"])
+        finally:
+            for server in servers.values():
+                server.stop()
+        results["culling"] = closed_tab_kernel_life(browser, folder)
+        browser.close()
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2))
+    return report(results)
+
+
+def report(results: dict[str, Any]) -> int:
+    slow, loop = results["slow4g"], results["loopback"]
+    checks = {
+        "first visit transferred (slow 4G)": (
+            slow["dashboard_first"]["bytes"],
+            TARGETS["first_visit_bytes"],
+            "B",
+        ),
+        "return visit transferred (slow 4G)": (
+            slow["dashboard_return"]["bytes"],
+            TARGETS["return_visit_bytes"],
+            "B",
+        ),
+        "return visit requests": (
+            slow["dashboard_return"]["requests"],
+            TARGETS["return_visit_requests"],
+            "",
+        ),
+        "time to interactive, slow 4G, first visit": (
+            slow["dashboard_first"]["tti_s"],
+            TARGETS["slow4g_tti_s"],
+            "s",
+        ),
+        "slow 4G TTI / bare page": (
+            slow["dashboard_first"]["tti_s"] / slow["bare_first"]["tti_s"],
+            TARGETS["slow4g_tti_ratio"],
+            "x",
+        ),
+        "loopback TTI / bare page": (
+            loop["dashboard_first"]["tti_s"] / loop["bare_first"]["tti_s"],
+            TARGETS["loopback_tti_ratio"],
+            "x",
+        ),
+        "answer to re-tailored list, loopback median": (
+            results["response_median_ms"],
+            TARGETS["response_median_ms"],
+            "ms",
+        ),
+    }
+    print(f"Machine: {results['machine']}")
+    print(f"{'':<12}{'visit':<8}{'TTI s':>8}{'kB':>10}{'requests':>10}")
+    for network, figures in (("slow 4G", slow), ("loopback", loop)):
+        for name, row in figures.items():
+            kind, when = name.split("_")
+            print(
+                f"{network:<12}{kind + ' ' + when:<18}{row['tti_s']:>8.2f}"
+                f"{row['bytes'] / 1000:>10.0f}{row['requests']:>10}"
+            )
+    failed = 0
+    for what, (value, limit, unit) in checks.items():
+        ok = value <= limit
+        failed += not ok
+        print(f"{what:<46}{value:>12.2f} {unit:<3} target <= {limit:<10} {'ok' if ok else 'MISSED'}")
+    cull = results["culling"]
+    print(
+        f"closed tab's kernel stopped after {cull['closed_tab_kernel_life_s']:.0f} s "
+        f"(idle limit {cull['idle_limit_s']} s, checked every {cull['check_every_s']} s); "
+        f"open tab kept its kernel: {cull['open_tab_kept_kernel']}"
+    )
+    failed += not cull["open_tab_kept_kernel"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""A plan as JSON-ready data and as plain text, for the command line."""
+
+from __future__ import annotations
+
+import textwrap
+
+from secondopinion.content import Content, NextStep, Question, Record
+from secondopinion.planning import Plan, PlannedItem
+
+
+def _entry(
+    planned: PlannedItem[Question] | PlannedItem[Record] | PlannedItem[NextStep],
+) -> dict[str, object]:
+    item = planned.item
+    return {
+        "id": item.id,
+        "text": item.text,
+        "category": item.topic if isinstance(item, Question) else item.category,
+        "audience": item.audience if isinstance(item, Question) else None,
+        "why": item.why,
+        "because": list(planned.because),
+        "sources": list(item.sources),
+    }
+
+
+def plan_as_data(plan: Plan) -> dict[str, object]:
+    """The plan as plain data: each item's id, text, category, audience, why, because, sources.
+
+    ``start_here`` lists the ids of the items to do first, by kind.
+    """
+    first = plan.start_here
+    return {
+        "start_here": {
+            "questions": [p.id for p in first.questions],
+            "records": [p.id for p in first.records],
+            "next_steps": [p.id for p in first.next_steps],
+        },
+        "questions": [_entry(p) for p in plan.questions],
+        "records": [_entry(p) for p in plan.records],
+        "next_steps": [_entry(p) for p in plan.next_steps],
+    }
+
+
+def plan_as_text(plan: Plan, content: Content) -> str:
+    """The plan as plain text: "Start here" first, then everything grouped as the workbook does."""
+    lines: list[str] = ["START HERE"]
+    first = plan.start_here
+    for heading, chosen in (
+        ("Questions to ask first", first.questions),
+        ("Records to gather first", first.records),
+        ("Next steps to take first", first.next_steps),
+    ):
+        if chosen:
+            lines += ["", f"{heading}:"]
+            for number, planned in enumerate(chosen, start=1):
+                lines += textwrap.wrap(
+                    f"{number}. {planned.item.text}",
+                    width=96,
+                    initial_indent="  ",
+                    subsequent_indent="     ",
+                )
+    lines += ["", "Everything else is below.", "", "QUESTIONS TO ASK"]
+    for audience in content.audiences:
+        questions = plan.questions_for(audience.id)
+        if not questions:
+            continue
+        lines += ["", f"== {audience.label} =="]
+        topic = None
+        for planned in questions:
+            if planned.item.topic != topic:
+                topic = planned.item.topic
+                lines += ["", f"-- {content.label(topic)} --"]
+            lines += _describe(planned, content)
+    lines += ["", "RECORDS TO GATHER"]
+    for category in content.record_categories:
+        for record in plan.records_in(category.id):
+            lines += _describe(record, content, category.label)
+            lines += _wrap(f"How to get it: {record.item.how_to_get}")
+    lines += ["", "NEXT STEPS"]
+    for category in content.step_categories:
+        steps = plan.steps_in(category.id)
+        if steps:
+            lines += ["", f"== {category.label} =="]
+        for step in steps:
+            lines += _describe(step, content)
+            if step.item.detail:
+                lines += _wrap(step.item.detail)
+    lines += [
+        "",
+        "This workbook is not medical advice. Talk over every choice with your doctors.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _describe(
+    planned: PlannedItem[Question] | PlannedItem[Record] | PlannedItem[NextStep],
+    content: Content,
+    group: str | None = None,
+) -> list[str]:
+    heading = f"* {planned.item.text}" + (f"  [{group}]" if group else "")
+    sources = ", ".join(content.sources[s].publisher for s in planned.item.sources)
+    return [
+        "",
+        *textwrap.wrap(heading, width=96, subsequent_indent="  "),
+        *_wrap(f"Why: {planned.item.why}"),
+        *_wrap(" ".join(planned.because)),
+        *_wrap(f"Sources: {sources}"),
+    ]
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, width=96, initial_indent="    ", subsequent_indent="    ")

@@ -1,0 +1,208 @@
+"""The intake fields and the items of a plan (questions, records, next steps), and ``Content``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Annotated, Literal
+
+from annotated_types import Interval
+from pydantic import model_validator
+
+from secondopinion.content._base import (
+    ItemId,
+    Option,
+    ParsedRule,
+    Source,
+    Sources,
+    Text,
+    _Strict,
+)
+from secondopinion.content._timeline_models import CompareContent, TimelineContent
+from secondopinion.content.rules import AllOf, Answers, AnyOf, Not, Rule, evaluate
+
+FieldKind = Literal["one_choice", "several_choices", "yes_no", "date", "free_text"]
+
+
+class Choice(_Strict):
+    """One answer a person can pick for a choice field."""
+
+    id: ItemId
+    label: Text
+    you_said: Text
+
+
+class Field(_Strict):
+    """One question of the intake ("Your situation")."""
+
+    id: ItemId
+    label: Text
+    help: Text | None = None
+    kind: FieldKind
+    required: bool = False
+    shown_when: ParsedRule | None = None
+    choices: tuple[Choice, ...] = ()
+    you_said_true: Text | None = None
+    you_said_false: Text | None = None
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> Field:
+        has_choices = self.kind in ("one_choice", "several_choices")
+        if has_choices and not self.choices:
+            raise ValueError(f"a {self.kind} field needs choices")
+        if not has_choices and self.choices:
+            raise ValueError(f"a {self.kind} field takes no choices")
+        is_yes_no = self.kind == "yes_no"
+        if is_yes_no and not (self.you_said_true and self.you_said_false):
+            raise ValueError("a yes_no field needs you_said_true and you_said_false")
+        if not is_yes_no and (self.you_said_true or self.you_said_false):
+            raise ValueError("only yes_no fields take you_said_true and you_said_false")
+        ids = [choice.id for choice in self.choices]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"choice id '{duplicates[0]}' is used twice")
+        return self
+
+    @cached_property
+    def choice_ids(self) -> tuple[str, ...]:
+        """The ids of this field's choices, in order."""
+        return tuple(choice.id for choice in self.choices)
+
+    def choice_label(self, choice_id: str) -> str:
+        """The label a person sees for one of this field's choices."""
+        for choice in self.choices:
+            if choice.id == choice_id:
+                return choice.label
+        raise KeyError(f"'{choice_id}' is not a choice of field '{self.id}'")
+
+
+class Voice(_Strict):
+    """The words of an item for a reader who is not the patient (``for_helper``, ``for_parent``)."""
+
+    text: Text | None = None
+    why: Text | None = None
+
+
+Priority = Annotated[int, Interval(ge=1, le=9)]
+
+
+class _Item(_Strict):
+    id: ItemId
+    text: Text
+    why: Text
+    when: ParsedRule | None = None
+    sources: Sources
+    priority: Priority | None = None
+    """Candidates for "Start here": 1 is the most important; no priority means never first."""
+    for_helper: Voice | None = None
+    """The words when a family member, proxy or navigator fills the workbook in."""
+    for_parent: Voice | None = None
+    """The words when a parent or guardian fills it in for a child (else ``for_helper``)."""
+
+
+class Question(_Item):
+    """A question to ask, for one audience, about one topic."""
+
+    audience: ItemId
+    topic: ItemId
+
+
+class Record(_Item):
+    """A record to gather, with what it is and how to get it."""
+
+    category: ItemId
+    what: Text
+    how_to_get: Text
+
+
+class NextStep(_Item):
+    """Something to do next: where to go, what to say, what to ask."""
+
+    category: ItemId
+    detail: Text | None = None
+
+
+Item = Question | Record | NextStep
+
+
+@dataclass(frozen=True)
+class Intake:
+    """The intake fields, in the order a person sees them."""
+
+    fields: tuple[Field, ...]
+
+    @cached_property
+    def fields_by_id(self) -> Mapping[str, Field]:
+        """Fields by their id."""
+        return {f.id: f for f in self.fields}
+
+    def field(self, field_id: str) -> Field:
+        """The field with this id (KeyError if there is none)."""
+        return self.fields_by_id[field_id]
+
+    def reasons(self, rule: Rule, answers: Answers) -> list[str]:
+        """The answers that made a true rule true, in the person's words ("you had a biopsy")."""
+        found: list[str] = []
+        self._collect_reasons(rule, answers, found)
+        return list(dict.fromkeys(found))
+
+    def _collect_reasons(self, rule: Rule, answers: Answers, found: list[str]) -> None:
+        if isinstance(rule, Not):
+            return
+        if isinstance(rule, AllOf | AnyOf):
+            for part in rule.rules:
+                if evaluate(part, answers):
+                    self._collect_reasons(part, answers, found)
+            return
+        answer = answers.get(rule.field)
+        if not evaluate(rule, answers):
+            return
+        field = self.fields_by_id[rule.field]
+        if rule.operator == "exists":
+            done = "answered" if rule.value else "not yet answered"
+            found.append(f"you have {done} “{field.label}”")
+        elif isinstance(answer, bool):
+            phrase = field.you_said_true if answer else field.you_said_false
+            if phrase:
+                found.append(phrase)
+        else:
+            wanted = rule.value if isinstance(rule.value, tuple) else (rule.value,)
+            chosen = answer if isinstance(answer, frozenset) else {answer}
+            found.extend(c.you_said for c in field.choices if c.id in chosen and c.id in wanted)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the workbook knows, checked and ready for the engine."""
+
+    intake: Intake
+    sources: Mapping[str, Source]
+    audiences: tuple[Option, ...]
+    topics: tuple[Option, ...]
+    questions: tuple[Question, ...]
+    record_categories: tuple[Option, ...]
+    records: tuple[Record, ...]
+    step_categories: tuple[Option, ...]
+    next_steps: tuple[NextStep, ...]
+    timeline: TimelineContent
+    """The steps, gaps and words of the timeline worked back from the decision date."""
+    compare: CompareContent
+    """The opinions and the aspects they are compared on."""
+    _items: Mapping[str, Item] = field(default_factory=dict, repr=False)
+
+    def item(self, item_id: str) -> Item:
+        """The question, record or next step with this id (KeyError if there is none)."""
+        return self._items[item_id]
+
+    def label(self, group_id: str) -> str:
+        """The label of an audience, topic or category."""
+        for option in (
+            *self.audiences,
+            *self.topics,
+            *self.record_categories,
+            *self.step_categories,
+        ):
+            if option.id == group_id:
+                return option.label
+        raise KeyError(group_id)

@@ -1,0 +1,28 @@
+"""The few content ids that code relies on, named once here and checked when content loads.
+
+Everything else in the content can change without touching code; these cannot, so
+``load_content`` reports a problem (with the file) when the content no longer has one of them.
+"""
+
+from typing import Final
+
+DECISION_DATE_FIELD: Final = "decision_date"
+"""The intake field (a date) to decide by; the timeline works back from it."""
+
+COMPARISON_OPINIONS: Final = ("first", "second")
+"""The two opinions that ``compare.yaml`` names and the store keeps what people wrote about."""
+
+RECORD_STATUSES: Final = ("needed", "requested", "received", "sent")
+"""The states of a record, in the order a record goes through them."""
+
+RECORD_NEEDED: Final = RECORD_STATUSES[0]
+"""The state of a record nobody has asked for yet."""
+
+FILLED_BY_FIELD: Final = "filled_by"
+"""The intake field (one choice) saying who fills the workbook in; items are worded for them."""
+
+PATIENT: Final = "patient"
+"""The choice of ``filled_by`` for the patient: items keep their own words."""
+
+PARENT_GUARDIAN: Final = "parent_guardian"
+"""The choice of ``filled_by`` for a child's parent or guardian: items' ``for_parent`` words."""

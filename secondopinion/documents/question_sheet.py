@@ -1,0 +1,321 @@
+"""The printable question sheet: a PDF to bring to the visit, with room to write the answers.
+
+What is on it, in order: the person's name or initials and the date; a line that it is not
+medical advice (also in the footer of every page); the starred questions; the other questions
+that apply now and the person's own questions, by whom they are for, each with ruled lines for
+the answer (and the answer already written, printed in); the records checklist with each
+record's status; the key next steps from the timeline; the comparison of the two opinions, if
+any of it is filled in; the sources. Layout and fonts: ``secondopinion.documents._sheet_layout``.
+
+Example::
+
+    pdf = question_sheet_pdf(store.load(session_id), load_content(), today=date.today())
+    Path("questions.pdf").write_bytes(pdf)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from secondopinion.content import Content
+from secondopinion.documents._sheet_layout import (
+    ANSWER_INK,
+    MUTED,
+    PAGE_SIZES,
+    RULE_GAP,
+    PageSize,
+    SheetPdf,
+    line_height,
+)
+from secondopinion.planning import Plan, Timeline, derive, long_date
+from secondopinion.store import RECORD_STATUS_LABELS, Workbook
+
+__all__ = ["NOT_MEDICAL_ADVICE", "PAGE_SIZES", "PageSize", "question_sheet_pdf"]
+
+NOT_MEDICAL_ADVICE: Final = (
+    "This sheet is not medical advice. Talk over every choice with your doctors."
+)
+"""Printed under the title and in the footer of every page."""
+
+TITLE: Final = "Questions for my second opinion"
+STARRED_LINES: Final = 4  # ruled lines under a starred question with no answer yet
+OTHER_LINES: Final = 3
+AFTER_ANSWER_LINES: Final = 2
+UNCHECKED, CHECKED, STAR = "☐", "☑", "★"
+_INDENT = 7.0
+
+
+@dataclass(frozen=True)
+class _Question:
+    text: str
+    audience: str | None
+    starred: bool
+    asked: bool
+    answer: str
+    topic: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+def question_sheet_pdf(
+    workbook: Workbook,
+    content: Content,
+    *,
+    page_size: PageSize = "A4",
+    today: dt.date,
+) -> bytes:
+    """The question sheet for one workbook as PDF bytes, on A4 or US Letter paper.
+
+    ``today`` is the date printed on it and the date the timeline's steps are worked out from.
+    """
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page_size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}.")
+    derived = derive(workbook, content, today)
+    plan, timeline = derived.plan, derived.timeline
+    pdf = SheetPdf(page_size, NOT_MEDICAL_ADVICE)
+    pdf.set_title(TITLE)
+    pdf.set_creator("Second-opinion workbook")
+    pdf.add_page()
+
+    cited: list[str] = []
+    _title(pdf, workbook, today)
+    _start_here(pdf, plan)
+    questions = _questions(workbook, plan)
+    _starred(pdf, content, [q for q in questions if q.starred])
+    _by_audience(pdf, content, [q for q in questions if not q.starred])
+    _records(pdf, content, workbook, plan, timeline)
+    _next_steps(pdf, timeline)
+    _comparison(pdf, content, workbook)
+    cited += [s for q in questions for s in q.sources]
+    cited += [s for r in plan.records for s in r.sources]
+    cited += [s for step in timeline.steps if step.record_id is None for s in step.sources]
+    _sources(pdf, content, cited)
+    return bytes(pdf.output())
+
+
+# --------------------------------------------------------------------------- the parts
+
+
+def _title(pdf: SheetPdf, workbook: Workbook, today: dt.date) -> None:
+    pdf.paragraph(TITLE, size=20, style="B")
+    pdf.ln(2)
+    name = workbook.summary.display_name.strip()
+    pdf.paragraph(f"Name: {name}" if name else "Name: ______________________", size=12)
+    pdf.paragraph(f"Date: {long_date(today)}", size=12)
+    pdf.ln(2)
+    pdf.paragraph(NOT_MEDICAL_ADVICE, size=10, style="I", color=MUTED)
+    pdf.paragraph(
+        "Tick each question once you have asked it, and write the answer on the lines.",
+        size=10,
+        style="I",
+        color=MUTED,
+    )
+
+
+def _start_here(pdf: SheetPdf, plan: Plan) -> None:
+    """The few things to do first, on the first page; each is printed in full further on."""
+    first = plan.start_here
+    if not first.item_ids:
+        return
+    pdf.heading("Start here")
+    for label, chosen in (
+        ("Ask first", first.questions),
+        ("Gather first", first.records),
+        ("Do first", first.next_steps),
+    ):
+        if not chosen:
+            continue
+        pdf.paragraph(label, size=11, style="B")
+        for number, planned in enumerate(chosen, start=1):
+            pdf.paragraph(f"{number}. {planned.text}", size=10.5, indent=_INDENT)
+        pdf.ln(1)
+    pdf.paragraph(
+        "Everything else follows, with room for your answers.", size=10, style="I", color=MUTED
+    )
+
+
+def _questions(workbook: Workbook, plan: Plan) -> list[_Question]:
+    """The questions that apply now (with what the person did) and the person's own."""
+    found: list[_Question] = []
+    for planned in plan.questions:
+        state = workbook.questions.get(planned.id)
+        found.append(
+            _Question(
+                text=planned.text,
+                audience=planned.item.audience,
+                starred=bool(state and state.starred),
+                asked=bool(state and state.asked),
+                answer=state.answer if state else "",
+                topic=planned.item.topic,
+                sources=planned.sources,
+            )
+        )
+    found += [
+        _Question(q.text, q.audience, q.starred, q.asked, q.answer) for q in workbook.own_questions
+    ]
+    return found
+
+
+def _starred(pdf: SheetPdf, content: Content, questions: Sequence[_Question]) -> None:
+    if not questions:
+        return
+    pdf.heading(f"{STAR} Starred questions")
+    for question in questions:
+        audience = _audience_label(content, question.audience)
+        _question(pdf, question, f"For: {audience}" if audience else None, STARRED_LINES)
+
+
+def _by_audience(pdf: SheetPdf, content: Content, questions: Sequence[_Question]) -> None:
+    known = [a.id for a in content.audiences]
+    for audience in content.audiences:
+        chosen = [q for q in questions if q.audience == audience.id]
+        if not chosen:
+            continue
+        pdf.heading(f"Questions for: {audience.label}")
+        topic = None
+        for question in chosen:
+            note = None
+            if question.topic is not None and question.topic != topic:
+                topic = question.topic
+                note = _topic_label(content, topic)
+            elif question.topic is None and topic is not None:
+                topic, note = None, "Your own questions"
+            _question(pdf, question, None, OTHER_LINES, subheading=note)
+    own = [q for q in questions if q.audience not in known]
+    if own:
+        pdf.heading("Your own questions")
+        for question in own:
+            _question(pdf, question, None, OTHER_LINES)
+
+
+def _question(
+    pdf: SheetPdf,
+    question: _Question,
+    note: str | None,
+    empty_lines: int,
+    *,
+    subheading: str | None = None,
+) -> None:
+    answered = bool(question.answer.strip())
+    lines = AFTER_ANSWER_LINES if answered else empty_lines
+    needed = pdf.height_of(question.text, 11, indent=_INDENT) + lines * RULE_GAP + 4
+    if note:
+        needed += pdf.height_of(note, 9, indent=_INDENT)
+    if answered:
+        needed += pdf.height_of(question.answer, 10.5, indent=_INDENT)
+    if subheading:
+        needed += line_height(10) + 1
+    pdf.keep_together(needed)
+    if subheading:
+        pdf.ln(1)
+        pdf.paragraph(subheading, size=10, style="B", color=MUTED)
+    pdf.ln(1.5)
+    pdf.mark(CHECKED if question.asked else UNCHECKED)
+    pdf.paragraph(question.text, indent=_INDENT)
+    if note:
+        pdf.paragraph(note, size=9, color=MUTED, indent=_INDENT)
+    if question.answer.strip():
+        pdf.paragraph(question.answer, size=10.5, color=ANSWER_INK, indent=_INDENT)
+    pdf.ruled_lines(lines, indent=_INDENT)
+
+
+def _records(
+    pdf: SheetPdf, content: Content, workbook: Workbook, plan: Plan, timeline: Timeline
+) -> None:
+    if not plan.records:
+        return
+    pdf.heading("Records to gather")
+    ask_by = {step.record_id: step for step in timeline.steps if step.record_id}
+    for planned in plan.records:
+        state = workbook.records.get(planned.id)
+        status = state.status if state else "needed"
+        details = [f"Status: {RECORD_STATUS_LABELS[status]}"]
+        if state and state.from_whom.strip():
+            details.append(f"From: {state.from_whom.strip()}")
+        if state and state.requested_on:
+            details.append(f"Asked for on: {long_date(state.requested_on)}")
+        step = ask_by.get(planned.id)
+        if status == "needed" and step is not None and step.date is not None:
+            late = f" ({step.status_label})" if step.status != "ok" else ""
+            details.append(f"Do by: {long_date(step.date)}{late}")
+        line = "   ·   ".join(details)
+        pdf.keep_together(
+            pdf.height_of(planned.text, 11, indent=_INDENT)
+            + pdf.height_of(line, 9.5, indent=_INDENT)
+            + 3
+        )
+        pdf.ln(1.5)
+        pdf.mark(CHECKED if status in ("received", "sent") else UNCHECKED)
+        pdf.paragraph(planned.text, indent=_INDENT)
+        pdf.paragraph(line, size=9.5, color=MUTED, indent=_INDENT)
+        if state and state.note.strip():
+            pdf.paragraph(state.note, size=9.5, color=ANSWER_INK, indent=_INDENT)
+
+
+def _next_steps(pdf: SheetPdf, timeline: Timeline) -> None:
+    steps = [step for step in timeline.steps if step.record_id is None]
+    pdf.heading("Key next steps")
+    pdf.paragraph(timeline.message, size=10.5)
+    if any(step.record_id for step in timeline.steps):
+        pdf.paragraph(
+            "The date to ask for each record is in the list of records above.",
+            size=10.5,
+        )
+    for step in steps:
+        when = long_date(step.date) if step.date else None
+        label = step.status_label if step.status in ("tight", "past") else None
+        head = " · ".join(part for part in (when, label) if part)
+        pdf.keep_together(pdf.height_of(step.text, 11, indent=_INDENT) + 2 * line_height(9.5))
+        pdf.ln(1.5)
+        pdf.mark(UNCHECKED)
+        pdf.paragraph(step.text, indent=_INDENT)
+        if head:
+            pdf.paragraph(head, size=9.5, style="B", color=MUTED, indent=_INDENT)
+        if step.instead:
+            pdf.paragraph(step.instead, size=9.5, color=MUTED, indent=_INDENT)
+
+
+def _comparison(pdf: SheetPdf, content: Content, workbook: Workbook) -> None:
+    if not any(entry.text.strip() for entry in workbook.comparison.values()):
+        return
+    pdf.heading("Comparing the two opinions")
+    for aspect in content.compare.aspects:
+        written = [
+            (opinion.label, workbook.compared(opinion.id, aspect.id))
+            for opinion in content.compare.opinions
+        ]
+        if not any(text.strip() for _, text in written):
+            continue
+        pdf.keep_together(line_height(11) * 3 + 4)
+        pdf.ln(1.5)
+        pdf.paragraph(aspect.label, style="B")
+        for label, text in written:
+            pdf.paragraph(f"{label}:", size=9.5, color=MUTED, indent=_INDENT)
+            pdf.paragraph(text.strip() or "–", size=10.5, color=ANSWER_INK, indent=_INDENT * 2)
+
+
+def _sources(pdf: SheetPdf, content: Content, cited: Iterable[str]) -> None:
+    ids = [s for s in dict.fromkeys(cited) if s in content.sources]
+    if not ids:
+        return
+    pdf.heading("Sources")
+    for number, source_id in enumerate(ids, start=1):
+        source = content.sources[source_id]
+        text = f"{source.publisher}: {source.title}."
+        if source.url:
+            text += f" {source.url}"
+        pdf.keep_together(pdf.height_of(text, 9, indent=_INDENT))
+        pdf.mark(f"{number}.", size=9)
+        pdf.paragraph(text, size=9, indent=_INDENT)
+
+
+def _audience_label(content: Content, audience: str | None) -> str | None:
+    if audience is None:
+        return None
+    return next((a.label for a in content.audiences if a.id == audience), None)
+
+
+def _topic_label(content: Content, topic: str) -> str:
+    return next((t.label for t in content.topics if t.id == topic), topic)

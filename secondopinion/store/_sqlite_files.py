@@ -1,0 +1,194 @@
+"""The SQLite file itself: made owner-only, checked to be a database, backed up, scrubbed.
+
+Only a SQLite database has a file of its own; a database server looks after its own files. A new
+file and its folder are made owner-only (0o600, 0o700), and so are SQLite's side files (WAL,
+shared memory, journal). A file that is not a SQLite database is refused, never overwritten.
+Before a schema upgrade the file is copied next to itself; after the right to delete, the
+workbook is erased from those copies too.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ._errors import CORRUPT_MESSAGE, StoreError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def prepare_sqlite_file(path: Path, *, create: bool = True, make_folder: bool = True) -> None:
+    """Make the folder (0o700) and an empty file (0o600) if missing; refuse a non-SQLite file.
+
+    With ``make_folder`` False (a file named by a database URL), a missing folder is an error:
+    a mistyped URL should not quietly start a new, empty database somewhere else.
+    """
+    folder = path.parent
+    where = str(path)
+    try:
+        exists = path.exists()
+    except OSError as e:
+        raise StoreError(
+            "The workbook database cannot be reached.", path=where, detail=e.strerror
+        ) from None
+    if not create and not exists:
+        raise StoreError("There is no workbook database yet: nothing has been saved.", path=where)
+    if not folder.exists():
+        if not make_folder:
+            raise StoreError(
+                "The folder named in the database URL does not exist.", path=str(folder)
+            )
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)  # whatever the umask
+        except OSError as e:
+            raise StoreError(
+                f"The data folder cannot be created ({_reason(e)}).",
+                path=str(folder),
+                detail=str(e),
+            ) from None
+    elif not folder.is_dir():
+        raise StoreError("The data folder is a file, not a folder.", path=str(folder))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        _check_sqlite_header(path)
+        return
+    except OSError as e:
+        raise StoreError(
+            f"The workbook database cannot be created ({_reason(e)}).", path=where, detail=str(e)
+        ) from None
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+    finally:
+        os.close(fd)
+
+
+def _reason(error: OSError) -> str:
+    """What went wrong, in the system's words but without a file name: 'Permission denied'."""
+    return (error.strerror or "an error of the system").lower()
+
+
+def _check_sqlite_header(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError("The workbook database is a folder, not a file.", path=str(path))
+    try:
+        with path.open("rb") as f:
+            head = f.read(100)
+    except OSError as e:
+        raise StoreError(
+            f"The workbook database cannot be read ({_reason(e)}).", path=str(path), detail=str(e)
+        ) from None
+    if head and (len(head) < 100 or not head.startswith(SQLITE_MAGIC)):
+        raise StoreError(CORRUPT_MESSAGE, path=str(path))
+
+
+def tighten_side_files(path: Path) -> None:
+    """Give SQLite's WAL, shared-memory and journal files no more access than the database."""
+    for suffix in SIDE_SUFFIXES:
+        side = path.with_name(path.name + suffix)
+        try:
+            mode = stat.S_IMODE(side.stat().st_mode)
+            if mode & 0o077:
+                side.chmod(mode & 0o700)
+        except OSError:  # gone already, or not ours: nothing to do
+            continue
+
+
+def flush_deleted(engine: Engine, path: Path, workbook_id: str) -> None:
+    """After a workbook was deleted: leave no copy of it in the WAL or in upgrade backups.
+
+    The write-ahead log still holds the pages as they were before the deletion until it is
+    written back into the database; this does that now and empties it (unless another
+    connection is reading at this moment, in which case SQLite does it later). Then the workbook
+    is erased from each backup made before a schema upgrade, next to the database file.
+    Best effort: a backup that cannot be opened is left as it is.
+    """
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        try:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            cur.close()
+    except sqlite3.Error:
+        pass  # busy: SQLite checkpoints on its own later
+    finally:
+        raw.close()
+    for backup in sorted(path.parent.glob(f"{path.name}.bak-v*")):
+        _erase_from_backup(backup, workbook_id)
+
+
+def _erase_from_backup(backup: Path, workbook_id: str) -> None:
+    """Delete every row of one workbook from an old-version backup, then rewrite the file."""
+    try:
+        conn = sqlite3.connect(backup, timeout=5.0, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("PRAGMA secure_delete = ON")
+        listing = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = [str(row[0]) for row in listing]
+        conn.execute("BEGIN IMMEDIATE")
+        for table in tables:
+            columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+            key = "session_id" if "session_id" in columns else "id" if table == "sessions" else None
+            if key is not None:
+                conn.execute(f'DELETE FROM "{table}" WHERE "{key}" = ?', (workbook_id,))  # noqa: S608
+        conn.execute("COMMIT")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass  # left as it is; the live database is what counts
+    finally:
+        conn.close()
+    tighten_side_files(backup)
+
+
+def backup_path(path: Path, version: int) -> Path:
+    """A new, unused name next to ``path`` for a backup of a version-``version`` file."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    candidate = path.with_name(f"{path.name}.bak-v{version}-{stamp}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.bak-v{version}-{stamp}-{n}")
+    return candidate
+
+
+def backup_sqlite_file(path: Path, version: int) -> Path:
+    """Copy the database (with anything still in its WAL) to a new owner-only file next to it."""
+    target = backup_path(path, version)
+    refused = (
+        "The workbook database could not be backed up before its upgrade to this version of "
+        "the program, so it was not upgraded. Nothing was changed."
+    )
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as e:
+        raise StoreError(refused, path=str(path), detail=str(e)) from e
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    try:
+        source = sqlite3.connect(path, timeout=5.0)
+        try:
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            source.close()
+    except sqlite3.Error as e:
+        target.unlink(missing_ok=True)  # a half-made backup is no backup
+        raise StoreError(refused, path=str(path), detail=f"{e} (backup: {target})") from e
+    tighten_side_files(target)
+    return target

@@ -1,0 +1,497 @@
+"""``WorkbookStore``: the one way in to the saved workbooks, for every part of the program.
+
+Each method checks what it is given (``_validation``), then runs one short transaction: reads
+through ``_reads``, writes through ``_writes`` on the workbook's locked row. Opening, locks, retries
+and the translation of database errors into plain ``StoreError`` messages are in ``_db``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hmac
+import os
+import secrets
+import socket
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Self, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from secondopinion.content.vocabulary import DECISION_DATE_FIELD, RECORD_NEEDED
+
+from . import _db as db
+from . import _reads as reads
+from . import _writes as writes
+from ._errors import NotFoundError, StoreError
+from ._records import Change, Workbook, WorkbookOverview, WorkbookSummary
+from ._schema import own_questions, question_states, record_states
+from ._sqlite_files import flush_deleted, prepare_sqlite_file, tighten_side_files
+from ._validation import (
+    KEEP,
+    Keep,
+    check_actor,
+    check_answer,
+    check_created_by,
+    check_flag,
+    check_iso_date,
+    check_item_id,
+    check_opinion,
+    check_status,
+    check_text,
+    check_workbook_id,
+    hash_token,
+    maybe_workbook_id,
+    token_shape_ok,
+)
+
+T = TypeVar("T")
+DEFAULT_BUSY_TIMEOUT = 2.0
+
+
+def default_actor() -> str:
+    """Who is changing things when the caller does not say: 'user@host:process id'."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no name for this user id (a bare container)
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+class WorkbookStore:
+    """All saved workbooks in one database. Open it with ``WorkbookStore.open()``.
+
+    The store can be used from several threads; each method is one short transaction. Use it as a
+    context manager, or call ``close()`` when done.
+    """
+
+    def __init__(self, engine: sa.Engine, location: db.Location, actor: str) -> None:
+        """Use ``WorkbookStore.open()``; this wraps an engine that is already set up."""
+        self._engine = engine
+        self._writer = db.writer_engine(engine)
+        self._reader = db.reader_engine(engine)
+        self._loc = location
+        self._actor = check_actor(actor)
+        self._closed = False
+
+    # ----- opening and closing
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path | str | None = None,
+        *,
+        url: str | None = None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        create: bool = True,
+        actor: str | None = None,
+    ) -> WorkbookStore:
+        """Open (creating or upgrading if needed) the workbook database.
+
+        Args:
+            data_dir: folder for ``workbooks.sqlite3``. Default: ``$SECOND_OPINION_DATA``, else
+                the project's ``data/`` folder. A new folder is made owner-only (0o700) and a
+                new database file owner-only (0o600).
+            url: a SQLAlchemy database URL instead of a folder, for example
+                ``postgresql+psycopg://user@host/workbooks``. Default:
+                ``$SECOND_OPINION_DB_URL`` when neither argument is given. The folder of a
+                SQLite file named by a URL must exist already.
+            busy_timeout: seconds to wait for another program's lock before trying again; after
+                three tries a ``StoreBusyError`` is raised.
+            create: make the SQLite file (and folder) if missing. With False, a missing file is
+                a StoreError, for tools that should only read what is there.
+            actor: who makes the changes through this store, written on every change-log row
+                (for example 'navigator:ana' or 'dashboard'); default 'user@host:process id'.
+
+        Opening only reads, unless the tables must be created or upgraded: a database in use by
+        another program (even one holding the write lock) opens, and can be read, at once.
+
+        Raises:
+            StoreError: the file is damaged or not a workbook database, was written by a newer
+                version of this program, or cannot be created; or the URL cannot be used (not a
+                URL, an unknown kind of database, its driver not installed, the folder it names
+                missing). The file is never overwritten. The message is plain words without the
+                file's path or the server's address, which are in the error's ``path``.
+
+        """
+        if url is not None and data_dir is not None:
+            raise ValueError("Give a data folder or a database URL, not both.")
+        if busy_timeout <= 0:
+            raise ValueError("busy_timeout must be a positive number of seconds.")
+        who = check_actor(default_actor() if actor is None else actor)
+        loc = db.resolve_location(Path(data_dir) if data_dir is not None else None, url)
+        engine = db.make_engine(loc, busy_timeout)  # checks the URL, touches nothing yet
+        try:
+            if loc.path is not None:
+                prepare_sqlite_file(loc.path, create=create, make_folder=not loc.from_url)
+            db.check_connection(engine, loc)
+            with db.translated(loc):
+                db.init_schema(engine, loc)
+        except BaseException:
+            engine.dispose()
+            raise
+        if loc.path is not None:
+            tighten_side_files(loc.path)
+        return cls(engine, loc, who)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite database file, or None for a database server."""
+        return self._loc.path
+
+    @property
+    def data_dir(self) -> Path:
+        """The local data folder, for exports and such.
+
+        The SQLite file's folder; for a database server, ``$SECOND_OPINION_DATA`` or the project's
+        ``data/``.
+        """
+        if self._loc.path is not None:
+            return self._loc.path.parent
+        return db.local_data_dir()
+
+    @property
+    def location(self) -> str:
+        """Where the data is, safe to show (a file path, or a URL without its password)."""
+        return self._loc.describe()
+
+    @property
+    def actor(self) -> str:
+        """Who makes the changes through this store, as written in the change log."""
+        return self._actor
+
+    def close(self) -> None:
+        """Close every database connection. The store cannot be used afterwards."""
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"WorkbookStore({self.location!r})"
+
+    # ----- plumbing
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("This workbook store has been closed; open it again.")
+
+    def _read(self, body: Callable[[Connection], T]) -> T:
+        self._check_open()
+
+        def action() -> T:
+            with self._reader.connect() as conn, conn.begin():
+                return body(conn)
+
+        return db.with_retries(self._loc, action)
+
+    def _mutate(self, workbook_id: str, body: Callable[[writes.Tx], T]) -> T:
+        """Run ``body`` in one write transaction on a locked, existing workbook, then commit."""
+        self._check_open()
+
+        def action() -> T:
+            with self._writer.begin() as conn:
+                if not writes.lock_workbook(conn, workbook_id):
+                    raise NotFoundError(f"There is no workbook with the id {workbook_id!r}.")
+                tx = writes.Tx(conn, workbook_id, db.utc_now(), self._actor)
+                result = body(tx)
+                tx.finish()
+                return result
+
+        return db.with_retries(self._loc, action)
+
+    # ----- workbooks
+
+    def create_workbook(self, display_name: str, created_by: str) -> tuple[WorkbookSummary, str]:
+        """Start a new, empty workbook.
+
+        Args:
+            display_name: the person's name or initials, as they want it shown ('' is allowed).
+            created_by: 'patient' or 'navigator'.
+
+        Returns:
+            The new workbook's summary and its private token. The token is the only way back to
+            the workbook from the dashboard, and it is not stored (only a hash of it is): show
+            it to the person now, because it cannot be shown again.
+
+        """
+        name = check_text(display_name, "The name")
+        created_by = check_created_by(created_by)
+        token = secrets.token_urlsafe(32)
+        token_hash = hash_token(token)
+        self._check_open()
+
+        def action() -> WorkbookSummary:
+            with self._writer.begin() as conn:
+                now = db.utc_now()
+                return writes.insert_workbook(conn, token_hash, name, created_by, now, self._actor)
+
+        return db.with_retries(self._loc, action), token
+
+    def workbook_id_for_token(self, token: str) -> str | None:
+        """Return the id of the workbook this private token opens, or None.
+
+        None for an unknown, malformed or empty token alike: the answer reveals nothing else.
+        The lookup is by a SHA-256 hash of the token, compared in constant time.
+        """
+        if not token_shape_ok(token):
+            return None
+        wanted = hash_token(token)
+        found = self._read(lambda conn: reads.id_for_token_hash(conn, wanted))
+        if found is None or not hmac.compare_digest(found[1], wanted):
+            return None
+        return found[0]
+
+    def workbooks(self) -> list[WorkbookSummary]:
+        """Return every workbook's summary, most recently changed first. For navigators."""
+        return self._read(reads.load_summaries)
+
+    def load(self, workbook_id: str) -> Workbook:
+        """Return a snapshot of one workbook. Raises NotFoundError for an unknown id."""
+        workbook_id = check_workbook_id(workbook_id)
+        found = self._read(lambda conn: reads.load_workbooks(conn, [workbook_id]))
+        if not found:
+            raise NotFoundError(f"There is no workbook with the id {workbook_id!r}.")
+        return found[0]
+
+    def load_all(self, workbook_ids: Iterable[str] | None = None) -> list[Workbook]:
+        """Return snapshots of every workbook (or of the given ids), most recently changed first.
+
+        All are read in one consistent snapshot with a handful of queries, so this is the way to
+        export many workbooks at once. Unknown ids are skipped.
+        """
+        ids = None if workbook_ids is None else [s for s in workbook_ids if maybe_workbook_id(s)]
+        with db.gc_paused():
+            return self._read(lambda conn: reads.load_workbooks(conn, ids))
+
+    def overviews(self) -> list[WorkbookOverview]:
+        """Return what a roster needs of every workbook, most recently changed first.
+
+        Much lighter than ``load_all()``: counts are made by the database and no typed text
+        but the names is read, so it stays quick with tens of thousands of workbooks.
+        """
+        with db.gc_paused():
+            return self._read(reads.load_overviews)
+
+    def changes(self, workbook_id: str) -> list[Change]:
+        """Return the change log of one workbook, oldest first, each row saying who changed it.
+
+        For a deleted workbook that is the one row that says it was deleted, and when (section
+        'workbook', field 'deleted', no old or new value).
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        found = self._read(lambda conn: reads.load_changes(conn, workbook_id))
+        if found is None:
+            raise NotFoundError(f"There is no workbook with the id {workbook_id!r}.")
+        return found
+
+    # ----- the workbook itself
+
+    def set_display_name(self, workbook_id: str, display_name: str) -> None:
+        """Change the name or initials the workbook is shown under."""
+        name = check_text(display_name, "The name")
+        workbook_id = check_workbook_id(workbook_id)
+        self._mutate(workbook_id, lambda tx: writes.set_workbook_column(tx, "display_name", name))
+
+    def set_notes(self, workbook_id: str, notes: str) -> None:
+        """Replace the navigator's notes on this workbook."""
+        text = check_text(notes, "The notes")
+        workbook_id = check_workbook_id(workbook_id)
+        self._mutate(workbook_id, lambda tx: writes.set_workbook_column(tx, "notes", text))
+
+    def set_answers(self, workbook_id: str, answers: Mapping[str, object]) -> None:
+        """Save situation answers: only the fields given; the others are left as they are.
+
+        Each value is text, a ``date`` (saved as ISO text), True/False, or a list of choice ids;
+        None clears that answer. Every value is checked before anything is written, and all are
+        written in one transaction. Only answers that differ from what is stored are written and
+        logged (section 'situation', item id = the field id, field 'answer').
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        if not isinstance(answers, Mapping):
+            raise TypeError("answers must be a mapping of field id to value.")
+        wanted = {check_item_id(f, "field id"): check_answer(f, v) for f, v in answers.items()}
+        if not wanted:
+            return
+        self._mutate(workbook_id, lambda tx: writes.write_answers(tx, wanted))
+
+    def set_decision_date(self, workbook_id: str, value: date | str | None) -> None:
+        """Set (or, with None or '', clear) the date by which the person needs to decide.
+
+        This is the situation answer ``decision_date``; ``Workbook.decision_date`` reads it back.
+        """
+        iso = None if value is None else check_iso_date(value, "The decision date")
+        self.set_answers(workbook_id, {DECISION_DATE_FIELD: iso})
+
+    def set_question(
+        self,
+        workbook_id: str,
+        item_id: str,
+        *,
+        starred: bool | None = None,
+        asked: bool | None = None,
+        answer: str | None = None,
+    ) -> None:
+        """Star or unstar a suggested question, tick it off as asked, or write its answer.
+
+        Arguments left as None are not changed. A question never touched counts as not starred,
+        not asked, with no answer.
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        item_id = check_item_id(item_id)
+        new: dict[str, object] = {}
+        if starred is not None:
+            new["starred"] = check_flag(starred, "starred")
+        if asked is not None:
+            new["asked"] = check_flag(asked, "asked")
+        if answer is not None:
+            new["answer"] = check_text(answer, "The answer")
+        if not new:
+            return
+        defaults = {"starred": False, "asked": False, "answer": ""}
+        key = {"session_id": workbook_id, "item_id": item_id}
+        self._mutate(
+            workbook_id,
+            lambda tx: tx.set_columns(question_states, key, "questions", item_id, new, defaults),
+        )
+
+    def add_own_question(self, workbook_id: str, text: str, audience: str | None = None) -> str:
+        """Add a question of the person's own; returns its id (``own_`` and 16 hex digits).
+
+        ``audience`` is an audience id from the content (such as the current doctor), or None.
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        text = check_text(text, "The question")
+        if audience is not None:
+            audience = check_item_id(audience, "audience")
+        return self._mutate(workbook_id, lambda tx: writes.insert_own_question(tx, text, audience))
+
+    def set_own_question(
+        self,
+        workbook_id: str,
+        own_id: str,
+        *,
+        text: str | None = None,
+        audience: str | Keep | None = KEEP,
+        starred: bool | None = None,
+        asked: bool | None = None,
+        answer: str | None = None,
+    ) -> None:
+        """Change one of the person's own questions. Arguments left as None are not changed.
+
+        ``audience`` is left as it is when not given; None (or '') clears it.
+
+        Raises NotFoundError if the workbook has no own question with this id.
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        own_id = check_item_id(own_id, "own question id")
+        new: dict[str, object] = {}
+        if text is not None:
+            new["text"] = check_text(text, "The question")
+        if audience is not KEEP:
+            new["audience"] = (
+                None if audience in (None, "") else check_item_id(audience, "audience")
+            )
+        if starred is not None:
+            new["starred"] = check_flag(starred, "starred")
+        if asked is not None:
+            new["asked"] = check_flag(asked, "asked")
+        if answer is not None:
+            new["answer"] = check_text(answer, "The answer")
+        if not new:
+            return
+        key = {"session_id": workbook_id, "id": own_id}
+        self._mutate(
+            workbook_id,
+            lambda tx: tx.set_columns(own_questions, key, "own_questions", own_id, new, None),
+        )
+
+    def set_comparison(self, workbook_id: str, opinion: str, aspect: str, text: str) -> None:
+        """Save what the person wrote about one aspect of one opinion, replacing what was there.
+
+        ``opinion`` is one of ``COMPARISON_OPINIONS`` ('first', 'second'); ``aspect`` an aspect
+        id from ``content/compare.yaml``, such as 'diagnosis' or 'recommended_treatment'. Logged
+        with section 'compare', item id = the aspect, field = the opinion. Writing '' where
+        nothing was written changes nothing.
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        opinion = check_opinion(opinion)
+        aspect = check_item_id(aspect, "aspect")
+        written = check_text(text, "The comparison")
+        self._mutate(workbook_id, lambda tx: writes.write_comparison(tx, opinion, aspect, written))
+
+    def set_record(
+        self,
+        workbook_id: str,
+        item_id: str,
+        *,
+        status: str | None = None,
+        from_whom: str | None = None,
+        requested_on: date | str | Keep | None = KEEP,
+        note: str | None = None,
+    ) -> None:
+        """Track one record: its status, who holds it, the date it was asked for, a note.
+
+        ``status`` is one of ``RECORD_STATUSES`` (needed, requested, received, sent).
+        ``requested_on`` is a ``date`` or 'YYYY-MM-DD' text, left as it is when not given; None
+        (or '') clears it. The other arguments left as None are not changed. A record never
+        touched counts as needed, with nothing else filled in.
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        item_id = check_item_id(item_id)
+        new: dict[str, object] = {}
+        if status is not None:
+            new["status"] = check_status(status)
+        if from_whom is not None:
+            new["from_whom"] = check_text(from_whom, "Who has the record")
+        if not isinstance(requested_on, Keep):
+            new["requested_on"] = (
+                None if requested_on is None else check_iso_date(requested_on, "The date requested")
+            )
+        if note is not None:
+            new["note"] = check_text(note, "The note")
+        if not new:
+            return
+        defaults = {"status": RECORD_NEEDED, "from_whom": "", "requested_on": None, "note": ""}
+        key = {"session_id": workbook_id, "item_id": item_id}
+        self._mutate(
+            workbook_id,
+            lambda tx: tx.set_columns(record_states, key, "records", item_id, new, defaults),
+        )
+
+    # ----- the right to delete
+
+    def delete_workbook(self, workbook_id: str) -> None:
+        """Erase a workbook for good: the right to delete.
+
+        Removes every trace of it: the name, the private link's hash, the situation answers, the
+        state of every question and record, the person's own questions, the comparison, the
+        navigator's notes, and every change-log row with its old and new values. One change-log
+        row is added in their place, holding only the workbook's id, that it was deleted
+        (section 'workbook', field 'deleted'), when, and by whom; ``changes(workbook_id)``
+        returns it.
+
+        On SQLite, deleted content is overwritten with zeros in the database file
+        (``secure_delete``), the write-ahead log is emptied into it when no one is reading, and
+        the workbook is also erased from the backups kept before schema upgrades. A copy made
+        outside the program (a system backup, an exported CSV) is not touched.
+
+        Raises NotFoundError for an unknown (or already deleted) workbook.
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        self._mutate(workbook_id, writes.erase_workbook)
+        if self._loc.path is not None:
+            flush_deleted(self._engine, self._loc.path, workbook_id)

@@ -1,0 +1,250 @@
+"""Writing: one transaction on one locked workbook, and the change-log rows it leaves.
+
+``WorkbookStore`` checks every value first (``_validation``), locks the workbook's row, and hands
+a ``Tx`` to one of the functions here. They write only what differs from what is stored, log each
+change with its old and new value and who made it, and touch the workbook's ``updated_at`` once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Table
+
+from ._errors import NotFoundError
+from ._reads import parse_time
+from ._records import DELETED_FIELD, AnswerValue, WorkbookSummary
+from ._schema import (
+    answers,
+    changes,
+    comparisons,
+    own_questions,
+    question_states,
+    record_states,
+    sessions,
+)
+from ._validation import same
+
+_ITEM_WORDS = {
+    "own_questions": "own question",
+    "questions": "question",
+    "records": "record",
+    "compare": "comparison",
+}
+
+
+class Tx:
+    """One write transaction on one workbook, collecting change-log rows as it goes."""
+
+    def __init__(self, conn: Connection, workbook_id: str, now: str, actor: str) -> None:
+        self.conn = conn
+        self.workbook_id = workbook_id
+        self.now = now
+        self.actor = actor
+        self._log: list[dict[str, object]] = []
+
+    def log(self, section: str, item_id: str, field: str, old: object, new: object) -> None:
+        """Add a change-log row (written by ``finish``)."""
+        self._log.append(
+            {
+                "session_id": self.workbook_id,
+                "at": self.now,
+                "section": section,
+                "item_id": item_id,
+                "field": field,
+                "old_json": old,
+                "new_json": new,
+                "changed_by": self.actor,
+            }
+        )
+
+    def finish(self) -> None:
+        """Write the change-log rows, and the workbook's new ``updated_at`` if anything changed."""
+        if not self._log:
+            return
+        self.conn.execute(sa.insert(changes), self._log)
+        self.conn.execute(
+            sa.update(sessions).where(sessions.c.id == self.workbook_id).values(updated_at=self.now)
+        )
+
+    def set_columns(
+        self,
+        table: Table,
+        key: Mapping[str, str],
+        section: str,
+        item_id: str,
+        new: Mapping[str, object],
+        defaults: Mapping[str, object] | None,
+    ) -> bool:
+        """Write the columns in ``new`` that differ from the row (or ``defaults`` if no row).
+
+        Only changed columns are written, so a concurrent write to another column of the same
+        row is kept. ``defaults`` None means the row must exist already. True if anything changed.
+        """
+        where = sa.and_(*(table.c[k] == v for k, v in key.items()))
+        row = self.conn.execute(sa.select(*(table.c[n] for n in new)).where(where)).first()
+        if row is None and defaults is None:
+            raise NotFoundError(f"This workbook has no {_ITEM_WORDS[section]} {item_id!r}.")
+        current = dict(row._mapping) if row is not None else dict(defaults or {})
+        changed = {n: v for n, v in new.items() if not same(current.get(n), v)}
+        if not changed:
+            return False
+        if row is None:
+            values = {**(defaults or {}), **changed, "updated_at": self.now}
+            self.conn.execute(sa.insert(table).values(**key, **values))
+        else:
+            self.conn.execute(sa.update(table).where(where).values(**changed, updated_at=self.now))
+        for name, value in changed.items():
+            self.log(section, item_id, name, current.get(name), value)
+        return True
+
+
+def lock_workbook(conn: Connection, workbook_id: str) -> bool:
+    """Lock the workbook's row until the transaction ends; False if there is no such workbook."""
+    query = sa.select(sessions.c.id).where(sessions.c.id == workbook_id).with_for_update()
+    return conn.execute(query).first() is not None
+
+
+def insert_workbook(
+    conn: Connection, token_hash: str, name: str, created_by: str, now: str, actor: str
+) -> WorkbookSummary:
+    """Add a new, empty workbook with a fresh id, and log who started it."""
+    workbook_id = secrets.token_hex(6)
+    while conn.execute(
+        sa.select(sessions.c.id).where(sessions.c.id == workbook_id)
+    ).first():  # pragma: no cover - one chance in 2**48 per existing workbook
+        workbook_id = secrets.token_hex(6)
+    conn.execute(
+        sa.insert(sessions).values(
+            id=workbook_id,
+            token_hash=token_hash,
+            display_name=name,
+            created_by=created_by,
+            created_at=now,
+            updated_at=now,
+            notes="",
+            notes_updated_at=None,
+        )
+    )
+    tx = Tx(conn, workbook_id, now, actor)
+    tx.log("workbook", "", "created_by", None, created_by)
+    tx.log("workbook", "", "display_name", None, name)
+    tx.finish()
+    return WorkbookSummary(workbook_id, name, created_by, parse_time(now), parse_time(now))
+
+
+def set_workbook_column(tx: Tx, column: str, value: str) -> bool:
+    """Set the workbook's name or notes; True if it changed."""
+    where = sessions.c.id == tx.workbook_id
+    old = tx.conn.execute(sa.select(sessions.c[column]).where(where)).scalar_one()
+    if same(old, value):
+        return False
+    values: dict[str, object] = {column: value}
+    if column == "notes":
+        values["notes_updated_at"] = tx.now
+    tx.conn.execute(sa.update(sessions).where(where).values(values))
+    tx.log("workbook", "", column, old, value)
+    return True
+
+
+def write_answers(tx: Tx, wanted: Mapping[str, AnswerValue | None]) -> None:
+    """Write the situation answers that differ from what is stored; None deletes one."""
+    mine = answers.c.session_id == tx.workbook_id
+    stored = {
+        row.field_id: row.value_json
+        for row in tx.conn.execute(
+            sa.select(answers.c.field_id, answers.c.value_json).where(
+                mine, answers.c.field_id.in_(list(wanted))
+            )
+        )
+    }
+    for field_id, value in wanted.items():
+        key = sa.and_(mine, answers.c.field_id == field_id)
+        if field_id not in stored:
+            if value is None:
+                continue
+            tx.conn.execute(
+                sa.insert(answers).values(
+                    session_id=tx.workbook_id,
+                    field_id=field_id,
+                    value_json=value,
+                    updated_at=tx.now,
+                )
+            )
+            tx.log("situation", field_id, "answer", None, value)
+        elif value is None:
+            tx.conn.execute(sa.delete(answers).where(key))
+            tx.log("situation", field_id, "answer", stored[field_id], None)
+        elif not same(stored[field_id], value):
+            tx.conn.execute(
+                sa.update(answers).where(key).values(value_json=value, updated_at=tx.now)
+            )
+            tx.log("situation", field_id, "answer", stored[field_id], value)
+
+
+def insert_own_question(tx: Tx, text: str, audience: str | None) -> str:
+    """Add one of the person's own questions; returns its new id."""
+    own_id = f"own_{secrets.token_hex(8)}"
+    tx.conn.execute(
+        sa.insert(own_questions).values(
+            session_id=tx.workbook_id,
+            id=own_id,
+            text=text,
+            audience=audience,
+            starred=False,
+            asked=False,
+            answer="",
+            created_at=tx.now,
+            updated_at=tx.now,
+        )
+    )
+    tx.log("own_questions", own_id, "text", None, text)
+    if audience is not None:
+        tx.log("own_questions", own_id, "audience", None, audience)
+    return own_id
+
+
+def write_comparison(tx: Tx, opinion: str, aspect: str, written: str) -> None:
+    """Save what the person wrote about one aspect of one opinion, if it differs."""
+    key = sa.and_(
+        comparisons.c.session_id == tx.workbook_id,
+        comparisons.c.opinion == opinion,
+        comparisons.c.aspect == aspect,
+    )
+    old = tx.conn.execute(sa.select(comparisons.c.text).where(key)).scalar_one_or_none()
+    if same(old if old is not None else "", written):
+        return
+    if old is None:
+        tx.conn.execute(
+            sa.insert(comparisons).values(
+                session_id=tx.workbook_id,
+                opinion=opinion,
+                aspect=aspect,
+                text=written,
+                updated_at=tx.now,
+            )
+        )
+    else:
+        tx.conn.execute(sa.update(comparisons).where(key).values(text=written, updated_at=tx.now))
+    tx.log("compare", aspect, opinion, old, written)
+
+
+def erase_workbook(tx: Tx) -> None:
+    """Delete every row of the workbook, its change log too; log only that it was deleted."""
+    for table in (answers, question_states, own_questions, record_states, comparisons, changes):
+        tx.conn.execute(sa.delete(table).where(table.c.session_id == tx.workbook_id))
+    tx.conn.execute(sa.delete(sessions).where(sessions.c.id == tx.workbook_id))
+    tx.conn.execute(
+        sa.insert(changes).values(
+            session_id=tx.workbook_id,
+            at=tx.now,
+            section="workbook",
+            item_id="",
+            field=DELETED_FIELD,
+            old_json=None,
+            new_json=None,
+            changed_by=tx.actor,
+        )
+    )

@@ -1,0 +1,333 @@
+"""The navigator's desk: the roster, finding and opening anyone's workbook, new people, exports.
+
+In JupyterLab (``notebooks/navigator.ipynb``)::
+
+    from widgets.desk import NavigatorDesk
+    desk = NavigatorDesk(dashboard_url="https://workbook.example.org/")
+    desk
+
+The roster is an itables ``ITable`` (DataTables, shipped inside the package, so nothing is loaded
+from the internet): sorted by clicking a header, one row chosen by clicking it. The search box
+keeps the people whose name, diagnosis or status mention what is typed. The roster and the chart
+are read again after every change made from the desk, including changes in a workbook opened here.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import inspect
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from itables.widget import ITable
+
+from secondopinion import Content, load_content
+from secondopinion.documents.exports import long_form, to_csv_bytes, write_private
+from secondopinion.store import RECORD_STATUS_LABELS, WorkbookStore
+from widgets.app import WorkbookApp
+from widgets.desk.person_link import dashboard_address, person_link, qr_svg
+from widgets.desk.records_chart import RecordsChart
+from widgets.desk.roster_table import COLUMNS, ID, MISSING, RECORD_COUNTS, desk_table, find
+from widgets.parts.feedback import ProblemMessage, busy_button, guarded
+from widgets.parts.style import stylesheet
+from widgets.session_state import WorkbookState
+
+_WRAP = {"flex_flow": "row wrap", "align_items": "center"}
+_CHART_LABELS = {
+    "Records still needed": RECORD_STATUS_LABELS["needed"],
+    "Asked for": RECORD_STATUS_LABELS["requested"],
+    "Received": "Received",
+    "Sent": "Sent",
+}
+_DESK_CSS = """<style>
+.navigator-roster table.dataTable thead th { white-space: normal; vertical-align: bottom; }
+.navigator-roster table.dataTable tbody tr { cursor: pointer; }
+.navigator-link code { word-break: break-all; }
+</style>"""
+
+
+class NavigatorDesk(w.VBox):  # type: ignore[misc]
+    """Everything a navigator needs in one place, in JupyterLab.
+
+    Args:
+        store: the workbooks; default ``WorkbookStore.open()`` (``$SECOND_OPINION_DATA``).
+        content: default ``load_content()``.
+        dashboard_url: where the patient dashboard is served, for new people's links;
+            ``$SECOND_OPINION_PUBLIC_URL`` wins when it is set.
+        exports_dir: where CSV exports are saved; default ``exports/`` in the working folder,
+            which in JupyterLab is the notebook's folder, so the file browser shows it.
+
+    """
+
+    def __init__(
+        self,
+        store: WorkbookStore | None = None,
+        content: Content | None = None,
+        *,
+        dashboard_url: str | None = None,
+        exports_dir: Path | None = None,
+    ) -> None:
+        self.store = store or WorkbookStore.open()
+        self.content = content or load_content()
+        self.dashboard_url = dashboard_url
+        self.exports_dir = (exports_dir or Path.cwd() / "exports").absolute()
+        self.problem = ProblemMessage()
+        self.everyone = desk_table([], self.content)
+        self.shown = self.everyone
+        self.app: WorkbookApp | None = None
+
+        self.new_name = w.Text(description="Name or initials", placeholder="e.g. J.D.")
+        self.create_workbook = w.Button(description="Create a workbook", button_style="primary")
+        self.new_link = w.HTML()
+        self.new_link.add_class("navigator-link")
+        self.qr_code = w.Image(format="svg+xml", layout=w.Layout(width="180px", display="none"))
+        self.qr_code.add_class("navigator-qr")
+        busy_button(self.create_workbook, self.problem, self._create)
+
+        self.search = w.Text(
+            description="Find",
+            placeholder="Name, diagnosis or status",
+            continuous_update=True,
+            layout=w.Layout(width="28em"),
+        )
+        self.search.add_class("navigator-search")
+        self.read_again = w.Button(description="Read again", tooltip="Read every workbook again")
+        self.counted = w.HTML()
+        self.counted.add_class("navigator-count")
+        self.table = ITable(
+            self.everyone[list(COLUMNS)],
+            showIndex=False,
+            select={"style": "single"},
+            layout={"topEnd": None},
+            pageLength=25,
+            classes="display compact cell-border",
+            order=[],
+        )
+        self.table.add_class("navigator-roster")
+        self.chart = RecordsChart()
+        keep = guarded(self.problem)
+        self.search.observe(keep(lambda _: self._show()), names="value")
+        self.table.observe(keep(self._chosen_in_table), names="selected_rows")
+        busy_button(self.read_again, self.problem, self.refresh)
+
+        self.person = w.Dropdown(description="Person", layout=w.Layout(width="36em"))
+        self.person.add_class("navigator-person")
+        self.rename_to = w.Text(description="New name", placeholder="Name or initials")
+        self.rename = w.Button(description="Rename")
+        self.open_workbook = w.Button(description="Open workbook", button_style="primary")
+        self.export_one = w.Button(description="Export this person (CSV)")
+        self.export_all = w.Button(description="Export everyone (CSV)")
+        self.exported = w.HTML()
+        self.exported.add_class("navigator-exported")
+        self.delete = w.Button(description="Delete this person's workbook")
+        self.confirm_delete = w.Button(description="Yes, delete it for good", button_style="danger")
+        self.keep = w.Button(description="No, keep it")
+        self.confirm_box = w.Box(
+            [self.confirm_delete, self.keep], layout=w.Layout(**_WRAP, display="none")
+        )
+        self.delete.on_click(lambda _: self._ask_to_delete(True))
+        self.keep.on_click(lambda _: self._ask_to_delete(False))
+        busy_button(self.confirm_delete, self.problem, self._delete)
+        busy_button(self.rename, self.problem, self._rename)
+        busy_button(self.open_workbook, self.problem, self._open)
+        busy_button(self.export_one, self.problem, self._export_one)
+        busy_button(self.export_all, self.problem, self._export_all)
+        self.workbook_area = w.VBox()
+
+        super().__init__(
+            [
+                stylesheet(),
+                w.HTML(_DESK_CSS),
+                w.HTML("<h1>Navigator desk</h1>"),
+                self.problem,
+                w.HTML("<h2>Everyone</h2>"),
+                w.HBox([self.search, self.read_again, self.counted], layout=w.Layout(**_WRAP)),
+                self.table,
+                self.chart,
+                w.HTML("<h2>One person</h2>"),
+                w.HBox([self.person, self.open_workbook], layout=w.Layout(**_WRAP)),
+                w.HBox([self.rename_to, self.rename], layout=w.Layout(**_WRAP)),
+                w.HBox([self.export_one, self.export_all], layout=w.Layout(**_WRAP)),
+                self.exported,
+                self.delete,
+                self.confirm_box,
+                w.HTML("<h2>A new person</h2>"),
+                w.HBox([self.new_name, self.create_workbook], layout=w.Layout(**_WRAP)),
+                w.HBox([self.new_link, self.qr_code], layout=w.Layout(**_WRAP)),
+                self.workbook_area,
+            ]
+        )
+        self.add_class("workbook-navigator")
+        self.refresh()
+
+    # Reading ------------------------------------------------------------------------------
+
+    def roster(self) -> pd.DataFrame:
+        """The roster as shown now: the search applied, with the visible columns."""
+        return self.shown[list(COLUMNS)].reset_index(drop=True)
+
+    def refresh(self) -> None:
+        """Read every workbook again; redraw the table, the people list and the chart."""
+        self.everyone = desk_table(self.store, self.content)
+        chosen = self.person.value
+        self.person.options = [(_person_label(row), row[ID]) for _, row in self.everyone.iterrows()]
+        if chosen in set(self.everyone[ID]):
+            self.person.value = chosen
+        self._show()
+        totals = {
+            label: int(self.everyone[column].sum()) for column, label in _CHART_LABELS.items()
+        }
+        self.chart.show(totals if not self.everyone.empty else {})
+
+    def _show(self) -> None:
+        self.shown = find(self.everyone, self.search.value)
+        table = self.roster()
+        if self.table.df is None or not table.equals(self.table.df):
+            self.table.update(table, selected_rows=self._rows_of(self.person.value))
+        total, found = len(self.everyone), len(self.shown)
+        if not total:
+            self.counted.value = "<span>No workbooks yet.</span>"
+        elif self.search.value.strip():
+            self.counted.value = f'<span role="status">{found} of {total} people found</span>'
+        else:
+            self.counted.value = f"<span>{total} {'person' if total == 1 else 'people'}</span>"
+
+    def _rows_of(self, workbook_id: str | None) -> list[int]:
+        ids = list(self.shown[ID])
+        return [ids.index(workbook_id)] if workbook_id in ids else []
+
+    def _chosen_in_table(self, change: dict[str, Any]) -> None:
+        rows = change["new"]
+        if rows and 0 <= rows[0] < len(self.shown):
+            self.person.value = self.shown[ID].iloc[rows[0]]
+
+    def _chosen(self) -> str:
+        if not self.person.value:
+            raise ValueError("Choose a person first.")
+        return str(self.person.value)
+
+    # Changing -----------------------------------------------------------------------------
+
+    def _create(self) -> None:
+        summary, token = self.store.create_workbook(self.new_name.value.strip(), "navigator")
+        name = html.escape(summary.display_name or "this person")
+        address = dashboard_address(self.dashboard_url)
+        if address is None:
+            self.qr_code.layout.display = "none"
+            self.new_link.value = (
+                f"<p>Workbook created for {name}. The dashboard's address is not known here: "
+                "set <code>SECOND_OPINION_PUBLIC_URL</code> (or give the desk "
+                "<code>dashboard_url=</code>). The end of the private link is "
+                f"<code>?session={html.escape(token)}</code>.</p>"
+            )
+        else:
+            link = person_link(address, token)
+            self.qr_code.value = qr_svg(link)
+            self.qr_code.layout.display = None
+            self.new_link.value = (
+                f"<p>Workbook created for {name}. Give this private link to the person, and to "
+                "no one else (the QR code opens the same link):</p>"
+                f'<p class="workbook-link"><a href="{html.escape(link)}" target="_blank" '
+                f'rel="noopener noreferrer">{html.escape(link)}</a></p>'
+            )
+        self.new_name.value = ""
+        self.refresh()
+        self.person.value = summary.id
+
+    def _rename(self) -> None:
+        workbook_id = self._chosen()
+        name = self.rename_to.value.strip()
+        if not name:
+            raise ValueError("Write the new name or initials first.")
+        self.store.set_display_name(workbook_id, name)
+        self.rename_to.value = ""
+        self.refresh()
+
+    def _open(self) -> None:
+        state = _workbook_state(self.store, self.content, self._chosen())
+        self.app = WorkbookApp(
+            state, link_base=dashboard_address(self.dashboard_url), exports_dir=self.exports_dir
+        )
+        self.app.mark_ready()
+        state.observe(guarded(self.problem)(lambda _: self.refresh()), names="workbook")
+        self.workbook_area.children = [w.HTML("<h2>Workbook</h2>"), self.app]
+
+    def _ask_to_delete(self, asking: bool) -> None:
+        if asking and not self.person.value:
+            self.problem.show(ValueError("Choose a person first."))
+            return
+        self.confirm_box.layout.display = None if asking else "none"
+
+    def _delete(self) -> None:
+        self.store.delete_workbook(self._chosen())
+        self._ask_to_delete(False)
+        self.workbook_area.children = []
+        self.app = None
+        self.exported.value = "<p>The workbook was deleted.</p>"
+        self.refresh()
+
+    def _export_one(self) -> None:
+        workbook = self.store.load(self._chosen())
+        name = _file_part(workbook.summary.display_name) or workbook.summary.id[:8]
+        self._export(long_form(workbook, self.content), f"workbook-{name}-{_today()}.csv")
+
+    def _export_all(self) -> None:
+        self._export(self.export_table(), f"roster-{_today()}.csv")
+
+    def export_table(self) -> pd.DataFrame:
+        """Everyone, as the desk shows them (all columns, no search), for a spreadsheet."""
+        table = self.everyone[list(COLUMNS)].copy()
+        for column in table.columns:
+            if column not in RECORD_COUNTS:
+                table[column] = table[column].replace(MISSING, "")
+        return table
+
+    def _export(self, table: pd.DataFrame, file_name: str) -> None:
+        data = to_csv_bytes(table)
+        path = write_private(data, self.exports_dir / file_name)
+        shown = _relative(path)
+        link = f"data:text/csv;base64,{base64.b64encode(data).decode('ascii')}"
+        self.exported.value = (
+            f"<p>Saved <code>{html.escape(shown)}</code>: open it from JupyterLab's file browser, "
+            f'or <a download="{html.escape(file_name)}" href="{link}">download it</a>.</p>'
+        )
+
+
+def _workbook_state(store: WorkbookStore, content: Content, workbook_id: str) -> WorkbookState:
+    """The state of one stored workbook, opened by a navigator."""
+    keyword = (
+        "workbook_id"
+        if "workbook_id" in inspect.signature(WorkbookState).parameters
+        else "session_id"
+    )
+    opened: dict[str, Any] = {keyword: workbook_id}
+    return WorkbookState(store, content, created_by="navigator", **opened)
+
+
+def _person_label(row: pd.Series) -> str:
+    name = row["Name"] if row["Name"] != MISSING else "(no name yet)"
+    diagnosis = row["Diagnosis"]
+    return f"{name} — {diagnosis}" if diagnosis != MISSING else str(name)
+
+
+def _file_part(name: str) -> str:
+    """A name as part of a file name: accents folded ("Peña" → "pena"), other marks dropped."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:40]
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()

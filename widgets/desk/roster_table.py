@@ -1,0 +1,130 @@
+"""The roster as a navigator reads it: plain headers, ISO dates, "—" where nothing is known.
+
+``desk_table(store_or_books, content)`` builds on ``secondopinion.documents.exports.roster`` and
+adds what a navigator looks people up by: the name of the diagnosis as the person wrote it.
+``find(table, words)`` keeps the rows whose name, diagnosis or status mention every word.
+
+>>> table = desk_table(store, load_content())  # doctest: +SKIP
+>>> find(table, "colon")["Name"].tolist()  # doctest: +SKIP
+['Ana B.']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+import pandas as pd
+
+from secondopinion import Content
+from secondopinion.documents.exports import roster
+from secondopinion.store import AnswerValue, WorkbookOverview, WorkbookStore
+
+MISSING: Final = "—"
+"""What an empty cell shows."""
+
+ID: Final = "id"
+"""The column of workbook ids (not shown in the table)."""
+
+SEARCHED: Final = "searched"
+"""The column of text that the search box looks in (not shown in the table)."""
+
+COLUMNS: Final = (
+    "Name",
+    "Diagnosis",
+    "Treatment",
+    "Decision date",
+    "Next due step",
+    "Records still needed",
+    "Asked for",
+    "Received",
+    "Sent",
+    "Last change (UTC)",
+)
+"""The columns the navigator sees, in order."""
+
+RECORD_COUNTS: Final = {
+    "Records still needed": "records_needed",
+    "Asked for": "records_requested",
+    "Received": "records_received",
+    "Sent": "records_sent",
+}
+"""The record counts shown, and the roster columns they come from."""
+
+_STATUS_WORDS: Final = {
+    "records_needed": "records still needed",
+    "records_requested": "records asked for",
+    "records_received": "records received",
+    "records_sent": "records sent",
+}
+
+
+def desk_table(store: WorkbookStore | Iterable[WorkbookOverview], content: Content) -> pd.DataFrame:
+    """One row per person, most recently changed first, with ``COLUMNS``, ``ID`` and ``SEARCHED``.
+
+    Text columns hold plain strings ("—" when unknown); the record counts are integers.
+    """
+    books = store.overviews() if isinstance(store, WorkbookStore) else list(store)
+    base = roster(books, content)
+    id_column = base.columns[0]  # the workbook's id, whatever the export calls it
+    named = {book.summary.id: _diagnosis_name(book.answers) for book in books}
+    rows = []
+    for _, row in base.iterrows():
+        workbook_id = str(row[id_column])
+        diagnosis = _diagnosis(named.get(workbook_id, ""), str(row["diagnosis_kind"]))
+        shown: dict[str, str | int] = {
+            "Name": _text(row["name"]),
+            "Diagnosis": diagnosis,
+            "Treatment": _text(row["treatment_status"]),
+            "Decision date": _date(row["decision_date"]),
+            "Next due step": _text(row["next_due_step"]),
+            **{header: int(row[column]) for header, column in RECORD_COUNTS.items()},
+            "Last change (UTC)": _time(row["last_change"]),
+        }
+        words = [str(shown[c]) for c in ("Name", "Diagnosis", "Treatment", "Next due step")]
+        words += [text for column, text in _STATUS_WORDS.items() if int(row[column])]
+        rows.append({**shown, ID: workbook_id, SEARCHED: " ".join(words).casefold()})
+    return pd.DataFrame(rows, columns=[*COLUMNS, ID, SEARCHED])
+
+
+def find(table: pd.DataFrame, words: str) -> pd.DataFrame:
+    """The rows whose name, diagnosis or status mention every word of ``words`` (any case)."""
+    wanted = words.casefold().split()
+    if not wanted or table.empty:
+        return table
+    keep = table[SEARCHED].map(lambda text: all(word in text for word in wanted))
+    return table[keep.astype(bool)]
+
+
+def _diagnosis_name(answers: Mapping[str, AnswerValue]) -> str:
+    value = answers.get("diagnosis_name")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _diagnosis(name: str, kind: str) -> str:
+    if name and kind and kind.casefold() not in name.casefold():
+        return f"{name} ({kind})"
+    return name or kind or MISSING
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return MISSING
+    text = str(value).strip()
+    return text if text and text not in {"None", "nan", "NaT"} else MISSING
+
+
+def _date(value: object) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return MISSING
+    iso = getattr(value, "isoformat", None)
+    return str(iso())[:10] if callable(iso) else _text(value)
+
+
+def _time(value: object) -> str:
+    if value is None or value is pd.NaT:
+        return MISSING
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    if pd.isna(stamp):
+        return MISSING
+    return stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M") if stamp.tzinfo else str(stamp)[:16]

@@ -1,0 +1,237 @@
+"""Step 1, "Your situation": the intake, built from ``content/intake.yaml``.
+
+>>> view = IntakeView(state)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import ipywidgets as w
+import traitlets
+from ipywidgets.widgets.trait_types import Date, date_from_json, date_to_json
+
+from secondopinion.content import Field
+from widgets.parts.feedback import ProblemMessage, guarded
+from widgets.session_state import WorkbookState
+
+_NOT_ANSWERED = None
+
+UNREADABLE_DATE = (
+    "That date could not be read, so it was not saved. Please check the year: it needs four "
+    "digits, like 2027."
+)
+
+
+def _date_or_keep(js: object, box: DateBox) -> dt.date | None:
+    """The browser's date, or the box's current one if Python cannot hold it (year 202600)."""
+    try:
+        day: dt.date | None = date_from_json(js, box)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        box.unreadable = True
+        return box.value  # type: ignore[no-any-return]
+    box.unreadable = False
+    return day
+
+
+class DateBox(w.DatePicker):  # type: ignore[misc]
+    """A date picker that notices a date the browser sends but Python cannot hold.
+
+    The browser's date box takes years up to 275760; ipywidgets would fail to read such a date
+    and drop it without a word. Here the answer stays as it was and ``unreadable`` turns True.
+    """
+
+    value = Date(None, allow_none=True).tag(
+        sync=True, to_json=date_to_json, from_json=_date_or_keep
+    )
+    unreadable = traitlets.Bool(False, help="the last date sent by the browser could not be read")
+
+
+class FieldInput(w.VBox):  # type: ignore[misc]
+    """One intake field: its label, its help text and the control for its answer."""
+
+    def __init__(self, field: Field, saved: object) -> None:
+        self.field = field
+        self._showing = False
+        required = ' <span class="workbook-required">(needed)</span>' if field.required else ""
+        label = w.HTML(f'<p class="workbook-field-label">{html.escape(field.label)}{required}</p>')
+        self.control = _control(field, saved)
+        parts = [label, self.control]
+        if isinstance(self.control, DateBox):
+            warning = w.HTML()
+            warning.add_class("workbook-warning")
+            self.control.observe(
+                lambda change: setattr(
+                    warning,
+                    "value",
+                    f'<p role="alert">{UNREADABLE_DATE}</p>' if change["new"] else "",
+                ),
+                names="unreadable",
+            )
+            parts.append(warning)
+        if field.help:
+            parts.append(w.HTML(f'<p class="workbook-help">{html.escape(field.help)}</p>'))
+        super().__init__(parts)
+        self.add_class("workbook-field")
+        self.add_class(f"field-{field.id}")
+
+    @property
+    def answer(self) -> object:
+        """The control's value in saved form (None when unanswered)."""
+        kind = self.field.kind
+        if kind == "several_choices":
+            chosen = [box.choice_id for box in self.control.children if box.value]
+            return chosen or _NOT_ANSWERED
+        value = self.control.value
+        if kind == "date":
+            return value.isoformat() if value else _NOT_ANSWERED
+        if kind == "free_text":
+            return value or _NOT_ANSWERED
+        return value
+
+    def bind(self, state: WorkbookState, problem: ProblemMessage) -> None:
+        """Save the person's changes to ``state``, and show the saved answer when it changes.
+
+        Another view may show the same field (step 5 shows one of step 1's): whichever control
+        the person uses, every control of the field follows the saved answer.
+        """
+        sent: list[object] = [self.answer]
+
+        @guarded(problem)
+        def save() -> None:
+            if self._showing:
+                return
+            sent[0] = self.answer
+            state.set_answer(self.field.id, sent[0])
+
+        def follow(_: object) -> None:
+            saved = state.answers.get(self.field.id)
+            if _same_answer(saved, sent[0]) or _same_answer(saved, self.answer):
+                return
+            sent[0] = saved
+            self._show(saved)
+
+        for control in self._controls:
+            control.observe(lambda _: save(), names="value")
+        state.observe(follow, names="workbook")
+
+    @property
+    def _controls(self) -> list[w.Widget]:
+        if self.field.kind == "several_choices":
+            return list(self.control.children)
+        return [self.control]
+
+    def _show(self, saved: object) -> None:
+        self._showing = True
+        try:
+            if self.field.kind == "several_choices":
+                chosen = set(saved) if isinstance(saved, list) else set()
+                for box in self.control.children:
+                    box.value = box.choice_id in chosen
+            elif self.field.kind == "date":
+                self.control.value = (
+                    dt.date.fromisoformat(saved) if isinstance(saved, str) else None
+                )
+            elif self.field.kind == "free_text":
+                self.control.value = saved if isinstance(saved, str) else ""
+            else:
+                self.control.value = saved
+        finally:
+            self._showing = False
+
+    def show(self, shown: bool) -> None:
+        """Show or hide the field."""
+        self.layout.display = None if shown else "none"
+
+
+def _same_answer(a: object, b: object) -> bool:
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(a) == sorted(b)
+    return a == b and type(a) is type(b)
+
+
+def _control(field: Field, saved: object) -> w.Widget:
+    label = field.label
+    if field.kind == "one_choice":
+        options = [(c.label, c.id) for c in field.choices]
+        return w.RadioButtons(
+            options=options,
+            value=saved if saved in field.choice_ids else None,
+            description=label,
+            layout=w.Layout(width="auto"),
+        )
+    if field.kind == "yes_no":
+        return w.RadioButtons(
+            options=[("Yes", True), ("No", False)],
+            value=saved if isinstance(saved, bool) else None,
+            description=label,
+            layout=w.Layout(width="auto"),
+        )
+    if field.kind == "several_choices":
+        chosen = set(saved) if isinstance(saved, list) else set()
+        boxes = []
+        for choice in field.choices:
+            box = w.Checkbox(value=choice.id in chosen, description=choice.label, indent=False)
+            box.choice_id = choice.id
+            boxes.append(box)
+        group = w.VBox(boxes)
+        group.add_class("workbook-checkbox-group")
+        return group
+    if field.kind == "date":
+        value = dt.date.fromisoformat(saved) if isinstance(saved, str) else None
+        return DateBox(value=value, description=label)
+    return w.Textarea(
+        value=saved if isinstance(saved, str) else "",
+        description=label,
+        continuous_update=False,
+        layout=w.Layout(width="100%"),
+    )
+
+
+class IntakeView(w.VBox):  # type: ignore[misc]
+    """Every intake field, shown or hidden by its rule, with progress at the top."""
+
+    def __init__(self, state: WorkbookState) -> None:
+        self.state = state
+        self.problem = ProblemMessage()
+        saved = state.answers
+        self.inputs = [
+            FieldInput(field, saved.get(field.id)) for field in state.content.intake.fields
+        ]
+        self.progress = w.HTML()
+        intro = w.HTML(
+            "<h2>Your situation</h2><p>Tell us a little about where things stand. Answer what you "
+            "can and skip what you do not know. Each answer is saved as soon as you give it.</p>"
+        )
+        self.list_so_far = w.HTML()
+        self.list_so_far.add_class("workbook-list-so-far")
+        super().__init__([intro, self.progress, self.problem, *self.inputs, self.list_so_far])
+        self.add_class("workbook-intake")
+        state.observe(lambda _: self._show_list_so_far(), names="plan")
+        self._show_list_so_far()
+        for field_input in self.inputs:
+            field_input.bind(state, self.problem)
+        state.observe(lambda _: self._refresh(), names="workbook")
+        self._refresh()
+
+    def _show_list_so_far(self) -> None:
+        plan = self.state.plan
+        self.list_so_far.value = (
+            '<p role="status">Your list so far: '
+            f"{len(plan.questions)} questions to ask, {len(plan.records)} records to gather and "
+            f"{len(plan.next_steps)} next steps. Press Next to see them.</p>"
+        )
+
+    def _refresh(self) -> None:
+        shown = {f.id for f in self.state.situation.shown_fields(self.state.content.intake)}
+        answered = 0
+        for field_input in self.inputs:
+            visible = field_input.field.id in shown
+            field_input.show(visible)
+            answered += visible and field_input.answer is not None
+        total = len(shown)
+        self.progress.value = (
+            f'<p class="workbook-progress" role="status">You have answered {answered} of {total}. '
+            f'<progress max="{total}" value="{answered}" aria-hidden="true"></progress></p>'
+        )

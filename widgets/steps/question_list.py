@@ -1,0 +1,251 @@
+"""Step 2, "Questions to ask": the tailored list, by whom to ask and by topic.
+
+Each question can be starred, ticked as asked and answered; the person can add their own.
+Answers to questions that stop applying are kept and shown as not applying now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from secondopinion.content import Question
+from secondopinion.planning import PlannedItem
+from secondopinion.store import StoreBusyError
+from widgets.parts.feedback import ProblemMessage, busy_button, guarded
+from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
+from widgets.session_state import WorkbookState
+
+Save = Callable[..., None]
+
+
+class QuestionRow(w.VBox):  # type: ignore[misc]
+    """One question with its star, its "asked" tick and the answer written down."""
+
+    def __init__(self, item_id: str, text: str, saved: Any, save: Save, problem: ProblemMessage):
+        self.item_id = item_id
+        self.text = w.HTML(f'<p class="workbook-question-text">{escaped(text)}</p>')
+        self.why = w.HTML()
+        self.note = w.HTML()
+        self.star = w.ToggleButton(
+            value=bool(saved and saved.starred), tooltip="Star this question"
+        )
+        self.asked = w.Checkbox(
+            value=bool(saved and saved.asked), description="I asked this", indent=False
+        )
+        self.answer = w.Textarea(
+            value=(saved.answer if saved else "") or "",
+            placeholder="Write the answer here",
+            description="Answer",
+            continuous_update=False,
+            layout=w.Layout(width="100%"),
+        )
+        self._undoing = False
+        self._label_star()
+        self.status = w.HTML()
+        controls = w.HBox([self.star, self.asked], layout=w.Layout(flex_flow="row wrap"))
+        super().__init__([self.text, self.note, self.why, controls, self.answer, self.status])
+        self.add_class("workbook-question")
+        self.add_class(f"item-{item_id}")
+        keep = guarded(problem)
+        self.star.observe(keep(lambda _: self._star_changed(save)), "value")
+        self.asked.observe(keep(lambda _: save(asked=self.asked.value)), "value")
+        self.answer.observe(keep(lambda _: save(answer=self.answer.value)), "value")
+
+    def _star_changed(self, save: Save) -> None:
+        """Save the star, and show it as starred only once it is saved."""
+        if self._undoing:
+            return
+        try:
+            save(starred=self.star.value)
+        except StoreBusyError:  # tried again later: say it is on its way
+            self.star.description = "★ Saving…" if self.star.value else "☆ Saving…"
+            raise
+        except Exception:
+            self._undoing = True
+            try:
+                self.star.value = not self.star.value
+            finally:
+                self._undoing = False
+            raise
+        self._label_star()
+
+    def _label_star(self) -> None:
+        self.star.description = "★ Starred" if self.star.value else "☆ Star"
+        if self.star.value:
+            self.star.add_class("workbook-starred")
+        else:
+            self.star.remove_class("workbook-starred")
+
+    def mark_applies(self, applies: bool) -> None:
+        """Say plainly when a question no longer fits the situation (its answers are kept)."""
+        if applies:
+            self.remove_class("workbook-not-applying")
+            self.status.value = ""
+        else:
+            self.add_class("workbook-not-applying")
+            self.status.value = (
+                '<p class="workbook-note">This no longer fits your answers. '
+                "What you wrote is kept.</p>"
+            )
+
+
+class QuestionList(w.VBox):  # type: ignore[misc]
+    """The tailored questions, regrouped as soon as the situation changes."""
+
+    def __init__(self, state: WorkbookState) -> None:
+        self.state = state
+        self.problem = ProblemMessage()
+        self.rows: dict[str, QuestionRow] = {}
+        self._headings: dict[str, w.HTML] = {}
+        self.summary = w.HTML()
+        self.own_text = w.Textarea(
+            placeholder="Type a question of your own",
+            description="Your question",
+            layout=w.Layout(width="100%"),
+        )
+        audiences = [(a.label, a.id) for a in state.content.audiences]
+        self.own_audience = w.Dropdown(options=audiences, value=audiences[0][1], description="Ask")
+        self.add_own = w.Button(description="Add my question", button_style="primary")
+        self.add_own.add_class("workbook-add-question")
+        busy_button(self.add_own, self.problem, self._add_own_question)
+        self.own_form = w.VBox(
+            [
+                w.HTML("<h3>Add your own question</h3>"),
+                self.own_text,
+                self.own_audience,
+                self.add_own,
+            ]
+        )
+        super().__init__()
+        self.add_class("workbook-questions")
+        state.observe(lambda _: self.refresh(), names="plan")
+        state.observe(lambda _: self._count(), names="workbook")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the questions of the current plan; keep every row and what was written in it."""
+        plan = self.state.plan
+        workbook = self.state.workbook
+        saved = workbook.questions if workbook else {}
+        content = self.state.content
+        children: list[w.Widget] = [
+            w.HTML(
+                "<h2>Questions to ask</h2><p>These questions fit what you told us. Star the ones "
+                "that matter most, tick them off when you ask them, and write down the answers.</p>"
+            ),
+            self.summary,
+            self.problem,
+        ]
+        first = plan.start_here.questions
+        if first:
+            children.append(self._heading("start", "h3", START_HERE))
+            for planned in first:
+                row = self._row(planned, saved.get(planned.id))
+                audience_label = escaped(content.label(planned.item.audience))
+                row.note.value = f'<p class="workbook-note">Ask: {audience_label}</p>'
+                row.add_class("workbook-start-here")
+                children.append(row)
+            children.append(self._heading("more", "h3", MORE))
+        for audience in content.audiences:
+            questions = [
+                q for q in plan.questions_for(audience.id) if q.id not in plan.start_here.item_ids
+            ]
+            if not questions:
+                continue
+            children.append(self._heading(audience.id, "h4", audience.label))
+            topic = None
+            for planned in questions:
+                if planned.item.topic != topic:
+                    topic = planned.item.topic
+                    key = f"{audience.id}/{topic}"
+                    children.append(self._heading(key, "h5", content.label(topic)))
+                row = self._row(planned, saved.get(planned.id))
+                row.note.value = ""
+                row.remove_class("workbook-start-here")
+                children.append(row)
+        own = workbook.own_questions if workbook else ()
+        if own:
+            children.append(self._heading("own", "h3", "Your own questions"))
+            for question in own:
+                children.append(self._own_row(question))
+        earlier = [
+            item_id
+            for item_id, state in saved.items()
+            if item_id not in plan.item_ids and _has_work(state)
+        ]
+        if earlier:
+            children.append(self._heading("earlier", "h3", "From your earlier answers"))
+            for item_id in earlier:
+                item = content.item(item_id) if _known(content, item_id) else None
+                row = self._row_for(item_id, item.text if item else item_id, saved[item_id])
+                row.mark_applies(False)
+                row.why.value = ""
+                children.append(row)
+        children.append(self.own_form)
+        self.children = children
+        self._count()
+
+    def _count(self) -> None:
+        workbook = self.state.workbook
+        saved = list(workbook.questions.values()) + list(workbook.own_questions) if workbook else []
+        starred = sum(1 for s in saved if s.starred)
+        asked = sum(1 for s in saved if s.asked)
+        self.summary.value = (
+            f'<p role="status">{len(self.state.plan.questions)} questions for you. '
+            f"{starred} starred, {asked} asked.</p>"
+        )
+
+    def _heading(self, key: str, tag: str, label: str) -> w.HTML:
+        if key not in self._headings:
+            self._headings[key] = w.HTML(f"<{tag}>{escaped(label)}</{tag}>")
+        return self._headings[key]
+
+    def _row(self, planned: PlannedItem[Question], saved: Any) -> QuestionRow:
+        row = self._row_for(planned.id, planned.text, saved)
+        item = planned.item
+        row.why.value = why_details(item.why, planned.because, item.sources, self.state.content)
+        row.mark_applies(True)
+        return row
+
+    def _row_for(self, item_id: str, text: str, saved: Any) -> QuestionRow:
+        if item_id not in self.rows:
+
+            def save(**changes: Any) -> None:
+                self.state.set_question(item_id, **changes)
+
+            self.rows[item_id] = QuestionRow(item_id, text, saved, save, self.problem)
+        return self.rows[item_id]
+
+    def _own_row(self, question: Any) -> QuestionRow:
+        if question.id not in self.rows:
+
+            def save(**changes: Any) -> None:
+                self.state.set_own_question(question.id, **changes)
+
+            row = QuestionRow(question.id, question.text, question, save, self.problem)
+            row.add_class("workbook-own-question")
+            self.rows[question.id] = row
+        return self.rows[question.id]
+
+    def _add_own_question(self) -> None:
+        text = self.own_text.value
+        if not text.strip():
+            raise ValueError("Type your question first, then press the button.")
+        self.state.add_own_question(text, self.own_audience.value)
+        self.own_text.value = ""
+        self.refresh()
+
+
+def _has_work(state: Any) -> bool:
+    return bool(state.starred or state.asked or state.answer)
+
+
+def _known(content: Any, item_id: str) -> bool:
+    try:
+        content.item(item_id)
+    except KeyError:
+        return False
+    return True
