@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8866
 BASE_URL ?= /
 
-.PHONY: setup dashboard lab test lint unit notebooks browser-tests chromium bench lock clean
+.PHONY: setup dashboard lab test lint unit notebooks browser-tests chromium postgresql bench lock clean
 
 setup: $(STAMP)
 
@@ -22,11 +22,13 @@ dashboard: setup
 
 # JupyterLab for navigators, on this machine only, with notebooks/ as its root folder (exports
 # land in notebooks/exports/). New people's links point at the dashboard above, or at
-# $$SECOND_OPINION_PUBLIC_URL when set. As root (a container), Jupyter needs --allow-root.
+# $$SECOND_OPINION_PUBLIC_URL when set. No news feed, no update check: Lab calls nowhere.
+# As root (a container), Jupyter needs --allow-root.
 LAB_PORT ?= 8888
 lab: setup
 	SECOND_OPINION_DASHBOARD_URL=$${SECOND_OPINION_DASHBOARD_URL:-http://$(HOST):$(PORT)$(BASE_URL)} \
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/navigator.ipynb
 
 lint: setup
@@ -41,16 +43,24 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; \
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian) and try again." >&2; exit 1; fi; }
 
-test: setup chromium lint
+# Debian's PostgreSQL server programs, for the store tests on a real server (tests/store_support.py
+# starts a throw-away one; as root it runs as the 'postgres' user the package creates).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	  else echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (Debian) and try again." >&2; exit 1; fi; }
+
+test: setup chromium postgresql lint
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax notebooks/ -p no:cacheprovider
 
 # Every benchmark; not part of `make test`. Figures go to benchmarks/results/ (git ignores it).
-bench: setup chromium
+bench: setup chromium postgresql
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_phone.py
 
 # Refresh the pinned versions after changing pyproject.toml.
 lock:

@@ -18,6 +18,7 @@ Figures go to ``benchmarks/results/bench_phone.json``; run with ``make bench``.
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import statistics
@@ -36,6 +37,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_dashboard import RESPONSE_JS, STATUSES, bare_notebook, settle  # noqa: E402
 
+import tests.browser.conftest as harness  # noqa: E402
 from tests.browser._pages import kernel_id  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
 
@@ -126,9 +128,7 @@ def response_median(browser: Browser, server: DashboardServer) -> float:
         page = context.new_page()
         page.goto(server.url)
         page.wait_for_selector(READY["dashboard"], timeout=120_000)
-        times = [
-            float(page.evaluate(RESPONSE_JS, STATUSES[n % len(STATUSES)])) for n in range(15)
-        ]
+        times = [float(page.evaluate(RESPONSE_JS, STATUSES[n % len(STATUSES)])) for n in range(15)]
         return statistics.median(times)
     finally:
         context.close()
@@ -137,25 +137,14 @@ def response_median(browser: Browser, server: DashboardServer) -> float:
 def closed_tab_kernel_life(browser: Browser, folder: Path) -> dict[str, float | bool]:
     """Seconds from closing a tab to its kernel stopping; whether an open tab kept its kernel."""
     idle, every = 20, 5
-    server = DashboardServer(folder / "cull" / "data")
-    server.stop()  # the harness starts the usual command; start one with short culling instead
-    from secondopinion.serving import dashboard_command
-    import os
-    import subprocess
-
-    port = server.port
-    log = (folder / "cull" / "voila-cull.log").open("wb")
-    process = subprocess.Popen(
-        dashboard_command(port=port, idle_limit=idle, check_every=every),
-        cwd=REPO,
-        env=dict(os.environ, SECOND_OPINION_DATA=str(folder / "cull" / "data")),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    server.process = process
-    server.log = log
+    usual = harness.dashboard_command
+    harness.dashboard_command = functools.partial(usual, idle_limit=idle, check_every=every)
     try:
-        server._wait_until_up()
+        server = DashboardServer(folder / "cull" / "data")
+    finally:
+        harness.dashboard_command = usual
+    process = server.process
+    try:
         context = browser.new_context()
         kept, closing = context.new_page(), context.new_page()
         for page in (kept, closing):
@@ -203,7 +192,8 @@ def main() -> int:
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         bare_folder = folder / "bare"
-        bare_folder.mkdir()
+        for name in ("dashboard", "bare", "cull"):
+            (folder / name).mkdir()
         servers = {
             "dashboard": DashboardServer(folder / "dashboard" / "data"),
             "bare": DashboardServer(folder / "bare" / "data", notebook=bare_notebook(bare_folder)),
@@ -275,7 +265,9 @@ def report(results: dict[str, Any]) -> int:
     for what, (value, limit, unit) in checks.items():
         ok = value <= limit
         failed += not ok
-        print(f"{what:<46}{value:>12.2f} {unit:<3} target <= {limit:<10} {'ok' if ok else 'MISSED'}")
+        print(
+            f"{what:<46}{value:>12.2f} {unit:<3} target <= {limit:<10} {'ok' if ok else 'MISSED'}"
+        )
     cull = results["culling"]
     print(
         f"closed tab's kernel stopped after {cull['closed_tab_kernel_life_s']:.0f} s "

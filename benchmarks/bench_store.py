@@ -44,10 +44,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from secondopinion import Content, load_content
-from secondopinion.store import _schema as schema
 from secondopinion.content import Field
 from secondopinion.documents.exports import roster, to_csv_bytes
 from secondopinion.store import WorkbookStore
+from secondopinion.store import _schema as schema
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_store.json"
 SAVE_TARGET_MS = 5.0

@@ -101,6 +101,14 @@ class PostgresServer:
         """Stop the server (ending every connection at once) and start it again."""
         self._pg_ctl("restart", "-m", "fast")
 
+    def pause(self) -> None:
+        """Stop the server, keeping its files, as a server restarting for an update would."""
+        self._pg_ctl("stop", "-m", "fast")
+
+    def resume(self) -> None:
+        """Start the server again after ``pause``."""
+        self._pg_ctl("start")
+
     def stop(self) -> None:
         """Stop the server and remove its files."""
         with contextlib.suppress(subprocess.CalledProcessError):  # not running

@@ -95,7 +95,8 @@ def test_the_calendar_command_writes_an_owner_only_file(
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     events = Calendar.from_ical(out.read_bytes()).walk("VEVENT")
     assert events
-    assert max(e.decoded("DTSTART") for e in events) == far
+    friday_or_far = far - dt.timedelta(days=max(0, far.weekday() - 4))  # no event on a weekend
+    assert max(e.decoded("DTSTART") for e in events) == friday_or_far
     assert f"{len(events)} dated steps" in capsys.readouterr().out
 
 
@@ -108,3 +109,22 @@ def test_a_decision_on_the_last_day_a_date_can_have_still_gives_a_calendar(
     assert len(events) == len(timeline.dated_steps) > 0
     final = [e for e in events if e.decoded("DTSTART") == last]
     assert final and all("DTEND" not in e for e in final)
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 1, 7), dt.date(2026, 1, 9), dt.date(2026, 1, 10)])
+def test_no_event_on_a_weekend_and_at_most_three_a_day(today: dt.date, content: Content) -> None:
+    from collections import Counter
+
+    for ahead in (0, 1, 3, 6, 10, 14, 21, 45, 120):
+        decision = today + dt.timedelta(days=ahead)
+        timeline = timeline_for(answers(decision), today, content)
+        events = Calendar.from_ical(timeline_to_ics(timeline, "Rules")).walk("VEVENT")
+        days = [e.decoded("DTSTART") for e in events]
+        assert all(day.weekday() < 5 for day in days)
+        assert max(Counter(days).values(), default=0) <= 3
+        assert all(today <= day <= decision for day in days)
+
+
+def test_hospice_gives_an_empty_calendar_without_a_countdown(content: Content) -> None:
+    timeline = timeline_for({**answers(), "treatment_status": ["hospice"]}, DECISION, content)
+    assert Calendar.from_ical(timeline_to_ics(timeline, "Calm")).walk("VEVENT") == []

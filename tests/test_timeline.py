@@ -14,12 +14,19 @@ import difflib
 import json
 import os
 import re
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from secondopinion import Content, ContentError, Situation, load_content, tailor
+from secondopinion.content import TimelineStepSpec
+from secondopinion.content._timeline_models import UndatedStep
 from secondopinion.planning import Timeline, build_timeline, long_date, timeline_as_text
+from secondopinion.planning.timeline import MOST_A_DAY, working_days_between
+from secondopinion.store import RecordState
 
 from .conftest import EditYaml
 
@@ -29,7 +36,7 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 DECISION = dt.date(2026, 3, 2)
 
 
-def timeline_for(answers: dict[str, object], today: dt.date, content: Content) -> Timeline:
+def timeline_for(answers: Mapping[str, object], today: dt.date, content: Content) -> Timeline:
     situation = Situation.from_answers(answers, content.intake)
     return build_timeline(situation, tailor(situation, content), content, today)
 
@@ -80,12 +87,17 @@ def test_the_named_situations_cover_the_cases_that_matter(content: Content) -> N
     timelines = {name: golden(name, content) for name in NAMES}
     assert timelines["deadline_passed"].state == "passed"
     assert timelines["no_date_not_told"].state == "no_date"
-    assert timelines["hospice_no_date"].state == "no_date"
+    assert timelines["hospice_no_date"].state == "no_countdown"
     assert timelines["comfortable_two_months"].days_left == 60
     assert {s.status for s in timelines["comfortable_two_months"].steps} == {"ok"}
     assert timelines["very_tight_three_days"].days_left == 3
     assert "tight" in {s.status for s in timelines["very_tight_three_days"].steps}
     assert "past" in {s.status for s in timelines["one_day_left"].steps}
+    for timeline in timelines.values():
+        if timeline.state == "planned":
+            assert_sane(timeline, content)
+        else:
+            assert timeline.dated_steps == ()
     assert {p.removesuffix(".timeline.txt") for p in os.listdir(GOLDEN) if p.endswith(".txt")} == (
         set(NAMES)
     )
@@ -97,120 +109,206 @@ def test_every_named_situation_has_its_story_in_the_readme() -> None:
 
 
 # --------------------------------------------------------------------------- the rules
-
-
-@pytest.mark.parametrize("days_left", [0, 1, 2, 3, 5, 8, 13, 21, 30, 44, 45, 46, 60, 120])
-def test_dates_keep_their_order_and_never_fall_outside_today_and_the_decision(
-    days_left: int, content: Content
-) -> None:
-    today = DECISION - dt.timedelta(days=days_left)
-    timeline = timeline_for(deciding_on(DECISION), today, content)
-    assert timeline.state == "planned"
-    dated = timeline.dated_steps
-    assert [s.date for s in dated] == sorted(s.date for s in dated if s.date)
-    by_kind = {spec.id: spec for spec in (*content.timeline.steps, *content.timeline.record_steps)}
-    dates = {s.kind: s.date for s in dated}
-    for step in timeline.steps:
-        assert step.planned is not None and step.latest is not None
-        assert step.planned <= step.latest <= DECISION
-        if step.status == "ok":
-            assert step.date is not None and step.date >= step.planned >= today
-            assert step.instead is None
-        elif step.status == "tight":
-            assert step.planned < today <= step.date <= step.latest
-            assert step.instead
-        else:
-            assert step.status == "past"
-            assert step.date is None and step.latest < today
-            assert step.instead
-        # never before a step it must follow, plus the shortest gap between them
-        if step.date is not None:
-            for kind, spec in by_kind.items():
-                if spec.before == step.kind and dates.get(kind) is not None:
-                    assert step.date >= dates[kind] + dt.timedelta(days=spec.fewest_days)
-    assert timeline.steps[-1].kind == "t_decide"
-    assert timeline.steps[-1].date == DECISION
-    assert timeline.steps[-1].status == "ok"
-
+# Property checks over every golden plan story and a range of days: each timeline keeps the rules
+# of issue 12 ("a sane timeline").
 
 PLAN_STORIES = sorted((Path(__file__).parent / "golden").glob("*.situation.json"))
+TODAY = dt.date(2026, 1, 7)  # a Wednesday
+FRIDAY, SATURDAY = dt.date(2026, 1, 9), dt.date(2026, 1, 10)
+DAYS_AHEAD = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 13, 14, 17, 20, 21, 24, 28, 30, 35, 45, 60, 90, 120]
 
 
-@pytest.mark.parametrize("story", PLAN_STORIES, ids=lambda p: p.name.split(".")[0])
-def test_every_golden_plan_story_gets_a_timeline_on_any_day(story: Path, content: Content) -> None:
-    raw = json.loads(story.read_text(encoding="utf-8"))
-    raw["decision_date"] = DECISION.isoformat()
+def story(path: Path) -> dict[str, object]:
+    raw: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return raw
+
+
+def working_days_needed(timeline: Timeline, content: Content) -> int:
+    """The working days the plan needs so that every step keeps its usual time, from the content:
+    the longest chain of usual waits, plus a day for every three steps (at most three a day)."""
+    specs = {s.id: s for s in (*content.timeline.steps, *content.timeline.record_steps)}
+
+    def chain(kind: str) -> int:
+        return 0 if kind == "decision" else specs[kind].working_days + chain(specs[kind].before)
+
+    longest = max(chain(step.kind) for step in timeline.steps)
+    return longest + -(-len(timeline.steps) // MOST_A_DAY)
+
+
+def assert_sane(timeline: Timeline, content: Content, saved: dict[str, str] | None = None) -> None:
+    """The rules every dated timeline keeps, whatever the situation and the day."""
+    today, decision = timeline.today, timeline.decision_date
+    dated = timeline.dated_steps
+    days = [s.date for s in dated if s.date is not None]
+    assert all(day.weekday() < 5 for day in days), "a step on a weekend"
+    assert max(Counter(days).values(), default=0) <= MOST_A_DAY, "more than 3 steps on a day"
+    assert days == sorted(days), "steps out of order"
+    assert all(decision is not None and today <= day <= decision for day in days)
+    assert len({s.id for s in timeline.steps}) == len(timeline.steps)
+    specs = {s.id: s for s in (*content.timeline.steps, *content.timeline.record_steps)}
+    when = {s.kind: s.date for s in dated}
+    for step in timeline.steps:
+        assert step.status in ("ok", "tight", "past")
+        assert (step.date is None) == (step.status == "past")
+        assert (step.instead is not None) == (step.status != "ok") or step.kind == "t_decide"
+        # never before a step it must follow, with at least the shortest wait between them
+        for spec in specs.values():
+            if step.date is not None and spec.before == step.kind:
+                for other in timeline.steps:
+                    if other.kind == spec.id and other.date is not None:
+                        assert step.date >= _after(other.date, spec.fewest_working_days)
+        if step.date is not None and specs[step.kind].before in when:
+            after = when[specs[step.kind].before]
+            assert after is not None and after >= step.date
+    for record_id, status in (saved or {}).items():
+        asks = [s for s in timeline.steps if s.record_id == record_id]
+        if status in ("received", "sent"):
+            assert not asks, f"{record_id} is {status}, yet it has a step"
+        elif status == "requested":
+            assert all(s.kind == "t_follow_up_record" for s in asks), record_id
+
+
+def _after(day: dt.date, working_days: int) -> dt.date:
+    while working_days:
+        day += dt.timedelta(days=1)
+        working_days -= day.weekday() < 5
+    return day
+
+
+@pytest.mark.parametrize("path", PLAN_STORIES, ids=lambda p: p.name.split(".")[0])
+def test_every_golden_plan_story_keeps_the_rules_on_any_day(path: Path, content: Content) -> None:
+    raw = story(path)
+    hospice = "hospice" in _as_list(raw.get("treatment_status"))
+    for today in (TODAY, FRIDAY, SATURDAY):
+        for ahead in DAYS_AHEAD:
+            decision = today + dt.timedelta(days=ahead)
+            answers = {**raw, "time_to_decide": "weeks", "decision_date": decision.isoformat()}
+            situation = Situation.from_answers(answers, content.intake)
+            plan = tailor(situation, content)
+            timeline = build_timeline(situation, plan, content, today)
+            assert timeline.message and timeline.steps
+            if hospice:
+                assert timeline.state == "no_countdown"
+                assert timeline.dated_steps == () and timeline.days_left is None
+                assert "Days left" not in timeline_as_text(timeline)
+                continue
+            assert timeline.state == "planned"
+            asked = [s.record_id for s in timeline.steps if s.record_id]
+            assert set(asked) <= {r.id for r in plan.records} and len(set(asked)) == len(asked)
+            if "records_gathered" not in _as_list(raw.get("already_done")):
+                assert len(asked) == len(plan.records)
+            assert_sane(timeline, content)
+            room = working_days_between(today, decision)
+            if room >= working_days_needed(timeline, content):
+                assert {s.status for s in timeline.steps} == {"ok"}, (path.name, today, ahead)
+                assert timeline.message == content.timeline.message("on_track")
+            if room >= 0:
+                assert timeline.steps[-1].kind == "t_decide"
+                assert timeline.steps[-1].status == "ok"
+                assert timeline.steps[-1].date == _last_working_day(decision)
+
+
+@pytest.mark.parametrize("path", PLAN_STORIES, ids=lambda p: p.name.split(".")[0])
+def test_no_date_or_a_date_passed_gives_no_dated_step(path: Path, content: Content) -> None:
+    raw = story(path)
+    for answers in (
+        {**raw, "time_to_decide": "not_told", "decision_date": "2026-02-02"},
+        {k: v for k, v in raw.items() if k != "decision_date"},
+        {**raw, "time_to_decide": "weeks", "decision_date": "2026-01-06"},
+    ):
+        timeline = timeline_for(answers, TODAY, content)
+        assert timeline.state in ("no_date", "passed", "no_countdown")
+        assert timeline.dated_steps == ()
+        assert all(s.status is None for s in timeline.steps)
+
+
+@pytest.mark.parametrize("path", PLAN_STORIES, ids=lambda p: p.name.split(".")[0])
+def test_records_asked_for_received_or_sent_are_not_asked_for_again(
+    path: Path, content: Content
+) -> None:
+    raw = {**story(path), "time_to_decide": "weeks", "decision_date": "2026-02-20"}
     situation = Situation.from_answers(raw, content.intake)
     plan = tailor(situation, content)
-    counts_date = "decision_date" in situation.in_effect(content.intake)
-    for days_left in (-1, 0, 2, 15, 50):
-        timeline = build_timeline(situation, plan, content, DECISION - dt.timedelta(days=days_left))
-        assert timeline.steps
-        assert timeline.message
-        assert len([s for s in timeline.steps if s.record_id]) == len(plan.records)
-        if not counts_date:
-            assert timeline.state == "no_date"
-        elif days_left < 0:
-            assert timeline.state == "passed"
-        else:
-            assert timeline.state == "planned"
-            assert timeline.dated_steps[-1].date == DECISION
+    statuses = ("needed", "requested", "received", "sent")
+    saved = {r.id: statuses[n % 4] for n, r in enumerate(plan.records)}
+    stamp = dt.datetime(2026, 1, 7, tzinfo=dt.UTC)
+    records = {k: RecordState(k, v, "", None, "", stamp) for k, v in saved.items()}
+    timeline = build_timeline(situation, plan, content, TODAY, records=records)
+    if timeline.state == "planned":
+        assert_sane(timeline, content, saved)
+    for record_id, status in saved.items():
+        kinds = {s.kind for s in timeline.steps if s.record_id == record_id}
+        if status in ("received", "sent"):
+            assert not kinds
+        if status == "requested":
+            assert kinds == {"t_follow_up_record"}
 
 
-def test_plenty_of_time_means_every_step_on_its_planned_date(content: Content) -> None:
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _last_working_day(day: dt.date) -> dt.date:
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def test_two_weeks_is_enough_time_and_nothing_is_late(content: Content) -> None:
+    # issue 12: surgery in two weeks was told that "some steps are late"
+    answers = deciding_on(dt.date(2026, 1, 19), treatment_status=["not_started"])
+    timeline = timeline_for(answers, dt.date(2026, 1, 5), content)
+    assert {s.status for s in timeline.steps} <= {"ok", "tight"}
+    assert "late" not in timeline.message.lower()
+    assert all("late" not in (s.status_label or "").lower() for s in timeline.steps)
+
+
+def test_plenty_of_time_means_every_step_on_track_and_early(content: Content) -> None:
     timeline = timeline_for(deciding_on(DECISION), DECISION - dt.timedelta(days=90), content)
-    assert all(s.status == "ok" and s.date == s.planned for s in timeline.steps)
+    assert {s.status for s in timeline.steps} == {"ok"}
     assert timeline.message == content.timeline.message("on_track")
+    visit = next(s for s in timeline.steps if s.kind == "t_visit")
+    assert visit.date is not None and (visit.date - timeline.today).days < 40  # planned forward
 
 
-def test_records_are_asked_for_early_enough_for_the_office_to_take_thirty_days(
-    content: Content,
-) -> None:
+def test_slides_go_lab_to_lab_and_records_cite_the_thirty_days(content: Content) -> None:
     timeline = timeline_for(deciding_on(DECISION), DECISION - dt.timedelta(days=90), content)
-    send = next(s for s in timeline.steps if s.kind == "t_send_records")
-    asks = [s for s in timeline.steps if s.kind == "t_ask_record"]
-    assert asks
-    assert all(
-        send.date - ask.date == dt.timedelta(days=30) for ask in asks if ask.date and send.date
-    )
-    assert "thirty calendar days" in asks[0].why
-    assert "hhs_right_of_access" in asks[0].sources
+    kinds = {s.record_id: s.kind for s in timeline.steps if s.record_id}
+    assert kinds["r_slides"] == "t_ask_slides"
+    slides = next(s for s in content.timeline.record_steps if s.id == "t_ask_slides")
+    other = next(s for s in content.timeline.record_steps if s.id == "t_ask_record")
+    assert slides.working_days > other.working_days  # slides take longer
+    assert "thirty calendar days" in other.why
+    assert "hhs_right_of_access" in other.sources
 
 
 def test_one_step_for_each_record_in_the_plan(content: Content) -> None:
-    answers = deciding_on(DECISION, treatment_status="in_treatment")
+    answers = deciding_on(DECISION, treatment_status=["in_treatment"])
     situation = Situation.from_answers(answers, content.intake)
     plan = tailor(situation, content)
     timeline = build_timeline(situation, plan, content, DECISION - dt.timedelta(days=40))
     record_steps = [s for s in timeline.steps if s.record_id is not None]
-    assert sorted(s.record_id for s in record_steps) == sorted(r.id for r in plan.records)
+    assert sorted(s.record_id or "" for s in record_steps) == sorted(r.id for r in plan.records)
     for step in record_steps:
         record = content.item(step.record_id or "")
         assert record.text in step.text
         assert step.id == f"{step.kind}__{step.record_id}"
     kinds = {s.record_id: s.kind for s in record_steps}
-    assert kinds["r_slides"] == "t_ask_record"
+    assert kinds["r_slides"] == "t_ask_slides"
+    assert kinds["r_pathology_report"] == "t_ask_record"
     assert kinds["r_medicine_list"] == "t_make_record"
     assert kinds["r_referral_approval"] == "t_get_approval"
-    assert len({s.id for s in timeline.steps}) == len(timeline.steps)
 
 
-def test_late_steps_are_moved_to_today_and_say_what_to_do_instead(content: Content) -> None:
-    today = DECISION - dt.timedelta(days=10)
-    timeline = timeline_for(deciding_on(DECISION), today, content)
-    ask = next(s for s in timeline.steps if s.record_id == "r_slides")
-    assert (ask.status, ask.date) == ("tight", today)
-    assert ask.planned is not None and ask.planned < today
-    assert ask.instead is not None and "in person" in ask.instead
-    assert ask.status_label == content.timeline.status_label("tight")
-    assert timeline.message == content.timeline.message("late")
-
-
-def test_no_time_left_means_no_date_and_a_plain_message(content: Content) -> None:
-    timeline = timeline_for(deciding_on(DECISION), DECISION, content)
-    visit = next(s for s in timeline.steps if s.kind == "t_visit")
-    assert (visit.status, visit.date) == ("past", None)
-    assert visit.instead is not None and "wait a little" in visit.instead
+def test_short_time_says_how_to_speed_up_and_no_time_what_to_do_instead(
+    content: Content,
+) -> None:
+    timeline = timeline_for(deciding_on(DECISION), DECISION - dt.timedelta(days=5), content)
+    tight = [s for s in timeline.steps if s.status == "tight"]
+    past = [s for s in timeline.steps if s.status == "past"]
+    assert tight and past
+    assert all(s.instead and s.date for s in tight)
+    assert all(s.instead and s.date is None for s in past)
     assert timeline.message == content.timeline.message("no_time")
     assert timeline.dated_steps[-1].kind == "t_decide"
 
@@ -233,11 +331,17 @@ def test_a_decision_date_that_does_not_count_is_no_date(content: Content) -> Non
     assert timeline_for(answers, DECISION - dt.timedelta(days=30), content).state == "no_date"
 
 
-def test_hospice_asks_the_hospice_team_instead(content: Content) -> None:
-    timeline = timeline_for({"treatment_status": "hospice"}, DECISION, content)
-    kinds = [s.kind for s in timeline.steps]
-    assert kinds[0] == "t_hospice_talk"
-    assert "t_ask_how_long" not in kinds
+def test_hospice_asks_the_hospice_team_instead_without_a_countdown(content: Content) -> None:
+    for answers in (
+        {"treatment_status": ["hospice"]},
+        deciding_on(DECISION, treatment_status=["hospice", "nothing_more"]),
+    ):
+        timeline = timeline_for(answers, DECISION - dt.timedelta(days=3), content)
+        kinds = [s.kind for s in timeline.steps]
+        assert kinds[0] == "t_hospice_talk"
+        assert "t_ask_how_long" not in kinds
+        assert timeline.state == "no_countdown" and timeline.dated_steps == ()
+        assert timeline.message == content.timeline.message("no_countdown")
 
 
 def test_a_decision_date_already_passed_says_so_plainly(content: Content) -> None:
@@ -267,7 +371,12 @@ def test_long_dates_read_the_same_on_every_machine() -> None:
 
 def test_every_step_cites_sources_that_exist(content: Content) -> None:
     knowledge = content.timeline
-    for step in (*knowledge.steps, *knowledge.record_steps, *knowledge.undated_steps):
+    every: list[TimelineStepSpec | UndatedStep] = [
+        *knowledge.steps,
+        *knowledge.record_steps,
+        *knowledge.undated_steps,
+    ]
+    for step in every:
         assert step.sources
         assert all(source in content.sources for source in step.sources), step.id
 
@@ -300,7 +409,7 @@ def test_a_step_before_an_unknown_step(edit_yaml: EditYaml, small_content_dir: P
 
 
 def test_steps_that_go_round_in_a_circle(edit_yaml: EditYaml, small_content_dir: Path) -> None:
-    def circle(data: dict) -> None:
+    def circle(data: dict[str, Any]) -> None:
         data["steps"][1].update(before="t_visit")
 
     edit_yaml("timeline.yaml", circle)
@@ -319,7 +428,7 @@ def test_a_record_step_that_does_not_name_the_record(
 
 
 def test_a_record_step_for_an_unknown_record(edit_yaml: EditYaml, small_content_dir: Path) -> None:
-    def listed(data: dict) -> None:
+    def listed(data: dict[str, Any]) -> None:
         data["record_steps"].append(
             {**data["record_steps"][0], "id": "t_other", "records": ["r_slidez"]}
         )
@@ -346,25 +455,25 @@ def test_two_record_steps_for_every_other_record(
 def test_a_gap_that_shrinks_to_more_than_it_is(
     edit_yaml: EditYaml, small_content_dir: Path
 ) -> None:
-    edit_yaml("timeline.yaml", lambda d: d["steps"][0].update(fewest_days=9))
+    edit_yaml("timeline.yaml", lambda d: d["steps"][0].update(fewest_working_days=9))
     assert problems_of(small_content_dir) == [
-        "timeline.yaml: t_visit: 'fewest_days' cannot be more than 'days'"
+        "timeline.yaml: t_visit: 'fewest_working_days' cannot be more than 'working_days'"
     ]
 
 
 def test_a_negative_or_text_gap(edit_yaml: EditYaml, small_content_dir: Path) -> None:
-    edit_yaml("timeline.yaml", lambda d: d["steps"][0].update(days=-1))
-    edit_yaml("timeline.yaml", lambda d: d["steps"][1].update(days="7"))
+    edit_yaml("timeline.yaml", lambda d: d["steps"][0].update(working_days=-1))
+    edit_yaml("timeline.yaml", lambda d: d["steps"][1].update(working_days="7"))
     problems = problems_of(small_content_dir)
     assert len(problems) == 2
-    assert problems[0].startswith("timeline.yaml: t_visit: 'days':")
-    assert problems[1].startswith("timeline.yaml: t_decide: 'days':")
+    assert problems[0].startswith("timeline.yaml: t_visit: 'working_days':")
+    assert problems[1].startswith("timeline.yaml: t_decide: 'working_days':")
 
 
 def test_an_unknown_source_or_rule_field_in_the_timeline(
     edit_yaml: EditYaml, small_content_dir: Path
 ) -> None:
-    def broken(data: dict) -> None:
+    def broken(data: dict[str, Any]) -> None:
         data["steps"][0].update(sources=["acs", "nope"])
         data["undated_steps"][0].update(when={"field": "can_travle", "exists": True})
 
@@ -381,7 +490,7 @@ def test_a_missing_message_or_status(edit_yaml: EditYaml, small_content_dir: Pat
     edit_yaml("timeline.yaml", lambda d: d.update(statuses=d["statuses"][1:]))
     assert problems_of(small_content_dir) == [
         "timeline.yaml: 'statuses' is missing ok",
-        "timeline.yaml: 'messages' is missing no_time",
+        "timeline.yaml: 'messages' is missing no_countdown",
     ]
 
 

@@ -142,7 +142,9 @@ def test_the_export_step_offers_a_csv_download(app: WorkbookApp) -> None:
     field(app, "diagnosis_kind").control.value = "rare_disease"
     app.go_to(5)
     link = app.export_panel.download_csv.value
-    assert link.startswith('<a class="workbook-button" download="second-opinion-workbook.csv"')
+    assert link.startswith(
+        f'<a class="workbook-button" download="second-opinion-workbook-{dt.date.today()}.csv"'
+    )
     assert "data:text/csv;charset=utf-8;base64," in link
 
 
@@ -343,3 +345,62 @@ def test_each_step_opens_with_a_short_start_here_list(app: WorkbookApp) -> None:
     assert 1 <= len(plan.start_here.questions) <= 5
     marked = [c for c in questions(app).children if "workbook-start-here" in c._dom_classes]
     assert len(marked) == len(plan.start_here.questions)
+
+
+# --------------------------------------------------------------------------- issue 13: typing
+
+
+def test_own_questions_can_be_edited_and_deleted(app: WorkbookApp, store: WorkbookStore) -> None:
+    view = questions(app)
+    view.own_text.value = "Can I keep working?"
+    view._add_own_question()
+    own = store.load(app.state.session_id).own_questions
+    assert [q.text for q in own] == ["Can I keep working?"]
+    row = view.rows[own[0].id]
+    edit = row.children[0]
+    edit.value = "Can I keep working during treatment?"  # no kernel loop here: saved at once
+    assert store.load(app.state.session_id).own_questions[0].text.endswith("treatment?")
+    row.children[-1].click()
+    assert store.load(app.state.session_id).own_questions == ()
+    assert own[0].id not in view.rows
+
+
+def test_text_over_its_limit_gets_a_plain_message_and_is_not_saved(app: WorkbookApp) -> None:
+    view = questions(app)
+    view.own_text.value = "x" * 501
+    view.add_own.click()
+    assert "500" in view.problem.value and "too long" in view.problem.value
+    row = next(iter(view.rows.values()))
+    row.answer.value = "y" * 5_001
+    assert "5,000" in view.problem.value
+    assert app.state.workbook is None or not app.state.workbook.questions.get(row.item_id)
+    row.answer.value = "short"
+    assert app.state.workbook is not None
+    assert app.state.workbook.questions[row.item_id].answer == "short"
+
+
+def test_file_names_keep_the_person_and_the_date() -> None:
+    from widgets.steps.export_panel import file_name_part
+
+    assert file_name_part("Peña") == "Pena"
+    assert file_name_part("José Müller") == "Jose-Muller"
+    assert file_name_part("王小明") == "王小明"
+
+
+def test_a_reopened_workbook_says_welcome_back(store: WorkbookStore, content: Content) -> None:
+    first = WorkbookApp(WorkbookState(store, content), link_base=None)
+    field(first, "diagnosis_kind").control.value = "cancer"
+    again = WorkbookApp(
+        WorkbookState(store, content, session_id=first.state.session_id), link_base=None
+    )
+    assert "Welcome back" in again.welcome_back.value
+    assert "Next:" in again.welcome_back.value
+    assert first.welcome_back.value == ""
+
+
+def test_the_save_status_says_saving_while_a_box_waits(app: WorkbookApp) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    app.state.typing = 1
+    assert "Saving" in app.saved.value
+    app.state.typing = 0
+    assert 'data-save="saved"' in app.saved.value

@@ -35,6 +35,7 @@ class WorkbookState(HasTraits):
     )
     token = traitlets.Unicode(None, allow_none=True, help="the private link's secret, once known")
     last_saved = traitlets.Instance(dt.datetime, allow_none=True, help="when the last change saved")
+    typing = traitlets.Int(0, help="how many text boxes hold typed text not saved yet")
     last_failed = traitlets.Instance(
         dt.datetime, allow_none=True, help="when a change last failed to save (None once saved)"
     )
@@ -96,6 +97,10 @@ class WorkbookState(HasTraits):
     def set_own_question(self, question_id: str, **changes: Any) -> None:
         """Change one of the person's own questions."""
         self._save(lambda sid: self.store.set_own_question(sid, question_id, **changes))
+
+    def delete_own_question(self, question_id: str) -> None:
+        """Delete one of the person's own questions."""
+        self._save(lambda sid: self.store.delete_own_question(sid, question_id))
 
     def set_record(self, item_id: str, **changes: Any) -> None:
         """Change a record's status, who it is from, when it was asked for, or its note."""

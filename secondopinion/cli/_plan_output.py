@@ -30,11 +30,7 @@ def plan_as_data(plan: Plan) -> dict[str, object]:
     """
     first = plan.start_here
     return {
-        "start_here": {
-            "questions": [p.id for p in first.questions],
-            "records": [p.id for p in first.records],
-            "next_steps": [p.id for p in first.next_steps],
-        },
+        "start_here": {kind: [p.id for p in chosen] for kind, chosen in first.sections()},
         "questions": [_entry(p) for p in plan.questions],
         "records": [_entry(p) for p in plan.records],
         "next_steps": [_entry(p) for p in plan.next_steps],
@@ -45,11 +41,13 @@ def plan_as_text(plan: Plan, content: Content) -> str:
     """The plan as plain text: "Start here" first, then everything grouped as the workbook does."""
     lines: list[str] = ["START HERE"]
     first = plan.start_here
-    for heading, chosen in (
-        ("Questions to ask first", first.questions),
-        ("Records to gather first", first.records),
-        ("Next steps to take first", first.next_steps),
-    ):
+    headings = {
+        "questions": "Questions to ask first",
+        "records": "Records to gather first",
+        "next_steps": "Next steps to take first",
+    }
+    for kind, chosen in first.sections():
+        heading = headings[kind]
         if chosen:
             lines += ["", f"{heading}:"]
             for number, planned in enumerate(chosen, start=1):

@@ -11,10 +11,17 @@ from secondopinion.content._base import ContentError, Option, Source
 from secondopinion.content._checks import Collector, check_rule, check_unique, read_models
 from secondopinion.content._models import Content, Field, Intake, NextStep, Question, Record
 from secondopinion.content._timeline_loader import load_parts
+from secondopinion.content._timeline_models import (
+    COMPARE_FILE,
+    COMPARE_KEYS,
+    TIMELINE_FILE,
+    TIMELINE_KEYS,
+)
 from secondopinion.content.vocabulary import (
     COMPARISON_OPINIONS,
     DECISION_DATE_FIELD,
     FILLED_BY_FIELD,
+    ONCE_ONE_CHOICE,
     PARENT_GUARDIAN,
     PATIENT,
 )
@@ -25,8 +32,8 @@ _FILES: dict[str, tuple[str, ...]] = {
     "questions.yaml": ("audiences", "topics", "questions"),
     "records.yaml": ("categories", "records"),
     "next_steps.yaml": ("categories", "steps"),
-    "timeline.yaml": ("statuses", "messages", "steps", "record_steps", "undated_steps"),
-    "compare.yaml": ("opinions", "aspects"),
+    TIMELINE_FILE: TIMELINE_KEYS,
+    COMPARE_FILE: COMPARE_KEYS,
 }
 
 # libyaml's safe loader when it is there: the same rules as yaml.safe_load, ten times faster.
@@ -86,7 +93,7 @@ def load(directory: Path) -> Content:
     _check_groups(steps, "category", step_categories, "next_steps.yaml", found)
 
     timeline, compare = load_parts(
-        raw["timeline.yaml"], raw["compare.yaml"], intake, sources, records, found
+        raw[TIMELINE_FILE], raw[COMPARE_FILE], intake, sources, records, found
     )
 
     _check_vocabulary(intake, compare.opinions, found)
@@ -187,6 +194,10 @@ def _check_vocabulary(intake: Intake, opinions: Sequence[Option], found: Collect
         for choice in (PATIENT, PARENT_GUARDIAN):
             if choice not in filled_by.choice_ids:
                 found.add("intake.yaml", FILLED_BY_FIELD, f"the code needs the choice '{choice}'")
+    for field_id in ONCE_ONE_CHOICE:
+        field = intake.fields_by_id.get(field_id)
+        if field is not None and field.kind != "several_choices":
+            found.add("intake.yaml", field_id, "the code reads it as a several_choices field")
     named = tuple(o.id for o in opinions)
     if named and named != COMPARISON_OPINIONS:
         found.add(

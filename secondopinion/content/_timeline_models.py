@@ -156,7 +156,7 @@ class TimelineContent:
     record_steps: tuple[RecordStepSpec, ...]
     undated_steps: tuple[UndatedStep, ...]
     no_countdown: Rule | None = None
-    """When it holds, the steps are a calm list without dates (from the ``no_countdown`` message)."""
+    """When it holds, the steps are a calm list without dates (the ``no_countdown`` rule)."""
 
     def status_label(self, status: StatusId) -> str:
         """How a status is named for people."""

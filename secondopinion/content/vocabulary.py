@@ -26,3 +26,9 @@ PATIENT: Final = "patient"
 
 PARENT_GUARDIAN: Final = "parent_guardian"
 """The choice of ``filled_by`` for a child's parent or guardian: items' ``for_parent`` words."""
+
+ONCE_ONE_CHOICE: Final = ("treatment_status",)
+"""Several-choice fields that once took one choice: a single saved choice is read as a list of one.
+
+Nothing else is converted: for any other field, a single choice id where a list belongs is an error.
+"""

@@ -435,8 +435,8 @@ def _answer_text(spec: Field | None, value: AnswerValue) -> str:
         return YES if value else NO
     if isinstance(value, list):
         return _LIST_JOIN.join(_choice_text(spec, v) for v in value)
-    if spec is not None and spec.kind == "one_choice":
-        return _choice_text(spec, value)
+    if spec is not None and spec.kind in ("one_choice", "several_choices"):
+        return _choice_text(spec, value)  # a several-choice field once saved as one choice
     return value
 
 

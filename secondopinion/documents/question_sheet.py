@@ -120,11 +120,9 @@ def _start_here(pdf: SheetPdf, plan: Plan) -> None:
     if not first.item_ids:
         return
     pdf.heading("Start here")
-    for label, chosen in (
-        ("Ask first", first.questions),
-        ("Gather first", first.records),
-        ("Do first", first.next_steps),
-    ):
+    labels = {"questions": "Ask first", "records": "Gather first", "next_steps": "Do first"}
+    for kind, chosen in first.sections():
+        label = labels[kind]
         if not chosen:
             continue
         pdf.paragraph(label, size=11, style="B")

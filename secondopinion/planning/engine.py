@@ -54,6 +54,9 @@ class PlannedItem(Generic[T]):
         return self.item.sources
 
 
+AnyPlanned = PlannedItem[Question] | PlannedItem[Record] | PlannedItem[NextStep]
+
+
 @dataclass(frozen=True)
 class StartHere:
     """The few items to do first, chosen for this situation by the content's priorities."""
@@ -62,10 +65,18 @@ class StartHere:
     records: tuple[PlannedItem[Record], ...]
     next_steps: tuple[PlannedItem[NextStep], ...]
 
+    def sections(self) -> tuple[tuple[str, Sequence[AnyPlanned]], ...]:
+        """The three short lists, each by the kind of item it holds."""
+        return (
+            ("questions", self.questions),
+            ("records", self.records),
+            ("next_steps", self.next_steps),
+        )
+
     @cached_property
     def item_ids(self) -> frozenset[str]:
         """The ids of every item to start with."""
-        return frozenset(p.id for p in (*self.questions, *self.records, *self.next_steps))
+        return frozenset(p.id for _, chosen in self.sections() for p in chosen)
 
 
 @dataclass(frozen=True)

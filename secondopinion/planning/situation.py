@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from secondopinion.content import Field, Intake
 from secondopinion.content import rules as _rules
+from secondopinion.content.vocabulary import ONCE_ONE_CHOICE
 
 Answer = str | bool | dt.date | frozenset[str]
 
@@ -109,8 +110,8 @@ def _answer(spec: Field, value: object) -> Answer | None:
             raise ValueError(_not_a_choice(spec, value))
         return value
     if kind == "several_choices":
-        if isinstance(value, str) and value in spec.choice_ids:
-            value = [value]  # saved when the field took one choice: it is still that choice
+        if isinstance(value, str) and spec.id in ONCE_ONE_CHOICE and value in spec.choice_ids:
+            value = [value]
         if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
             raise ValueError(f"'{spec.id}' takes a list of choices, got {value!r}")
         for choice in value:

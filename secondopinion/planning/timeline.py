@@ -213,7 +213,9 @@ def build_timeline(
         ]
         steps = (*undated, *(_undated(entry) for entry in chosen))
         if calm:
-            return Timeline(today, decision, "no_countdown", knowledge.message("no_countdown"), steps)
+            return Timeline(
+                today, decision, "no_countdown", knowledge.message("no_countdown"), steps
+            )
         if decision is None:
             return Timeline(today, None, "no_date", knowledge.message("no_date"), steps)
         message = knowledge.message("passed").replace(DATE_SLOT, long_date(decision))
@@ -287,7 +289,7 @@ def _undated(entry: _Chosen) -> TimelineStep:
 
 
 def _working_index(day: dt.date, *, forward: bool) -> int:
-    """The number of ``day``, or of the next (``forward``) or last working day if it is a weekend."""
+    """The number of ``day``, or of the next (``forward``) or last working day on a weekend."""
     week, weekday = divmod(day.toordinal() - 1, 7)  # ordinal 1 is a Monday
     if weekday < 5:
         return week * 5 + weekday
@@ -310,8 +312,10 @@ def first_working_day(day: dt.date) -> dt.date:
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
-    """How many working days later the last working day on or before ``end`` is than the first
-    on or after ``start`` (0 when they are the same day; negative when there is none)."""
+    """The working days from ``start`` to ``end``, each moved off a weekend (Monday, Friday).
+
+    0 when they are the same working day; negative when there is no working day between them.
+    """
     return _working_index(end, forward=False) - _working_index(start, forward=True)
 
 
@@ -343,6 +347,7 @@ class _Schedule:
         self.order = sorted(
             range(len(chosen)),
             key=lambda n: (
+                self.usual_latest[chosen[n].spec.id],
                 self.fewest_latest[chosen[n].spec.id],
                 -depth[chosen[n].spec.id],
                 rank[chosen[n].spec.id],
@@ -357,30 +362,63 @@ class _Schedule:
         self.used: Counter[int] = Counter()
 
     def steps(self) -> list[TimelineStep]:
-        for n in self.order:
-            entry = self.chosen[n]
-            if entry.spec.before == DECISION:
-                self._place(n, [self.last])  # the decision itself: on its own day
-        for n in self.order:
-            if self.chosen[n].spec.before != DECISION:
-                self._place(n, self._days_for(n))
+        """Every chosen step, dated or not, in the order to do them."""
+        self._plan(core_first=False)
+        if any(
+            n not in self.placed and self.fewest_latest[entry.spec.id] >= 0
+            for n, entry in enumerate(self.chosen)
+            if entry.record is None
+        ):
+            # So many steps that the days the main steps need are full: plan those first.
+            self._plan(core_first=True)
         keyed = []
         for n, entry in enumerate(self.chosen):
             day = self.placed.get(n, self.fewest_latest[entry.spec.id])
             keyed.append(((day, *self.sort_key[n]), self._step(n)))
         return [step for _, step in sorted(keyed, key=lambda pair: pair[0])]
 
-    def _days_for(self, n: int) -> Iterator[int]:
-        """The days step ``n`` may go on, best first: as early as it can keep its usual time."""
-        kind = self.chosen[n].spec.id
-        latest = self.fewest_latest[kind]
+    def _plan(self, *, core_first: bool) -> None:
+        """Place every step: as early as each can be, the steps that must come first first.
+
+        With ``core_first``, the steps that are not about one record are placed first, each as
+        late as it can be, and the record steps then fit around them.
+        """
+        self.placed.clear()
+        self.used.clear()
+        for n in self.order:
+            if self.chosen[n].spec.before == DECISION:
+                self._place(n, [self.last])  # the decision itself: on its own day
+        rest = [n for n in self.order if self.chosen[n].spec.before != DECISION]
+        if core_first:
+            core = [n for n in rest if self.chosen[n].record is None]
+            for n in reversed(core):
+                soonest, _, latest = self._window(n)
+                self._place(n, range(latest, soonest - 1, -1))
+            rest = [n for n in rest if self.chosen[n].record is not None]
+        for n in rest:
+            self._place(n, self._days_for(n))
+
+    def _window(self, n: int) -> tuple[int, int, int]:
+        """The soonest, the best and the latest day for step ``n``, given the steps placed."""
+        spec = self.chosen[n].spec
+        kind = spec.id
         soonest = preferred = 0
         for m, day in self.placed.items():
             before = self.chosen[m].spec
             if before.before == kind:
                 soonest = max(soonest, day + before.fewest_working_days)
                 preferred = max(preferred, day + before.working_days)
-        best = max(soonest, min(preferred, self.usual_latest[kind]))
+        latest, usual_latest = self.fewest_latest[kind], self.usual_latest[kind]
+        after = self._next_day(spec.before)
+        if after is not None:
+            latest = min(latest, after - spec.fewest_working_days)
+            usual_latest = min(usual_latest, after - spec.working_days)
+        best = max(soonest, min(preferred, usual_latest))
+        return soonest, best, latest
+
+    def _days_for(self, n: int) -> Iterator[int]:
+        """The days step ``n`` may go on, best first: as early as it can keep its usual time."""
+        soonest, best, latest = self._window(n)
         yield from range(best, latest + 1)
         yield from range(min(best, latest + 1) - 1, soonest - 1, -1)
 

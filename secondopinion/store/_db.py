@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event, exc
@@ -174,9 +174,7 @@ def check_connection(engine: Engine, loc: Location) -> None:
 def _make_engine(loc: Location, busy_timeout: float) -> Engine:
     busy_ms = max(1, int(busy_timeout * 1000))
     if loc.url.get_backend_name() == "postgresql":
-        # a row locked longer than busy_timeout fails with lock_not_available, which is retried
-        options = {"options": f"-c lock_timeout={busy_ms}"}
-        return sa.create_engine(loc.url, pool_pre_ping=True, connect_args=options)
+        return _postgres_engine(loc, busy_ms)
     if not loc.is_sqlite:
         return sa.create_engine(loc.url, pool_pre_ping=True)
     engine = sa.create_engine(
@@ -204,6 +202,36 @@ def _make_engine(loc: Location, busy_timeout: float) -> Engine:
         conn.exec_driver_sql(conn.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
 
     return engine
+
+
+PG_POOL: Final = {
+    "pool_size": 1,  # one connection kept per kernel: a dashboard visit is one person at a time
+    "max_overflow": 2,  # a few more, briefly, when threads of one kernel write at once
+    "pool_timeout": 10,  # seconds to wait for one of those before giving up plainly
+    "pool_recycle": 1800,  # renew a connection every half hour (firewalls drop idle ones)
+    "pool_pre_ping": True,  # a connection the server closed is replaced, not reported
+}
+"""The connection pool of a PostgreSQL store: many kernels, each holding at most one connection."""
+
+PG_STATEMENT_TIMEOUT_MS: Final = 30_000
+"""No statement of the store runs longer than this (the bulk read of 10,000 workbooks: < 1 s)."""
+
+
+def _postgres_engine(loc: Location, busy_ms: int) -> Engine:
+    """An engine for PostgreSQL with a small pool and timeouts; options in the URL win."""
+    options = (
+        f"-c lock_timeout={busy_ms} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={PG_STATEMENT_TIMEOUT_MS}"
+    )
+    # a row locked longer than busy_timeout fails with lock_not_available, which is retried
+    defaults = {
+        "connect_timeout": 10,
+        "application_name": "second-opinion workbook",
+        "options": options,
+    }
+    given = set(loc.url.query)
+    connect_args = {k: v for k, v in defaults.items() if k not in given}
+    return sa.create_engine(loc.url, connect_args=connect_args, **PG_POOL)
 
 
 def writer_engine(engine: Engine) -> Engine:
@@ -235,6 +263,23 @@ def is_busy(error: BaseException) -> bool:
     return state in _PG_RETRY_STATES
 
 
+UNREACHABLE_MESSAGE: Final = (
+    "The workbook database server cannot be reached just now (it may be restarting). What was "
+    "saved before is safe; try again in a moment."
+)
+"""The message for a database server that is down, restarting, or cut off."""
+
+# connection exceptions, admin shutdown, crash shutdown, cannot connect now
+_PG_UNREACHABLE_PREFIXES = ("08", "57P01", "57P02", "57P03")
+
+
+def _server_unreachable(error: BaseException, loc: Location) -> bool:
+    if loc.is_sqlite or not isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return False
+    state = getattr(_orig(error), "sqlstate", None)
+    return state is None or str(state).startswith(_PG_UNREACHABLE_PREFIXES)
+
+
 def store_error_for(error: BaseException, loc: Location) -> StoreError:
     """A plain-words StoreError for a database error; where and what exactly go on the error."""
     where = loc.describe()
@@ -244,6 +289,8 @@ def store_error_for(error: BaseException, loc: Location) -> StoreError:
     detail = f"{type(orig).__name__}: {orig}"
     if loc.url.password:
         detail = detail.replace(str(loc.url.password), "***")
+    if _server_unreachable(error, loc):
+        return StoreError(UNREACHABLE_MESSAGE, path=where, detail=detail)
     if isinstance(orig, sqlite3.Error):
         code = getattr(orig, "sqlite_errorcode", None)
         base = code & 0xFF if isinstance(code, int) else None

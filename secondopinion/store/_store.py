@@ -419,6 +419,16 @@ class WorkbookStore:
             lambda tx: tx.set_columns(own_questions, key, "own_questions", own_id, new, None),
         )
 
+    def delete_own_question(self, workbook_id: str, own_id: str) -> None:
+        """Delete one of the person's own questions (its star and answer too).
+
+        Raises NotFoundError if the workbook has no own question with this id.
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        own_id = check_item_id(own_id, "own question id")
+        if not self._mutate(workbook_id, lambda tx: writes.remove_own_question(tx, own_id)):
+            raise NotFoundError(f"There is no own question with the id {own_id!r}.")
+
     def set_comparison(self, workbook_id: str, opinion: str, aspect: str, text: str) -> None:
         """Save what the person wrote about one aspect of one opinion, replacing what was there.
 

@@ -206,6 +206,17 @@ def insert_own_question(tx: Tx, text: str, audience: str | None) -> str:
     return own_id
 
 
+def remove_own_question(tx: Tx, own_id: str) -> bool:
+    """Delete one of the person's own questions; False if there is none with this id."""
+    key = sa.and_(own_questions.c.session_id == tx.workbook_id, own_questions.c.id == own_id)
+    old = tx.conn.execute(sa.select(own_questions.c.text).where(key)).scalar_one_or_none()
+    if old is None:
+        return False
+    tx.conn.execute(sa.delete(own_questions).where(key))
+    tx.log("own_questions", own_id, "deleted", old, None)
+    return True
+
+
 def write_comparison(tx: Tx, opinion: str, aspect: str, written: str) -> None:
     """Save what the person wrote about one aspect of one opinion, if it differs."""
     key = sa.and_(

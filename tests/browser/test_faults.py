@@ -133,7 +133,8 @@ def test_a_killed_kernel_loses_nothing_that_was_shown_as_saved(
     finally:
         other.close()
     book = stored(fault_server, token_of(link))
-    assert book.questions[first].answer == ""  # the half-typed text never reached the kernel
+    # Text is sent while it is typed, so the half-typed text may have been saved, whole.
+    assert book.questions[first].answer in ("", "Half a thought that was never")
 
 
 # --------------------------------------------------------------------------- one link, two tabs

@@ -69,6 +69,53 @@ _CSS = """
   margin: 4px 0 2px; }
 .workbook-app .workbook-nav .jupyter-button { flex: 1 1 150px; margin: 3px; font-size: 16px; }
 .workbook-app .workbook-not-advice { background: #fff8e1; padding: 8px 12px; border-radius: 4px; }
+/* Text boxes: the page's font, as wide as the page, growing with the text. */
+.workbook-app textarea, .workbook-app input, .workbook-app select, .workbook-app button {
+  font-family: inherit; }
+.workbook-app textarea { field-sizing: content; min-height: 88px; max-height: none;
+  width: 100%; resize: vertical; line-height: 1.4; padding: 8px; overflow-wrap: anywhere; }
+.workbook-app .widget-textarea, .workbook-app .widget-text { min-width: 0; }
+.workbook-app .widget-dropdown, .workbook-app .widget-datepicker, .workbook-app .widget-text {
+  flex: 1 1 220px; min-width: 0; margin-right: 12px; }
+.workbook-app .widget-compare-pair .widget-textarea { flex: 1 1 280px; }
+/* Drop-downs at a normal height. */
+.workbook-app .widget-dropdown > select { height: 44px; min-height: 44px; max-height: 56px;
+  width: 100%; flex: 0 0 auto; padding: 4px 8px; }
+.workbook-app .widget-dropdown { height: auto; max-height: none; }
+/* Focus that is easy to see (WCAG 2.2: focus visible, not obscured). */
+.workbook-app :focus-visible, .workbook-app textarea:focus, .workbook-app input:focus,
+.workbook-app select:focus, .workbook-app .jupyter-button:focus-visible,
+.workbook-app a:focus-visible, .workbook-app summary:focus-visible {
+  outline: 3px solid #e65100 !important; outline-offset: 2px !important;
+  box-shadow: 0 0 0 5px #fff !important; }
+.workbook-app textarea:focus, .workbook-app input:focus, .workbook-app select:focus {
+  outline-offset: -3px !important; box-shadow: none !important; }
+.workbook-app .widget-textarea { margin-left: 0; margin-right: 0; }
+.workbook-app h2[tabindex="-1"]:focus { outline: 3px solid #e65100; outline-offset: 4px; }
+html { scroll-padding-top: 12px; scroll-padding-bottom: 96px; }
+/* The skip link: shown when it has the keyboard focus. */
+.workbook-app .workbook-skip { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
+.workbook-app .workbook-skip:focus { position: static; width: auto; height: auto; clip: auto;
+  display: inline-block; padding: 8px 12px;
+  background: #fff; color: #0d47a1; font-weight: 600; }
+/* The save status and a lost connection. */
+.workbook-app [data-save="saving"] { color: #333; }
+.workbook-app .workbook-connection { background: #fdecea; color: #611a15; padding: 8px 12px;
+  border-radius: 4px; font-size: 16px; width: 100%; margin: 6px 0; }
+.workbook-app.workbook-offline .workbook-saved { display: none; }
+.workbook-app .workbook-welcome-back-box { background: #e8f0fe; padding: 8px 12px;
+  border-radius: 4px; margin: 8px 0; }
+.workbook-app .workbook-welcome-back-box h2 { margin-top: 0.2em; }
+/* The private link. */
+.workbook-app button.workbook-button { border: 0; cursor: pointer; }
+.workbook-app .workbook-qr { margin: 12px 0; }
+.workbook-app .workbook-qr svg { width: 180px; height: 180px; max-width: 100%; }
+.workbook-app .workbook-qr figcaption { font-size: 16px; color: #333; }
+.workbook-app .widget-box, .workbook-app .widget-hbox { max-width: 100%; }
+@media print {
+  .workbook-app .workbook-nav, .workbook-app .jupyter-button { display: none; }
+}
 </style>
 """
 

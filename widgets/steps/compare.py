@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as w
 
 from widgets.parts.feedback import ProblemMessage, guarded
 from widgets.parts.item_text import escaped, why_details
+from widgets.parts.typing import TypedText
 from widgets.session_state import WorkbookState
 from widgets.steps.intake import FieldInput
 
@@ -20,6 +23,7 @@ class CompareOpinions(w.VBox):  # type: ignore[misc]
         self.state = state
         self.problem = ProblemMessage()
         self.boxes: dict[tuple[str, str], w.Textarea] = {}
+        self.typed: list[TypedText] = []
         compare = state.content.compare
         workbook = state.workbook
         rows: list[w.Widget] = []
@@ -30,11 +34,18 @@ class CompareOpinions(w.VBox):  # type: ignore[misc]
                     value=workbook.compared(opinion.id, aspect.id) if workbook else "",
                     description=f"{opinion.label}: {aspect.label}",
                     placeholder=opinion.label,
-                    continuous_update=False,
                     layout=w.Layout(flex="1 1 280px", width="auto"),
                 )
                 box.add_class("workbook-compare-box")
-                box.observe(self._saver(opinion.id, aspect.id, box), names="value")
+                self.typed.append(
+                    TypedText(
+                        box,
+                        self._saver(opinion.id, aspect.id),
+                        self.problem,
+                        what="This box",
+                        state=state,
+                    )
+                )
                 self.boxes[(opinion.id, aspect.id)] = box
                 pair.append(box)
             heading = w.HTML(
@@ -65,10 +76,10 @@ class CompareOpinions(w.VBox):  # type: ignore[misc]
         state.observe(lambda _: self._show_guidance(), names="plan")
         self._show_guidance()
 
-    def _saver(self, opinion: str, aspect: str, box: w.Textarea) -> object:
+    def _saver(self, opinion: str, aspect: str) -> Callable[[str], None]:
         @guarded(self.problem)
-        def save(_: object) -> None:
-            self.state.set_comparison(opinion, aspect, box.value)
+        def save(text: str) -> None:
+            self.state.set_comparison(opinion, aspect, text)
 
         return save
 

@@ -6,9 +6,12 @@ import base64
 import datetime as dt
 import html
 import re
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 import ipywidgets as w
+import segno
 
 from secondopinion.documents.downloads import SHEET_SIZES, DownloadsError, make_downloads_apart
 from widgets.parts.feedback import ProblemMessage, busy_button
@@ -34,6 +37,8 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         self.download_sheet.add_class("workbook-download-sheet")
         self.resume_link = w.HTML()
         self.resume_link.add_class("workbook-resume-link")
+        self.link_actions = w.HTML()
+        self.link_actions.add_class("workbook-link-actions")
         parts: list[w.Widget] = [
             w.HTML(
                 "<h2>Take it with you</h2><p>Print your question sheet and bring it to the "
@@ -62,6 +67,7 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         busy_button(self.confirm_delete, self.problem, self._delete)
         parts += [
             self.resume_link,
+            self.link_actions,
             w.HTML(
                 "<h3>Delete this workbook</h3><p>This erases every answer in it for good. "
                 "Files you downloaded are not touched.</p>"
@@ -93,7 +99,7 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
             self.files_problem.say(str(error))
             return
         self.files_problem.clear()
-        name = _file_name(workbook)
+        name = _file_name(workbook, _today())
         csv = base64.b64encode(files.csv).decode("ascii")
         self.download_csv.value = (
             f'<a class="workbook-button" download="{name}.csv" '
@@ -113,6 +119,7 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
     def show_link(self) -> None:
         """Show the private link back, once the workbook exists."""
         token = self.state.token
+        self.link_actions.value = ""
         if token is None:
             self.resume_link.value = (
                 "<p>Your private link back to this workbook appears here once you answer the "
@@ -124,12 +131,9 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
                 "<p>This workbook is saved. A navigator can open it again from the roster.</p>"
             )
             return
-        link = html.escape(f"{self.link_base}?session={token}")
-        self.resume_link.value = (
-            "<h3>Your private link</h3><p>Keep this link private, like a password. Anyone "
-            "with it can open this workbook. Use it to come back later.</p>"
-            f'<p class="workbook-link"><a href="{link}">{link}</a></p>'
-        )
+        link = f"{self.link_base}?session={token}"
+        self.resume_link.value = private_link_html(link)
+        self.link_actions.value = link_actions_html(link)
 
     def _ask_to_delete(self, asking: bool) -> None:
         self.confirm_box.layout.display = None if asking else "none"
@@ -151,7 +155,7 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         from secondopinion.documents.exports import long_form, write_csv, write_private
         from secondopinion.documents.question_sheet import question_sheet_pdf
 
-        base = self.exports_dir / _file_name(workbook)
+        base = self.exports_dir / _file_name(workbook, _today())
         csv = write_csv(long_form(workbook, self.state.content), base.with_suffix(".csv"))
         pdf = question_sheet_pdf(workbook, self.state.content, today=_today())
         sheet = write_private(pdf, base.with_suffix(".pdf"))
@@ -162,6 +166,59 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _file_name(workbook: object) -> str:
-    name = getattr(getattr(workbook, "summary", None), "display_name", "") or "workbook"
-    return "second-opinion-" + (re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "workbook")
+MAIL_SUBJECT = "My second-opinion workbook"
+MAIL_BODY = "My private link to my second-opinion workbook (keep it private):\n\n{link}\n"
+
+
+def private_link_html(link: str) -> str:
+    """The private link, and what it is for."""
+    shown = html.escape(link)
+    return (
+        "<h3>Your private link</h3><p>Keep this link private, like a password. Anyone "
+        "with it can open this workbook. Use it to come back later.</p>"
+        f'<p class="workbook-link"><a href="{shown}">{shown}</a></p>'
+    )
+
+
+def link_actions_html(link: str) -> str:
+    """A copy button, e-mail and text links, and a QR code to print, for the private link.
+
+    The e-mail and text links only open the person's own mail or messages app, with the link
+    filled in; this service sends nothing.
+    """
+    shown = html.escape(link)
+    body = MAIL_BODY.format(link=link)
+    mail = html.escape(f"mailto:?subject={quote(MAIL_SUBJECT)}&body={quote(body)}")
+    sms = html.escape(f"sms:?&body={quote(body)}")
+    qr = segno.make(link, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", title="QR code of your private link"
+    )
+    return (
+        '<p class="workbook-link-buttons">'
+        f'<button type="button" class="workbook-button workbook-copy-link" data-link="{shown}">'
+        "Copy the link</button>"
+        f'<a class="workbook-button workbook-mail-link" href="{mail}">E-mail it to myself</a>'
+        f'<a class="workbook-button workbook-sms-link" href="{sms}">Text it to myself</a></p>'
+        '<p class="workbook-copied" role="status"></p>'
+        '<p class="workbook-help">These open your own e-mail or messages app with the link '
+        "filled in. Nothing is sent by this service.</p>"
+        '<figure class="workbook-qr"><div class="workbook-qr-code">'
+        f"{qr}</div><figcaption>Scan this code with a phone camera to open the workbook. "
+        "A navigator can print it for you.</figcaption></figure>"
+    )
+
+
+def file_name_part(name: str) -> str:
+    """A name as a safe part of a file name: accents folded ("Peña" → "Pena"), never dropped.
+
+    Letters with no plain form (such as Greek or Chinese) are kept as they are.
+    """
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    folded = folded.replace("ß", "ss").replace("Ø", "O").replace("ø", "o").replace("Ł", "L")
+    folded = folded.replace("ł", "l").replace("Æ", "AE").replace("æ", "ae")
+    return re.sub(r"[^\w]+|_+", "-", unicodedata.normalize("NFC", folded)).strip("-")
+
+
+def _file_name(workbook: object, day: dt.date) -> str:
+    name = getattr(getattr(workbook, "summary", None), "display_name", "") or ""
+    return f"second-opinion-{file_name_part(name) or 'workbook'}-{day.isoformat()}"

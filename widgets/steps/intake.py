@@ -14,6 +14,7 @@ from ipywidgets.widgets.trait_types import Date, date_from_json, date_to_json
 
 from secondopinion.content import Field
 from widgets.parts.feedback import ProblemMessage, guarded
+from widgets.parts.typing import TypedText
 from widgets.session_state import WorkbookState
 
 _NOT_ANSWERED = None
@@ -97,6 +98,7 @@ class FieldInput(w.VBox):  # type: ignore[misc]
         the person uses, every control of the field follows the saved answer.
         """
         sent: list[object] = [self.answer]
+        typed: list[TypedText] = []
 
         @guarded(problem)
         def save() -> None:
@@ -106,14 +108,29 @@ class FieldInput(w.VBox):  # type: ignore[misc]
             state.set_answer(self.field.id, sent[0])
 
         def follow(_: object) -> None:
+            if any(t.waiting for t in typed):  # never overwrite what is being typed
+                return
             saved = state.answers.get(self.field.id)
             if _same_answer(saved, sent[0]) or _same_answer(saved, self.answer):
                 return
             sent[0] = saved
             self._show(saved)
 
-        for control in self._controls:
-            control.observe(lambda _: save(), names="value")
+        if self.field.kind == "free_text":
+            # Saved while typed, a moment after the last key (not only when the box is left).
+            typed.append(
+                TypedText(
+                    self.control,
+                    lambda _text: save(),
+                    problem,
+                    what="This answer",
+                    skip=lambda: self._showing,
+                    state=state,
+                )
+            )
+        else:
+            for control in self._controls:
+                control.observe(lambda _: save(), names="value")
         state.observe(follow, names="workbook")
 
     @property
@@ -184,7 +201,7 @@ def _control(field: Field, saved: object) -> w.Widget:
     return w.Textarea(
         value=saved if isinstance(saved, str) else "",
         description=label,
-        continuous_update=False,
+        continuous_update=True,
         layout=w.Layout(width="100%"),
     )
 

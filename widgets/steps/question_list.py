@@ -16,6 +16,7 @@ from secondopinion.planning import PlannedItem
 from secondopinion.store import StoreBusyError
 from widgets.parts.feedback import ProblemMessage, busy_button, guarded
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
+from widgets.parts.typing import QUESTION_LIMIT, TypedText, too_long
 from widgets.session_state import WorkbookState
 
 Save = Callable[..., None]
@@ -24,7 +25,15 @@ Save = Callable[..., None]
 class QuestionRow(w.VBox):  # type: ignore[misc]
     """One question with its star, its "asked" tick and the answer written down."""
 
-    def __init__(self, item_id: str, text: str, saved: Any, save: Save, problem: ProblemMessage):
+    def __init__(
+        self,
+        item_id: str,
+        text: str,
+        saved: Any,
+        save: Save,
+        problem: ProblemMessage,
+        state: WorkbookState | None = None,
+    ):
         self.item_id = item_id
         self.text = w.HTML(f'<p class="workbook-question-text">{escaped(text)}</p>')
         self.why = w.HTML()
@@ -39,7 +48,7 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
             value=(saved.answer if saved else "") or "",
             placeholder="Write the answer here",
             description="Answer",
-            continuous_update=False,
+            continuous_update=True,
             layout=w.Layout(width="100%"),
         )
         self._undoing = False
@@ -52,7 +61,9 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
         keep = guarded(problem)
         self.star.observe(keep(lambda _: self._star_changed(save)), "value")
         self.asked.observe(keep(lambda _: save(asked=self.asked.value)), "value")
-        self.answer.observe(keep(lambda _: save(answer=self.answer.value)), "value")
+        self.typed = TypedText(
+            self.answer, keep(lambda text: save(answer=text)), problem, state=state
+        )
 
     def _star_changed(self, save: Save) -> None:
         """Save the star, and show it as starred only once it is saved."""
@@ -216,24 +227,51 @@ class QuestionList(w.VBox):  # type: ignore[misc]
             def save(**changes: Any) -> None:
                 self.state.set_question(item_id, **changes)
 
-            self.rows[item_id] = QuestionRow(item_id, text, saved, save, self.problem)
+            self.rows[item_id] = QuestionRow(item_id, text, saved, save, self.problem, self.state)
         return self.rows[item_id]
 
     def _own_row(self, question: Any) -> QuestionRow:
         if question.id not in self.rows:
+            own_id = question.id
 
             def save(**changes: Any) -> None:
-                self.state.set_own_question(question.id, **changes)
+                self.state.set_own_question(own_id, **changes)
 
-            row = QuestionRow(question.id, question.text, question, save, self.problem)
+            row = QuestionRow(own_id, question.text, question, save, self.problem, self.state)
             row.add_class("workbook-own-question")
-            self.rows[question.id] = row
+            edit = w.Textarea(
+                value=question.text,
+                description="Your question",
+                layout=w.Layout(width="100%"),
+            )
+            edit.add_class("workbook-own-question-text")
+            row.own_text = TypedText(
+                edit,
+                guarded(self.problem)(lambda text: save(text=text) if text.strip() else None),
+                self.problem,
+                limit=QUESTION_LIMIT,
+                what="Your question",
+                state=self.state,
+            )
+            delete = w.Button(description="Delete this question")
+            delete.add_class("workbook-delete-question")
+            busy_button(delete, self.problem, lambda: self._delete_own(own_id))
+            row.children = (edit, row.note, row.why, *row.children[3:], delete)
+            self.rows[own_id] = row
         return self.rows[question.id]
+
+    def _delete_own(self, own_id: str) -> None:
+        self.state.delete_own_question(own_id)
+        self.rows.pop(own_id, None)
+        self.refresh()
 
     def _add_own_question(self) -> None:
         text = self.own_text.value
         if not text.strip():
             raise ValueError("Type your question first, then press the button.")
+        message = too_long(text, QUESTION_LIMIT, "Your question")
+        if message:
+            raise ValueError(message)
         self.state.add_own_question(text, self.own_audience.value)
         self.own_text.value = ""
         self.refresh()

@@ -12,6 +12,7 @@ from secondopinion.content import Record
 from secondopinion.planning import PlannedItem
 from widgets.parts.feedback import ProblemMessage, guarded
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
+from widgets.parts.typing import TypedText
 from widgets.session_state import WorkbookState
 
 STATUSES = (
@@ -50,7 +51,6 @@ class RecordRow(w.VBox):  # type: ignore[misc]
             value=(saved.from_whom if saved else "") or "",
             description="From whom",
             placeholder="Office, lab or hospital",
-            continuous_update=False,
         )
         requested = saved.requested_on if saved else None
         self.requested_on = w.DatePicker(
@@ -60,7 +60,6 @@ class RecordRow(w.VBox):  # type: ignore[misc]
         self.note = w.Textarea(
             value=(saved.note if saved else "") or "",
             description="Note",
-            continuous_update=False,
             layout=w.Layout(width="100%"),
         )
         fields = w.Box(
@@ -76,11 +75,20 @@ class RecordRow(w.VBox):  # type: ignore[misc]
             state.set_record(record.id, **changes)
 
         self.status.observe(keep(lambda _: save(status=self.status.value)), "value")
-        self.from_whom.observe(keep(lambda _: save(from_whom=self.from_whom.value)), "value")
+        self.typed_from = TypedText(
+            self.from_whom,
+            keep(lambda text: save(from_whom=text)),
+            problem,
+            limit=500,
+            what="Who it is from",
+            state=state,
+        )
         self.requested_on.observe(
             keep(lambda _: save(requested_on=_iso(self.requested_on.value))), "value"
         )
-        self.note.observe(keep(lambda _: save(note=self.note.value)), "value")
+        self.typed_note = TypedText(
+            self.note, keep(lambda text: save(note=text)), problem, what="The note", state=state
+        )
         self.update(planned, state)
 
     def update(self, planned: PlannedItem[Record], state: WorkbookState) -> None:

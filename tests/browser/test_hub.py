@@ -1,0 +1,256 @@
+"""The navigation program's JupyterHub, started as `make hub` starts it, through the hub's proxy.
+
+One hub (``hub/run_hub.py`` with ``hub/jupyterhub_config.py``) on a free port, with a fresh
+PostgreSQL database for the store and one for the hub (the test run's throw-away server), a test
+authenticator (any allowed name, one password) and the navigators' root folder a temporary copy of
+``notebooks/``. A patient fills in the dashboard at ``/services/workbook/`` with no hub account;
+a navigator logs in, gets JupyterLab on ``navigator.ipynb``, runs it, finds that workbook in the
+roster and marks a record as received; the patient's page shows it after a reload. A navigator
+cannot open another navigator's server, and a wrong private link opens nobody's workbook.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from secondopinion.serving import REPO
+from tests.store_support import PostgresServer
+from widgets.desk.roster_table import COLUMNS
+
+from ._pages import INTAKE, RECORDS, open_step, private_link
+from .conftest import _free_port, open_workbook, screenshot
+
+pytestmark = pytest.mark.browser
+
+LONG = 150_000  # ms: a navigator's first JupyterLab and kernel on a busy 2-core machine
+DIAGNOSIS = "Hubtest sarcoma of the left knee"
+LAUNCHER = REPO / "hub" / "run_hub.py"
+
+
+class Hub:
+    """A running JupyterHub started by ``hub/run_hub.py``, and where its pieces live."""
+
+    def __init__(self, home: Path, store_url: str, hub_db_url: str) -> None:
+        self.home = home
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.password = secrets.token_urlsafe(12)
+        self.notebook_dir = home / "notebooks"
+        self.notebook_dir.mkdir()
+        shutil.copy(REPO / "notebooks" / "navigator.ipynb", self.notebook_dir)
+        jupyter = home / "jupyter"
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("SECOND_OPINION_", "HUB_", "JUPYTER"))
+        }
+        env.update(
+            SECOND_OPINION_DB_URL=store_url,
+            JUPYTERHUB_DB_URL=hub_db_url,
+            SECOND_OPINION_POOL_SIZE="1",
+            HUB_AUTHENTICATOR="dummy",
+            HUB_DUMMY_PASSWORD=self.password,
+            HUB_ADMINS="program-lead",
+            HUB_STATE_DIR=str(home / "state"),
+            HUB_HOME_TEMPLATE=str(home / "homes" / "{username}"),
+            HUB_NOTEBOOK_DIR=str(self.notebook_dir),
+            # the navigators' Lab settings apart from this machine's
+            JUPYTER_CONFIG_DIR=str(jupyter / "config"),
+            JUPYTERLAB_SETTINGS_DIR=str(jupyter / "settings"),
+        )
+        self.log = (home / "hub.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, str(LAUNCHER), "--port", str(self.port)],
+            cwd=REPO,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_for("hub/api/", "the hub")
+        self._wait_for("services/workbook/", "the dashboard service")
+
+    def _wait_for(self, path: str, what: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the hub exited early, see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/{path}", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (OSError, urllib.error.HTTPError):
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"{what} did not answer within {timeout} s, see {self.log.name}")
+
+    def stop(self) -> None:
+        """Stop the hub (it stops the dashboard and the navigators' servers)."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer) -> Iterator[Hub]:
+    store_url = postgres_server.new_database()
+    hub_db_url = postgres_server.new_database()
+    running = Hub(tmp_path_factory.mktemp("hub"), store_url, hub_db_url)
+    try:
+        yield running
+    finally:
+        running.stop()
+        for url in (store_url, hub_db_url):
+            postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    made = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield made
+    made.close()
+
+
+def item_id(element: Locator) -> str:
+    classes = element.get_attribute("class") or ""
+    found = re.search(r"\bitem-(\S+)", classes)
+    assert found, f"no item- class in {classes!r}"
+    return found.group(1)
+
+
+def log_in(page: Page, hub: Hub, name: str) -> None:
+    page.goto(f"{hub.url}/hub/login")
+    page.locator("#username_input").fill(name)
+    page.locator("#password_input").fill(hub.password)
+    page.locator("#login_submit").click()
+
+
+def run_all_cells(page: Page) -> None:
+    """Run → Run All Cells; the menu bar can ignore a click while Lab is still settling."""
+    item = page.locator('.lm-Menu-item[data-command="notebook:run-all-cells"]')
+    for _ in range(5):
+        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+        try:
+            item.wait_for(state="visible", timeout=10_000)
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            continue
+        item.click()
+        return
+    screenshot(page, "hub-lab-menu")
+    raise AssertionError("JupyterLab's Run menu did not open")
+
+
+def test_patient_and_navigator_share_one_workbook_through_the_hub(
+    hub: Hub, browser: Browser, context: BrowserContext
+) -> None:
+    # ---- a patient, with no hub account, through the hub's proxy
+    patient_context = browser.new_context(viewport={"width": 1200, "height": 900})
+    patient = patient_context.new_page()
+    try:
+        response = patient.goto(f"{hub.url}/services/workbook/")
+        assert response is not None and response.status == 200
+        patient.wait_for_selector(".workbook-app.workbook-ready", timeout=LONG)
+        assert patient.url.startswith(f"{hub.url}/services/workbook/"), "sent to a hub login"
+        patient.locator(".field-diagnosis_kind").get_by_label("Cancer", exact=True).check()
+        name = patient.locator(".field-diagnosis_name textarea")
+        name.fill(DIAGNOSIS)
+        name.press("Tab")
+        expect(patient.locator(".workbook-saved")).to_contain_text("saved")
+        open_step(patient, RECORDS)
+        record = patient.locator(".workbook-records .workbook-record").first
+        record_id = item_id(record)
+        record.locator("select").select_option(label="Asked for")
+        expect(patient.locator(".workbook-record-counts")).to_contain_text("Asked for: 1")
+        link = private_link(patient)
+        # The link names the dashboard at the hub's address (SECOND_OPINION_PUBLIC_URL).
+        assert link.startswith(f"{hub.url}/services/workbook/?session="), link
+        assert not [c for c in patient_context.cookies() if c["name"].startswith("jupyterhub")]
+
+        # ---- a second navigator, whose server the first must not reach
+        other = browser.new_context()
+        try:
+            other_page = other.new_page()
+            log_in(other_page, hub, "navigator-b")
+            other_page.wait_for_url(re.compile(r"/user/navigator-b/"), timeout=LONG)
+        finally:
+            other.close()
+
+        # ---- a navigator logs in and gets JupyterLab on navigator.ipynb
+        page = context.new_page()
+        log_in(page, hub, "navigator-a")
+        page.wait_for_url(re.compile(r"/user/navigator-a/lab/tree/navigator\.ipynb"), timeout=LONG)
+        expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=LONG)
+        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
+            1, timeout=LONG
+        )
+        run_all_cells(page)
+
+        # The roster is the program's: the patient's workbook is in it (one shared store).
+        desk = page.locator(".workbook-navigator")
+        expect(desk).to_be_visible(timeout=LONG)
+        page.locator(".navigator-search input").fill("hubtest")
+        rows = page.locator(".navigator-roster table tbody tr")
+        expect(rows).to_have_count(1, timeout=30_000)
+        row = rows.first
+        diagnosis_cell = row.locator("td").nth(COLUMNS.index("Diagnosis"))
+        expect(diagnosis_cell).to_have_text(DIAGNOSIS)
+        row.locator("td").nth(COLUMNS.index("Name")).click()
+        expect(page.locator(".navigator-person select")).to_have_value(re.compile(r"."))
+        desk.get_by_role("button", name="Open workbook").click()
+        expect(page.locator(".workbook-app.workbook-ready")).to_be_visible(timeout=LONG)
+        open_step(page, RECORDS)
+        in_lab = page.locator(f".{RECORDS} .item-{record_id} select")
+        expect(in_lab).to_have_value("Asked for")
+        in_lab.select_option(label="I have it")
+        received = row.locator("td").nth(COLUMNS.index("Received"))
+        expect(received).to_have_text("1", timeout=30_000)
+
+        # ---- nobody reaches another navigator's server
+        elsewhere = context.new_page()
+        answer = elsewhere.goto(f"{hub.url}/user/navigator-b/lab")
+        assert answer is not None
+        assert answer.status == 403, (answer.status, elsewhere.url)
+        expect(elsewhere.locator(".jp-NotebookPanel")).to_have_count(0)
+        api = context.request.get(f"{hub.url}/user/navigator-b/api/contents", max_redirects=0)
+        assert api.status in (302, 403), api.status
+        assert "navigator.ipynb" not in api.text()
+        elsewhere.close()
+
+        # ---- the patient reloads and sees the navigator's change
+        patient.reload()
+        patient.wait_for_selector(".workbook-app.workbook-ready", timeout=LONG)
+        open_step(patient, RECORDS)
+        expect(patient.locator(f".{RECORDS} .item-{record_id} select")).to_have_value("I have it")
+        open_step(patient, INTAKE)
+        expect(patient.locator(".field-diagnosis_name textarea")).to_have_value(DIAGNOSIS)
+
+        # ---- a patient sees only their own workbook: a wrong link opens nobody's
+        stranger = browser.new_context().new_page()
+        try:
+            open_workbook(stranger, f"{hub.url}/services/workbook/?session=not-a-real-link")
+            expect(stranger.get_by_text("This link does not open a workbook")).to_be_visible()
+            expect(stranger.locator(".workbook-intake")).to_have_count(0)
+            expect(stranger.get_by_text(DIAGNOSIS)).to_have_count(0)
+        finally:
+            stranger.context.close()
+    finally:
+        patient_context.close()

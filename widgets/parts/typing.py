@@ -1,0 +1,132 @@
+"""Text saved while it is typed: each text box sends every key, and is saved shortly after the last.
+
+A text box (``continuous_update=True``) tells the kernel about every key. Saving each key would
+write to the store dozens of times a second, so each box waits for a pause: ``DELAY`` seconds
+after the last key, what is in the box is saved. The workbook's save status says "Saving…"
+while any box waits. If the kernel is stopped while a box waits, what it holds is saved then.
+
+Text longer than a limit is not saved; a plain message says so and the text stays in the box.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import weakref
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from widgets.parts.feedback import ProblemMessage
+from widgets.session_state import WorkbookState
+
+DELAY = 0.4
+"""Seconds after the last key when a box's text is saved."""
+QUESTION_LIMIT = 500
+"""The most characters in a question of the person's own."""
+ANSWER_LIMIT = 5_000
+"""The most characters in an answer, a note or any other text box."""
+
+_waiting: weakref.WeakSet[TypedText] = weakref.WeakSet()
+
+
+def too_long(text: str, limit: int, what: str) -> str:
+    """A plain message when ``text`` is longer than ``limit`` characters, else ''."""
+    if len(text) <= limit:
+        return ""
+    extra = len(text) - limit
+    return (
+        f"{what} is too long to save: it has {len(text):,} characters, and the most is "
+        f"{limit:,}. Please shorten it by {extra:,} characters. What you typed stays here "
+        "until then."
+    )
+
+
+class TypedText:
+    """Saves a text box's value ``delay`` seconds after the person's last key in it.
+
+    ``save(text)`` does the saving (it is usually wrapped in ``guarded``, so errors become a
+    message and a busy database is tried again). ``limit`` is the most characters saved.
+    """
+
+    def __init__(
+        self,
+        box: w.Widget,
+        save: Callable[[str], object],
+        problem: ProblemMessage,
+        *,
+        limit: int = ANSWER_LIMIT,
+        what: str = "This answer",
+        delay: float = DELAY,
+        skip: Callable[[], bool] = lambda: False,
+        state: WorkbookState | None = None,
+    ) -> None:
+        self.box = box
+        self._save = save
+        self.problem = problem
+        self.limit = limit
+        self.what = what
+        self.delay = delay
+        self._skip = skip
+        self.state = state
+        self._handle: asyncio.TimerHandle | None = None
+        self._too_long = False
+        box.continuous_update = True
+        box.add_class("workbook-typed")
+        box.observe(self._typed, names="value")
+
+    @property
+    def waiting(self) -> bool:
+        """True while typed text waits to be saved."""
+        return self._handle is not None
+
+    def _typed(self, _: object) -> None:
+        if self._skip():
+            return
+        self._cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not in a running kernel (a script, a unit test): save now
+            self.flush()
+            return
+        self._handle = loop.call_later(self.delay, self.flush)
+        _waiting.add(self)
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.state is not None:
+            self.state.typing = sum(
+                1 for typed in _waiting if typed.waiting and typed.state is self.state
+            )
+
+    def _cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def flush(self) -> None:
+        """Save what is in the box now (if it waits, or when called directly)."""
+        self._cancel()
+        _waiting.discard(self)
+        text = self.box.value or ""
+        message = too_long(text, self.limit, self.what)
+        if message:
+            self._too_long = True
+            self.problem.say(message)
+        else:
+            if self._too_long:
+                self._too_long = False
+                self.problem.clear()
+            self._save(text)
+        self._tell()
+
+
+@atexit.register
+def _save_all_waiting() -> None:
+    """The kernel is stopping: save what every waiting box holds."""
+    for typed in list(_waiting):
+        if typed.waiting:
+            try:
+                typed.flush()
+            except Exception:  # noqa: S112 - save what can be saved
+                continue
