@@ -49,6 +49,9 @@ from secondopinion.documents.exports import roster, to_csv_bytes
 from secondopinion.store import WorkbookStore
 from secondopinion.store import _schema as schema
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from store_backends import compare
+
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_store.json"
 SAVE_TARGET_MS = 5.0
 ROSTER_TARGET_S = 2.0
@@ -353,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--saves", type=int, default=2000, help="single changes to time")
     parser.add_argument("--opens", type=int, default=200, help="workbooks to reopen")
     parser.add_argument("--seed", type=int, default=20260101, help="seed for the random data")
+    parser.add_argument("--backend-workbooks", type=int, default=1000, help="per back end")
+    parser.add_argument("--backend-saves", type=int, default=500, help="per back end")
     args = parser.parse_args(argv)
 
     content = load_content()
@@ -366,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         db_bytes = (store_dir / "workbooks.sqlite3").stat().st_size
         roster_figures = bench_roster(store_dir, content, args.sessions)
         reopen = bench_reopen(store_dir, tokens, args.opens, args.seed)
+        backends = compare(folder, content, args.backend_workbooks, args.backend_saves)
 
     results = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -376,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         "save": saves,
         "roster_export": roster_figures,
         "reopen": reopen,
+        "backends": backends,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -441,6 +448,16 @@ def main(argv: list[str] | None = None) -> int:
         f"Store with {args.sessions:,} workbooks: {db_bytes / 1e6:.1f} MB,"
         f" filled in {fill_s:.1f} s."
     )
+    print(f"\nThe same work on both back ends ({backends['workbooks']:,} workbooks):")
+    sq, pg, ratio = backends["sqlite"], backends["postgresql"], backends["ratio_pg_to_sqlite"]
+    assert isinstance(sq, dict) and isinstance(pg, dict) and isinstance(ratio, dict)
+    for key, label in (
+        ("create_ms", "create a workbook (median ms)"),
+        ("save_ms", "save one change (median ms)"),
+        ("reopen_ms", "reopen by link (median ms)"),
+        ("roster_s", "roster of every workbook (s)"),
+    ):
+        print(f"  {label:32} SQLite {sq[key]:>8}   PostgreSQL {pg[key]:>8}   {ratio[key]}x")
     print(f"Figures written to {RESULTS}")
     return 0
 

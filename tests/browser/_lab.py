@@ -67,6 +67,12 @@ class LabServer:
             JUPYTERLAB_SETTINGS_DIR=str(jupyter / "settings"),
             JUPYTERLAB_WORKSPACES_DIR=str(jupyter / "workspaces"),
         )
+        # No "would you like news?" prompt over the page (the server fetches no news anyway).
+        notification = jupyter / "settings" / "@jupyterlab" / "apputils-extension"
+        notification.mkdir(parents=True)
+        (notification / "notification.jupyterlab-settings").write_text(
+            '{"fetchNews": "false", "checkForUpdates": false}', encoding="utf-8"
+        )
         self.log = (home / "lab.log").open("wb")
         self.process = subprocess.Popen(
             lab_command(self.port, self.root_dir, self.token),

@@ -145,7 +145,11 @@ def log_in(page: Page, hub: Hub, name: str) -> None:
 
 def run_all_cells(page: Page) -> None:
     """Run → Run All Cells; the menu bar can ignore a click while Lab is still settling."""
-    item = page.locator('.lm-Menu-item[data-command="notebook:run-all-cells"]')
+    # Lab names the command "runmenu:run-all" or "notebook:run-all-cells", by what has focus
+    item = page.locator(
+        '.lm-Menu-item[data-command="notebook:run-all-cells"], '
+        '.lm-Menu-item[data-command="runmenu:run-all"]'
+    )
     for _ in range(5):
         page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
         try:

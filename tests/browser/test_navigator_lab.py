@@ -54,7 +54,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 @pytest.fixture
 def lab_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
     page = context.new_page()
     yield page
     context.close()
@@ -98,7 +98,7 @@ def test_a_navigator_finds_changes_sees_and_exports(lab: LabServer, lab_page: Pa
     # The last cell shows everyone's answers as a pandas table.
     expect(page.locator(".jp-OutputArea-output").last).to_contain_text("count", timeout=LONG)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.locator(".jp-NotebookPanel").screenshot(path=str(SCREENSHOT))
+    desk.screenshot(path=str(SCREENSHOT))
 
     # Find a person by their diagnosis, in any case.
     page.locator(".navigator-search input").fill("COLON")

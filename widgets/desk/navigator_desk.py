@@ -46,7 +46,9 @@ _CHART_LABELS = {
     "Sent": "Sent",
 }
 _DESK_CSS = """<style>
+.workbook-navigator { max-width: 1200px; }
 .navigator-roster table.dataTable thead th { white-space: normal; vertical-align: bottom; }
+.navigator-roster table.dataTable td { vertical-align: top; }
 .navigator-roster table.dataTable tbody tr { cursor: pointer; }
 .navigator-link code { word-break: break-all; }
 </style>"""
@@ -107,6 +109,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
             layout={"topEnd": None},
             pageLength=25,
             classes="display compact cell-border",
+            style="width:100%; table-layout:auto",
             order=[],
         )
         self.table.add_class("navigator-roster")
