@@ -18,6 +18,7 @@ Figures go to ``benchmarks/results/bench_phone.json``; run with ``make bench``.
 
 from __future__ import annotations
 
+import faulthandler
 import functools
 import json
 import platform
@@ -101,6 +102,7 @@ def visit(context: BrowserContext, url: str, kind: str, *, slow: bool) -> dict[s
     page.wait_for_selector(READY[kind], state="visible", timeout=180_000)
     tti = time.perf_counter() - start
     page.wait_for_timeout(1500)  # let late requests (the kernel's channel, images) finish
+    traffic.session.detach()
     size, requests = traffic.figures()
     page.close()
     return {"tti_s": tti, "bytes": size, "requests": requests}
@@ -117,6 +119,7 @@ def first_and_return(
             figures[f"{kind}_first"] = visit(context, server.url, kind, slow=slow)
             settle(*servers.values())
             figures[f"{kind}_return"] = visit(context, server.url, kind, slow=slow)
+            print(f"  {'slow 4G' if slow else 'loopback'} {kind}: {figures}", flush=True)
         finally:
             context.close()
     return figures
@@ -182,6 +185,7 @@ def _kernel_running(voila_pid: int, kernel: str) -> bool:
 
 
 def main() -> int:
+    faulthandler.dump_traceback_later(900, exit=True)  # a stuck run says where it is stuck
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {psutil.cpu_count()} cores, "
         f"{psutil.virtual_memory().total / 2**30:.0f} GB, Python {platform.python_version()}",

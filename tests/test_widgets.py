@@ -354,14 +354,16 @@ def test_own_questions_can_be_edited_and_deleted(app: WorkbookApp, store: Workbo
     view = questions(app)
     view.own_text.value = "Can I keep working?"
     view._add_own_question()
-    own = store.load(app.state.session_id).own_questions
+    sid = app.state.session_id
+    assert sid is not None
+    own = store.load(sid).own_questions
     assert [q.text for q in own] == ["Can I keep working?"]
     row = view.rows[own[0].id]
     edit = row.children[0]
     edit.value = "Can I keep working during treatment?"  # no kernel loop here: saved at once
-    assert store.load(app.state.session_id).own_questions[0].text.endswith("treatment?")
+    assert store.load(sid).own_questions[0].text.endswith("treatment?")
     row.children[-1].click()
-    assert store.load(app.state.session_id).own_questions == ()
+    assert store.load(sid).own_questions == ()
     assert own[0].id not in view.rows
 
 

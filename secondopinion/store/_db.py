@@ -18,7 +18,9 @@ path or the server's address, which travel on the error instead (``StoreError.pa
 from __future__ import annotations
 
 import gc
+import getpass
 import os
+import socket
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -471,3 +473,12 @@ def _use_wal(engine: Engine) -> None:
             cur.close()
     finally:
         raw.close()
+
+
+def default_actor() -> str:
+    """Who is changing things when the caller does not say: 'user@host:process id'."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no name for this user id (a bare container)
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}:{os.getpid()}"[:100]

@@ -7,11 +7,8 @@ and the translation of database errors into plain ``StoreError`` messages are in
 
 from __future__ import annotations
 
-import getpass
 import hmac
-import os
 import secrets
-import socket
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -50,15 +47,6 @@ from ._validation import (
 
 T = TypeVar("T")
 DEFAULT_BUSY_TIMEOUT = 2.0
-
-
-def default_actor() -> str:
-    """Who is changing things when the caller does not say: 'user@host:process id'."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no name for this user id (a bare container)
-        user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}:{os.getpid()}"[:100]
 
 
 class WorkbookStore:
@@ -121,7 +109,7 @@ class WorkbookStore:
             raise ValueError("Give a data folder or a database URL, not both.")
         if busy_timeout <= 0:
             raise ValueError("busy_timeout must be a positive number of seconds.")
-        who = check_actor(default_actor() if actor is None else actor)
+        who = check_actor(db.default_actor() if actor is None else actor)
         loc = db.resolve_location(Path(data_dir) if data_dir is not None else None, url)
         engine = db.make_engine(loc, busy_timeout)  # checks the URL, touches nothing yet
         try:

@@ -39,6 +39,7 @@ from widgets.parts.style import stylesheet
 from widgets.session_state import WorkbookState
 
 _WRAP = {"flex_flow": "row wrap", "align_items": "center"}
+
 _CHART_LABELS = {
     "Records still needed": RECORD_STATUS_LABELS["needed"],
     "Asked for": RECORD_STATUS_LABELS["requested"],
@@ -84,8 +85,12 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.shown = self.everyone
         self.app: WorkbookApp | None = None
 
-        self.new_name = w.Text(description="Name or initials", placeholder="e.g. J.D.")
-        self.create_workbook = w.Button(description="Create a workbook", button_style="primary")
+        self.new_name = w.Text(
+            description="Name or initials",
+            style={"description_width": "initial"},
+            placeholder="e.g. J.D.",
+        )
+        self.create_workbook = _button(description="Create a workbook", button_style="primary")
         self.new_link = w.HTML()
         self.new_link.add_class("navigator-link")
         self.qr_code = w.Image(format="svg+xml", layout=w.Layout(width="180px", display="none"))
@@ -99,7 +104,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
             layout=w.Layout(width="28em"),
         )
         self.search.add_class("navigator-search")
-        self.read_again = w.Button(description="Read again", tooltip="Read every workbook again")
+        self.read_again = _button(description="Read again", tooltip="Read every workbook again")
         self.counted = w.HTML()
         self.counted.add_class("navigator-count")
         self.table = ITable(
@@ -122,15 +127,15 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.person = w.Dropdown(description="Person", layout=w.Layout(width="36em"))
         self.person.add_class("navigator-person")
         self.rename_to = w.Text(description="New name", placeholder="Name or initials")
-        self.rename = w.Button(description="Rename")
-        self.open_workbook = w.Button(description="Open workbook", button_style="primary")
-        self.export_one = w.Button(description="Export this person (CSV)")
-        self.export_all = w.Button(description="Export everyone (CSV)")
+        self.rename = _button(description="Rename")
+        self.open_workbook = _button(description="Open workbook", button_style="primary")
+        self.export_one = _button(description="Export this person (CSV)")
+        self.export_all = _button(description="Export everyone (CSV)")
         self.exported = w.HTML()
         self.exported.add_class("navigator-exported")
-        self.delete = w.Button(description="Delete this person's workbook")
-        self.confirm_delete = w.Button(description="Yes, delete it for good", button_style="danger")
-        self.keep = w.Button(description="No, keep it")
+        self.delete = _button(description="Delete this person's workbook")
+        self.confirm_delete = _button(description="Yes, delete it for good", button_style="danger")
+        self.keep = _button(description="No, keep it")
         self.confirm_box = w.Box(
             [self.confirm_delete, self.keep], layout=w.Layout(**_WRAP, display="none")
         )
@@ -158,7 +163,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 w.HBox([self.rename_to, self.rename], layout=w.Layout(**_WRAP)),
                 w.HBox([self.export_one, self.export_all], layout=w.Layout(**_WRAP)),
                 self.exported,
-                self.delete,
+                w.HBox([self.delete]),
                 self.confirm_box,
                 w.HTML("<h2>A new person</h2>"),
                 w.HBox([self.new_name, self.create_workbook], layout=w.Layout(**_WRAP)),
@@ -300,6 +305,11 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
             f"<p>Saved <code>{html.escape(shown)}</code>: open it from JupyterLab's file browser, "
             f'or <a download="{html.escape(file_name)}" href="{link}">download it</a>.</p>'
         )
+
+
+def _button(**options: Any) -> w.Button:
+    """A button as wide as its words."""
+    return w.Button(layout=w.Layout(width="auto", min_width="8em"), **options)
 
 
 def _workbook_state(store: WorkbookStore, content: Content, workbook_id: str) -> WorkbookState:
