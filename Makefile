@@ -31,6 +31,25 @@ lab: setup
 	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/navigator.ipynb
 
+# JupyterHub for a navigation program, on this machine (hub/, docs/deploying.md): navigators sign
+# up at http://127.0.0.1:$(HUB_PORT)/hub/signup (an admin, HUB_ADMINS, approves them) and get
+# JupyterLab on navigator.ipynb; patients open the dashboard at /services/workbook/ with no hub
+# account. One store for all: $$SECOND_OPINION_DB_URL, else a throw-away PostgreSQL started here
+# (Debian's postgresql package, installed as root when missing). Ctrl+C stops everything.
+HUB_PORT ?= 8000
+CHP_VERSION := 5.3.0
+CHP := .hub/node_modules/.bin/configurable-http-proxy
+.PHONY: hub
+hub: setup $(CHP)
+	@[ -n "$$SECOND_OPINION_DB_URL" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	  else echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (Debian), or set SECOND_OPINION_DB_URL." >&2; exit 1; fi; }
+	$(BIN)/python hub/run_hub.py --ip $(HOST) --port $(HUB_PORT)
+
+# configurable-http-proxy (the hub's proxy), pinned, in .hub/ (not the machine's global npm).
+$(CHP):
+	npm install --prefix .hub --no-audit --no-fund --loglevel=error configurable-http-proxy@$(CHP_VERSION)
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

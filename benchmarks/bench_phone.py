@@ -206,10 +206,12 @@ def main() -> int:
             results["slow4g"] = first_and_return(browser, servers, slow=True)
             results["loopback"] = first_and_return(browser, servers, slow=False)
             settle(*servers.values())
+            print("  answer to re-tailored list ...", flush=True)
             results["response_median_ms"] = response_median(browser, servers["dashboard"])
         finally:
             for server in servers.values():
                 server.stop()
+        print("  closed tab's kernel ...", flush=True)
         results["culling"] = closed_tab_kernel_life(browser, folder)
         browser.close()
     RESULTS.parent.mkdir(exist_ok=True)

@@ -159,6 +159,8 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             self.saved.value = '<p role="status" data-save="saving">Saving…</p>'
         elif self.state.last_saved is not None:
             self.saved.value = '<p role="status" data-save="saved">Saved. All changes saved.</p>'
+        else:
+            self.saved.value = ""
 
 
 def welcome_back(state: WorkbookState) -> str:

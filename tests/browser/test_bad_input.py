@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from secondopinion import Content
 from secondopinion.documents.exports import FORMULA_STARTS
+from widgets.parts.typing import ANSWER_LIMIT, QUESTION_LIMIT
 
 from ._pages import (
     COMPARE,
@@ -47,7 +48,7 @@ from .conftest import DashboardServer, open_workbook
 
 pytestmark = pytest.mark.browser
 
-LENGTH = 20_000
+LENGTH = ANSWER_LIMIT  # the most an answer, a note or a compare box takes (issue 13)
 NASTY = (
     "Emoji 😀 👩🏽‍⚕️ 🩺 🏳️‍🌈 and right to left: سرطان الثدي، שלום \u202egnp.exe\u202c "
     "and a null\x00byte, <b>bold</b> & <i>it</i> &amp; &lt;tag&gt; "
@@ -60,21 +61,24 @@ NASTY = (
 FILLER = "Plain words, ünïcödé, 東京, नमस्ते, Ελληνικά, and more. "
 
 
-def payload(name: str, *, one_line: bool = False, start: str = "") -> str:
-    """20,000 characters for one field: its name, every nasty thing, then ordinary text."""
+def payload(name: str, *, one_line: bool = False, start: str = "", length: int = LENGTH) -> str:
+    """``length`` characters (the most the box takes) for one field: its name, every nasty
+    thing, then ordinary text."""
     gap = " " if one_line else "\n"
     text = f"{start}{name}:{gap}{NASTY}{gap}"
     text += FILLER * (LENGTH // len(FILLER) + 1)
-    text = text[:LENGTH].rstrip()
-    return text + "x" * (LENGTH - len(text))
+    text = text[:length].rstrip()
+    return text + "x" * (length - len(text))
 
 
 TEXTS = {
     "diagnosis_name": payload("What the doctor called it"),
     "answer": payload("An answer"),
-    "own_question": payload("My own question"),
+    "own_question": payload("My own question", length=QUESTION_LIMIT),
     # a record's "From whom" is one line; this one would be a formula in a spreadsheet
-    "from_whom": payload("From whom", one_line=True, start='=HYPERLINK("https://x.invalid","x") '),
+    "from_whom": payload(
+        "From whom", one_line=True, start='=HYPERLINK("https://x.invalid","x") ', length=500
+    ),
     "note": payload("A note"),
     # what the first doctor said, beside the second; this one starts like a spreadsheet function
     "compare": payload("What the first doctor said", start="@SUM(1+1) "),

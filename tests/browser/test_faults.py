@@ -103,6 +103,8 @@ def test_a_killed_kernel_loses_nothing_that_was_shown_as_saved(
     expect(page.locator(".workbook-questions [role=status]").first).to_contain_text(
         "2 starred, 1 asked"
     )
+    # Typed text is saved a moment after the last key; the status says when all of it is.
+    expect(page.locator(".workbook-saved [data-save]")).to_have_attribute("data-save", "saved")
     no_problem_shown(page)
 
     # In the middle of typing (the box still has the focus), the kernel dies.
