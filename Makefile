@@ -15,9 +15,22 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	$(MAKE) catalogues
 	touch $(STAMP)
 
-dashboard: setup
+# The workbook's own words in each language: the .po files (in git) compiled to .mo (not in git).
+.PHONY: catalogues messages
+catalogues:
+	$(BIN)/pybabel compile --use-fuzzy -D workbook -d secondopinion/language/locale --statistics
+
+# After changing words in the code: extract them again and merge them into every .po file.
+messages:
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-wrap --sort-by-file \
+	  -o secondopinion/language/locale/workbook.pot .
+	$(BIN)/pybabel update -D workbook -i secondopinion/language/locale/workbook.pot \
+	  -d secondopinion/language/locale --width 100
+
+dashboard: setup catalogues
 	$(BIN)/python -m secondopinion serve --host $(HOST) --port $(PORT) --base-url $(BASE_URL)
 
 # JupyterLab for navigators, on this machine only, with notebooks/ as its root folder (exports
@@ -69,7 +82,7 @@ postgresql:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	  else echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (Debian) and try again." >&2; exit 1; fi; }
 
-test: setup chromium postgresql lint
+test: setup chromium postgresql $(CHP) lint
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax notebooks/ -p no:cacheprovider
 
@@ -80,6 +93,7 @@ bench: setup chromium postgresql
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_phone.py
+	$(BIN)/python benchmarks/bench_exhaust.py
 
 # Refresh the pinned versions after changing pyproject.toml.
 lock:

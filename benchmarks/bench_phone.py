@@ -22,6 +22,7 @@ import faulthandler
 import functools
 import json
 import platform
+import re
 import statistics
 import sys
 import tempfile
@@ -146,7 +147,6 @@ def closed_tab_kernel_life(browser: Browser, folder: Path) -> dict[str, float | 
         server = DashboardServer(folder / "cull" / "data")
     finally:
         harness.dashboard_command = usual
-    process = server.process
     try:
         context = browser.new_context()
         kept, closing = context.new_page(), context.new_page()
@@ -157,11 +157,11 @@ def closed_tab_kernel_life(browser: Browser, folder: Path) -> dict[str, float | 
         closing.close()
         closed_at = time.monotonic()
         while time.monotonic() - closed_at < 5 * idle:
-            if not _kernel_running(process.pid, closed_kernel):
+            if not _kernel_running(server, closed_kernel):
                 break
             time.sleep(0.5)
         life = time.monotonic() - closed_at
-        open_kept = _kernel_running(process.pid, kept_kernel)
+        open_kept = _kernel_running(server, kept_kernel)
         context.close()
         return {
             "closed_tab_kernel_life_s": life,
@@ -173,15 +173,18 @@ def closed_tab_kernel_life(browser: Browser, folder: Path) -> dict[str, float | 
         server.stop()
 
 
-def _kernel_running(voila_pid: int, kernel: str) -> bool:
-    wanted = f"kernel-{kernel}.json"
-    for child in psutil.Process(voila_pid).children(recursive=True):
-        try:
-            if any(wanted in part for part in child.cmdline()):
-                return True
-        except psutil.NoSuchProcess:
-            continue
-    return False
+def _kernel_running(server: DashboardServer, kernel: str) -> bool:
+    # No command line names a kernel id: the server's log says which process runs which.
+    server.log.flush()
+    log = Path(server.log.name).read_text(errors="replace")
+    found = re.search(rf"Kernel {re.escape(kernel)} runs as process (\d+)", log)
+    if found is None:
+        return False
+    try:
+        process = psutil.Process(int(found.group(1)))
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def main() -> int:

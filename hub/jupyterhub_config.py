@@ -51,6 +51,31 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
 
 
+class _NoTimer:
+    def start(self) -> _NoTimer:
+        return self
+
+    def stop(self, send: bool = True) -> None:
+        pass
+
+
+class _NoStatsd:
+    def timer(self, _name: str) -> _NoTimer:
+        return _NoTimer()
+
+
+def _native_login_needs_statsd() -> None:
+    """Give NativeAuthenticator's login handler the ``statsd`` that JupyterHub 5 removed.
+
+    NativeAuthenticator 1.3.0 times each login with ``self.statsd``; under JupyterHub 6 every
+    login then fails with a 500. A no-op timer until it is fixed there.
+    """
+    from nativeauthenticator.handlers import LoginHandler
+
+    if not hasattr(LoginHandler, "statsd"):
+        LoginHandler.statsd = _NoStatsd()
+
+
 ip = _env("HUB_IP", "127.0.0.1")
 port = int(_env("HUB_PORT", "8000"))
 public_url = _env("HUB_PUBLIC_URL", f"http://{ip}:{port}").rstrip("/")
@@ -92,6 +117,7 @@ if _env("HUB_AUTHENTICATOR", "native") == "dummy":
     c.DummyAuthenticator.password = os.environ["HUB_DUMMY_PASSWORD"]
     c.Authenticator.allow_all = True
 else:
+    _native_login_needs_statsd()
     # A clinic's hub: people sign up with a name and a password, an admin approves each one at
     # /hub/authorize before they can log in; passwords are hashed with bcrypt, common and short
     # ones are refused, repeated failures lock the name for a while.

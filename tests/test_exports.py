@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from datetime import date
 from pathlib import Path
@@ -54,7 +55,9 @@ def read_back(data: bytes) -> pd.DataFrame:
 
 
 def as_spreadsheet_text(value: str) -> str:
-    """What a cell holds in the CSV: formula-like text gets a leading quote."""
+    """What a cell holds in the CSV: formula-like text gets a leading quote, and so does each
+    piece that starts a formula after a ``;``, a tab or a line end (or leading spaces)."""
+    value = re.sub(r"""(^[ "]+|[;\t\n\r][ "]*)(?=[=+\-@])""", r"\1'", value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
@@ -231,6 +234,53 @@ def test_csv_bytes_open_in_spreadsheets() -> None:
     assert back["a_date"].tolist() == ["2026-01-02", "", "2026-12-31", ""]
     assert back["count"].tolist() == ["1", "2", "3", "4"]
     assert back["flag"].tolist() == ["yes", "no", "yes", "no"]
+
+
+SPLIT_ATTACKS = [
+    'fine;=HYPERLINK("http://evil.example","click")',
+    "a\t+1+2",
+    "a; -3",
+    'a;"@SUM(A1:A2)',
+    "  =1+1",
+    "line one\n=2+2",
+    "semi;colon;is;fine",
+]
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_csv_pieces_stay_inert_when_a_reader_splits_on_semicolons_or_tabs(
+    separator: str,
+) -> None:
+    """LibreOffice asked to split on ';' or a tab (ignoring the commas) sees each piece as a
+    cell: no piece may start a formula, even after the spaces and quotes it may trim."""
+    data = to_csv_bytes(pd.DataFrame({"value": SPLIT_ATTACKS}))
+    text = data.decode("utf-8-sig")
+    pieces = [p for line in text.splitlines() for p in line.split(separator)]
+    for piece in pieces:
+        assert not piece.lstrip(' "').startswith(("=", "+", "-", "@")), piece
+    back = read_back(data)["value"].tolist()
+    # nothing is lost: the text reads back with only the guarding quotes added
+    assert [v.replace("'", "") for v in back] == [v.replace("'", "") for v in SPLIT_ATTACKS]
+
+
+def test_an_exports_folder_others_can_read_is_made_private(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    write_csv(pd.DataFrame({"a": ["x"]}), folder / "out.csv")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the folder to another account")
+def test_an_exports_folder_of_another_account_is_refused_plainly(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir(mode=0o777)
+    os.chown(folder, 65534, 65534)  # nobody
+    with pytest.raises(PermissionError) as caught:
+        write_csv(pd.DataFrame({"a": ["x"]}), folder / "out.csv")
+    assert "another account" in str(caught.value)
+    assert str(tmp_path) not in str(caught.value)
+    assert list(folder.iterdir()) == []
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o022])

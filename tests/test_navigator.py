@@ -90,7 +90,20 @@ def test_a_navigator_can_rename_a_workbook(desk: NavigatorDesk, store: WorkbookS
     desk.rename.click()
     assert store.load(person).summary.display_name == "Dana K."
     assert shown_names(desk) == ["Dana K."]
-    assert desk.person.label.startswith("Dana K.")
+    assert desk.person.label.startswith("\u2068Dana K.\u2069")
+
+
+def test_a_navigator_can_change_a_persons_private_link(
+    desk: NavigatorDesk, store: WorkbookStore
+) -> None:
+    summary, old = store.create_workbook("Gil", "patient")
+    desk.refresh()
+    desk.person.value = summary.id
+    desk.change_link.click()
+    assert store.workbook_id_for_token(old) is None
+    new = desk.new_link.value.split("?session=")[1].split("<")[0].split('"')[0]
+    assert store.workbook_id_for_token(new) == summary.id
+    assert "old link no longer works" in desk.new_link.value
 
 
 def test_clicking_a_row_chooses_the_person(desk: NavigatorDesk, store: WorkbookStore) -> None:
@@ -222,3 +235,22 @@ def test_a_navigator_can_delete_a_workbook_after_confirming(
     assert [s.id for s in store.workbooks()] == [kept]
     assert shown_names(desk) == ["Hal"]
     assert [c.field for c in store.changes(gone)] == ["deleted"]
+
+
+def test_direction_controls_in_a_name_cannot_turn_the_labels_around(
+    store: WorkbookStore, content: Content
+) -> None:
+    """U+202E in a name would show the words after it backwards; the desk drops it and keeps
+    each name in its own isolate, in the table and in the chooser."""
+    planted = "Eve \u202edetsil ton\u202c"
+    summary, _ = store.create_workbook(planted, "patient")
+    store.set_answers(summary.id, {"diagnosis_name": "\u202eremmus"})
+    desk = NavigatorDesk(store, content)
+    row = desk.everyone[desk.everyone["id"] == summary.id].iloc[0]
+    controls = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067")
+    assert not controls & set(row["Name"]) and not controls & set(row["Diagnosis"])
+    assert row["Name"] == "Eve detsil ton"
+    label = dict((v, k) for k, v in desk.person.options)[summary.id]
+    assert not controls & set(label)
+    assert label.startswith("\u2068Eve detsil ton\u2069")
+    assert label.count("\u2068") == label.count("\u2069")

@@ -4,6 +4,7 @@ address of the private link, and the page a pre-heated kernel builds before its 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,9 @@ def test_voila_hands_a_visit_to_its_kernel_once_and_then_forgets_it(
             server.stop()
         return handed, again
 
-    handed, again = asyncio.run(exchange())
+    # In a thread of its own: the browser tests' Playwright may run a loop in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        handed, again = pool.submit(asyncio.run, exchange()).result(timeout=60)
     assert handed == visit
     assert again is None
     assert kernel not in RequestInfoSocketHandler._cache

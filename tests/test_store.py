@@ -342,6 +342,7 @@ def test_any_answers_round_trip(store: WorkbookStore, answers: dict[str, object]
 
 
 def test_every_change_is_logged_with_old_and_new(store: WorkbookStore, sid: str) -> None:
+    store.coalesce_seconds = 0  # each change its own row (bursts: see the tests below)
     store.set_answers(sid, {"diagnosis_kind": "cancer"})
     store.set_answers(sid, {"diagnosis_kind": "rare_disease"})
     store.set_record(sid, "r_slides", status="requested")
@@ -387,6 +388,7 @@ def test_only_changed_columns_are_written(
 ) -> None:
     """A second store object writing another column of the same row keeps the first's value."""
     other = store_target.open()
+    store.coalesce_seconds = other.coalesce_seconds = 0  # each change its own row
     try:
         store.set_question(sid, "q_same", starred=True)
         other.set_question(sid, "q_same", answer="written elsewhere")

@@ -173,6 +173,7 @@ def test_a_locked_database_gives_a_clear_error_and_loses_nothing(folder: Path) -
 
 
 def _locked_file_is_refused_plainly(store: WorkbookStore, folder: Path) -> None:
+    store.coalesce_seconds = 0  # each change its own change-log row
     summary, _ = store.create_workbook("Locked", "patient")
     store.set_notes(summary.id, "before the lock")
     locker = python(LOCKER, folder / DB_NAME)

@@ -113,6 +113,7 @@ def test_a_server_restart_mid_visit_is_a_plain_error_then_works_again(
     pg_url: str, postgres_server: PostgresServer
 ) -> None:
     with WorkbookStore.open(url=pg_url) as store:
+        store.coalesce_seconds = 0  # each change its own change-log row
         summary, _ = store.create_workbook("Restart", "patient")
         store.set_notes(summary.id, "before")
         postgres_server.pause()

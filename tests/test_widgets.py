@@ -61,6 +61,24 @@ def test_nothing_is_stored_until_the_person_answers(app: WorkbookApp, store: Wor
     assert "?session=" in app.export_panel.resume_link.value
 
 
+def test_a_person_can_change_their_private_link_and_the_old_one_stops_working(
+    app: WorkbookApp, store: WorkbookStore
+) -> None:
+    panel = app.export_panel
+    assert panel.new_link_box.layout.display == "none"  # no link yet, nothing to change
+    field(app, "diagnosis_kind").control.value = "cancer"
+    old = app.state.token
+    assert old is not None and panel.new_link_box.layout.display is None
+    panel.new_link.click()
+    new = app.state.token
+    assert new is not None and new != old
+    assert store.workbook_id_for_token(old) is None
+    assert store.workbook_id_for_token(new) == app.state.session_id
+    assert f"?session={new}" in panel.resume_link.value
+    assert old not in panel.resume_link.value and old not in panel.link_actions.value
+    assert "old one no longer opens" in panel.new_link_note.value
+
+
 def test_answers_change_which_questions_and_records_show(
     app: WorkbookApp, content: Content
 ) -> None:
@@ -260,6 +278,25 @@ def test_a_year_the_browser_sends_but_python_cannot_hold_gets_a_message(
     assert warning.value == ""
 
 
+def test_a_records_date_past_9999_gets_a_plain_message_and_nothing_is_lost(
+    app: WorkbookApp, store: WorkbookStore
+) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    records = app.view(2)
+    assert isinstance(records, RecordsChecklist)
+    row = next(iter(records.rows.values()))
+    row.requested_on.set_state({"value": {"year": 2027, "month": 0, "date": 5}})
+    saved = store.load(app.state.session_id).records[row.item_id].requested_on
+    assert str(saved) == "2027-01-05"
+    # What the browser's date box sends for January 1st of the year 20270.
+    row.requested_on.set_state({"value": {"year": 20270, "month": 0, "date": 1}})
+    assert "check the year" in row.date_warning.value and 'role="alert"' in row.date_warning.value
+    assert str(store.load(app.state.session_id).records[row.item_id].requested_on) == "2027-01-05"
+    row.requested_on.set_state({"value": {"year": 2027, "month": 0, "date": 6}})
+    assert row.date_warning.value == ""
+    assert str(store.load(app.state.session_id).records[row.item_id].requested_on) == "2027-01-06"
+
+
 class _FailingStore:
     """A store whose writes fail; reads go to the real one."""
 
@@ -282,6 +319,25 @@ def test_after_a_failed_change_the_page_does_not_say_all_is_saved(
     assert "not stored yet" in app.saved.value and "saved" not in app.saved.value
     app.state.store = store
     field(app, "diagnosis_kind").control.value = "cancer"
+    assert "All changes saved" in app.saved.value
+
+
+def test_a_later_success_never_hides_a_change_that_failed(
+    app: WorkbookApp, store: WorkbookStore
+) -> None:
+    """Disk full for one change, then another change saves: the first is still not stored."""
+    field(app, "diagnosis_kind").control.value = "cancer"
+    app.state.store = _FailingStore(store, StoreError("The disk is full."))  # type: ignore[assignment]
+    field(app, "diagnosis_kind").control.value = "rare_disease"
+    app.state.store = store
+    row = next(iter(questions(app).rows.values()))
+    row.star.value = True  # another change, saved
+    assert store.load(app.state.session_id).questions[row.item_id].starred
+    assert "not stored yet" in app.saved.value and "The disk is full." in app.saved.value
+    assert "All changes saved" not in app.saved.value
+    field(app, "diagnosis_kind").control.value = "cancer"
+    field(app, "diagnosis_kind").control.value = "rare_disease"  # that same change, saved
+    assert store.load(app.state.session_id).answers["diagnosis_kind"] == "rare_disease"
     assert "All changes saved" in app.saved.value
 
 

@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as w
 
+from secondopinion import ContentError
+from secondopinion.language import LANGUAGE_NAMES, LANGUAGES, N_, translator
+from widgets.parts.feedback import ProblemMessage, guarded
 from widgets.parts.page_script import STEP_HOOKS, PageScript
 from widgets.parts.style import stylesheet
 from widgets.session_state import WorkbookState
@@ -21,8 +25,8 @@ from widgets.steps.next_steps import NextSteps
 from widgets.steps.question_list import QuestionList
 from widgets.steps.records_checklist import RecordsChecklist
 
-WELCOME = (
-    "<h1>Your second-opinion workbook</h1>"
+WELCOME_TITLE = N_("Your second-opinion workbook")
+WELCOME = N_(
     "<p>A second opinion means asking another doctor to look at your diagnosis or treatment "
     "plan. This workbook helps you get ready. Tell it about your situation, and it gives you "
     "questions to ask, records to gather and next steps.</p>"
@@ -34,13 +38,19 @@ WELCOME = (
 )
 
 
-SKIP = '<a class="workbook-skip" href="#">Skip to the current step</a>'
+SKIP = N_("Skip to the current step")
 
 HOOKS = STEP_HOOKS
 
-REMINDER = (
-    '<p class="workbook-reminder">This workbook is not medical advice. Your answers are saved '
-    "as you go.</p>"
+REMINDER = N_("This workbook is not medical advice. Your answers are saved as you go.")
+
+STEP_TITLES = (
+    N_("Your situation"),
+    N_("Questions to ask"),
+    N_("Records to gather"),
+    N_("Next steps"),
+    N_("Compare the opinions"),
+    N_("Take it with you"),
 )
 
 
@@ -55,18 +65,34 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         exports_dir: Path | None = None,
     ) -> None:
         self.state = state
-        self.export_panel = ExportPanel(state, link_base=link_base, exports_dir=exports_dir)
+        self._exports_dir = exports_dir
+        self.step = 0
+        self._old: list[w.Widget] = []
+        super().__init__()
+        self.add_class("workbook-app")
+        self._build(link_base)
+        state.observe(lambda _: self._show_saved(), names=["last_saved", "last_failed", "typing"])
+        state.observe(lambda _: self._refresh_export(), names="workbook")
+        state.observe(lambda _: self._rebuild(), names="language")
+        self.go_to(0)
+
+    def _build(self, link_base: str | None) -> None:
+        """Build every part of the page in the workbook's language (the steps when opened)."""
+        state = self.state
+        _ = state.tr.gettext
+        self.export_panel = ExportPanel(state, link_base=link_base, exports_dir=self._exports_dir)
         self._makers: list[tuple[str, Callable[[], w.Widget]]] = [
-            ("1. Your situation", lambda: IntakeView(state)),
-            ("2. Questions to ask", lambda: QuestionList(state)),
-            ("3. Records to gather", lambda: RecordsChecklist(state)),
-            ("4. Next steps", lambda: NextSteps(state)),
-            ("5. Compare the opinions", lambda: CompareOpinions(state)),
-            ("6. Take it with you", lambda: self.export_panel),
+            (_(STEP_TITLES[0]), lambda: IntakeView(state)),
+            (_(STEP_TITLES[1]), lambda: QuestionList(state)),
+            (_(STEP_TITLES[2]), lambda: RecordsChecklist(state)),
+            (_(STEP_TITLES[3]), lambda: NextSteps(state)),
+            (_(STEP_TITLES[4]), lambda: CompareOpinions(state)),
+            (_(STEP_TITLES[5]), lambda: self.export_panel),
         ]
         self.views: dict[int, w.Widget] = {}
-        self.step = 0
-        self.step_buttons = [w.Button(description=title) for title, _ in self._makers]
+        self.step_buttons = [
+            w.Button(description=f"{n}. {title}") for n, (title, _m) in enumerate(self._makers, 1)
+        ]
         for index, button in enumerate(self.step_buttons):
             button.add_class("workbook-step-button")
             button.on_click(lambda _, index=index: self.go_to(index, focus=True))
@@ -74,38 +100,74 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         nav.add_class("workbook-nav")
         self.where = w.HTML()
         self.stack = w.Stack([w.HTML() for _ in self._makers], selected_index=0)
-        self.back = w.Button(description="← Back")
-        self.next = w.Button(description="Next →", button_style="primary")
+        self.back = w.Button(description=_("← Back"))
+        self.next = w.Button(description=_("Next →"), button_style="primary")
         self.back.on_click(lambda _: self.go_to(self.step - 1, focus=True))
         self.next.on_click(lambda _: self.go_to(self.step + 1, focus=True))
         self.saved = w.HTML()
         self.saved.add_class("workbook-saved")
         footer = w.Box([self.back, self.next, self.saved], layout=w.Layout(flex_flow="row wrap"))
-        self.welcome = w.HTML(WELCOME)
+        self.welcome = w.HTML(f"<h1>{_(WELCOME_TITLE)}</h1>{_(WELCOME)}")
         self.welcome_back = w.HTML(welcome_back(state))
         self.welcome_back.add_class("workbook-welcome-back")
-        reminder = w.HTML(REMINDER)
+        reminder = w.HTML(f'<p class="workbook-reminder">{_(REMINDER)}</p>')
         self.script = PageScript()
-        skip = w.HTML(SKIP)
+        skip = w.HTML(f'<a class="workbook-skip" href="#">{_(SKIP)}</a>')
         skip.add_class("workbook-skip-link")
-        super().__init__(
-            [
-                stylesheet(),
-                skip,
-                self.welcome,
-                self.welcome_back,
-                nav,
-                self.where,
-                self.stack,
-                footer,
-                reminder,
-                self.script,
-            ]
+        self.language_problem = ProblemMessage(state.language)
+        self.language_switch = w.ToggleButtons(
+            options=[(LANGUAGE_NAMES[code], code) for code in LANGUAGES],
+            value=state.language,
+            tooltips=["Show the workbook in English", "Ver el cuaderno en español"],
+            style={"button_width": "auto"},
         )
-        self.add_class("workbook-app")
-        state.observe(lambda _: self._show_saved(), names=["last_saved", "last_failed", "typing"])
-        state.observe(lambda _: self._refresh_export(), names="workbook")
-        self.go_to(0)
+        self.language_switch.add_class("workbook-language")
+        self.language_switch.observe(
+            guarded(self.language_problem)(lambda change: self._switch(change["new"])),
+            names="value",
+        )
+        self._core: list[w.Widget] = [
+            stylesheet(),
+            skip,
+            self.language_switch,
+            self.language_problem,
+            self.welcome,
+            self.welcome_back,
+            nav,
+            self.where,
+            self.stack,
+            footer,
+            reminder,
+            self.script,
+        ]
+        # Whatever was added after the app was built (the dashboard's address bar) stays.
+        extras = [child for child in self.children if child not in self._old]
+        self.children = [*self._core, *extras]
+
+    def _switch(self, language: str) -> None:
+        """Show the workbook in ``language``; if its words cannot load, say so and stay."""
+        if language == self.state.language:
+            return
+        try:
+            self.state.set_language(language)
+        except ContentError:
+            self.language_switch.value = self.state.language
+            raise ValueError(
+                N_("This language is not ready yet. Please ask your patient navigator.")
+            ) from None
+
+    def _rebuild(self) -> None:
+        """Build the page again in the new language, on the same step; nothing saved changes."""
+        step = self.step
+        self.state.forget_views()
+        self._old = list(self._core)
+        old = [*self._core, *self.views.values(), self.export_panel]
+        self._build(self.export_panel.link_base)
+        for widget in old:
+            if widget not in self.children:
+                widget.close()
+        self._show_saved()
+        self.go_to(step)
 
     def go_to(self, step: int, *, focus: bool = False) -> None:
         """Open one step (0 to 5); ``focus`` brings its heading to the top, with the focus."""
@@ -124,11 +186,11 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
                 button.add_class("workbook-current-step")
             else:
                 button.remove_class("workbook-current-step")
-        title = self._makers[step][0].split(". ", 1)[1]
-        self.where.value = (
-            f'<p class="workbook-where" role="status">Step {step + 1} of {len(self._makers)}: '
-            f"{title}</p>"
+        title = self._makers[step][0]
+        words = self.state.tr.gettext("Step {number} of {count}: {title}").format(
+            number=step + 1, count=len(self._makers), title=title
         )
+        self.where.value = f'<p class="workbook-where" role="status">{words}</p>'
         self.back.disabled = step == 0
         self.next.disabled = step == len(self._makers) - 1
         self._refresh_export()
@@ -150,15 +212,20 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             self.export_panel.refresh()
 
     def _show_saved(self) -> None:
+        _ = self.state.tr.gettext
         if self.state.last_failed is not None:
+            why = self.state.failed_message
             self.saved.value = (
-                '<p role="status" class="workbook-save-failed" data-save="failed">Your last '
-                "change is not stored yet. See the message above.</p>"
+                '<p role="status" class="workbook-save-failed" data-save="failed">'
+                + _("A change you made is not stored yet. It stays on this page until it is.")
+                + f" {html.escape(why)}</p>"
             )
         elif self.state.typing:
-            self.saved.value = '<p role="status" data-save="saving">Saving…</p>'
+            self.saved.value = '<p role="status" data-save="saving">' + _("Saving…") + "</p>"
         elif self.state.last_saved is not None:
-            self.saved.value = '<p role="status" data-save="saved">Saved. All changes saved.</p>'
+            self.saved.value = (
+                '<p role="status" data-save="saved">' + _("Saved. All changes saved.") + "</p>"
+            )
         else:
             self.saved.value = ""
 
@@ -180,19 +247,37 @@ def welcome_back(state: WorkbookState) -> str:
         for r in plan.records
         if r.id in workbook.records and workbook.records[r.id].status in ("received", "sent")
     )
-    done = (
-        f"You have answered {answered} of {len(shown)} questions about your situation, asked "
-        f"{asked} of your questions, and have {have} of {len(plan.records)} records."
+    return welcome_back_html(
+        state.language,
+        answered=answered,
+        shown=len(shown),
+        asked=asked,
+        have=have,
+        records=len(plan.records),
     )
-    if answered < len(shown):
-        after = "Next: finish step 1, Your situation."
-    elif have < len(plan.records):
-        after = "Next: step 3, Records to gather."
+
+
+def welcome_back_html(
+    language: str, *, answered: int, shown: int, asked: int, have: int, records: int
+) -> str:
+    """The "welcome back" box in ``language``, from the counts of what is done."""
+    _ = translator(language).gettext
+    done = _(
+        "You have answered {answered} of {shown} questions about your situation, asked "
+        "{asked} of your questions, and have {have} of {records} records."
+    ).format(answered=answered, shown=shown, asked=asked, have=have, records=records)
+    if answered < shown:
+        after = _("Next: finish step 1, Your situation.")
+    elif have < records:
+        after = _("Next: step 3, Records to gather.")
     elif asked == 0:
-        after = "Next: step 2, Questions to ask."
+        after = _("Next: step 2, Questions to ask.")
     else:
-        after = "Next: step 5, Compare the opinions, once you have the second opinion."
+        after = _("Next: step 5, Compare the opinions, once you have the second opinion.")
     return (
-        '<div class="workbook-welcome-back-box" role="status"><h2>Welcome back</h2>'
-        f"<p>Everything you saved is here. {done}</p><p><strong>{after}</strong></p></div>"
+        '<div class="workbook-welcome-back-box" role="status"><h2>'
+        + _("Welcome back")
+        + "</h2><p>"
+        + _("Everything you saved is here.")
+        + f" {done}</p><p><strong>{after}</strong></p></div>"
     )

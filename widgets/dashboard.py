@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from typing import cast
 from urllib.parse import parse_qs
 
 import ipywidgets as w
 
 from secondopinion import Content, ContentError, load_content
+from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGES, preferred_language
 from secondopinion.serving.visit import page_address, page_query, waits_for_visit
 from secondopinion.store import StoreError, WorkbookStore
 from widgets.app import WorkbookApp
@@ -78,13 +80,34 @@ def _page(
             state = WorkbookState(store, content, session_id=session_id)
             state.token = tokens[0]
         elif early is not None:
-            return early.open(store, link_base=page_address())
+            app = early.open(store, link_base=page_address())
+            early.state.set_language(_visit_language(query_string))
+            return app
         else:
-            state = WorkbookState(store, content)
+            state = WorkbookState(store, content, language=_visit_language(query_string))
     except (StoreError, ContentError) as error:
         log.exception("The dashboard could not open the workbook")
         return Notice(CANNOT_OPEN.format(reason=html.escape(str(error))))
     return _workbook_page(state, link_base=page_address())
+
+
+def _visit_language(query_string: str) -> str:
+    """A new workbook's language: ``?lang=es`` if given, else the browser's preferred one.
+
+    Voilà hands the kernel the visit's ``Accept-Language`` header as ``HTTP_ACCEPT_LANGUAGE``
+    (``secondopinion.serving`` asks it to); a workbook reopened by its link keeps its own.
+    """
+    asked = parse_qs(query_string).get("lang", [])
+    if asked and asked[0] in LANGUAGES:
+        wanted = asked[0]
+    else:
+        wanted = preferred_language(os.environ.get("HTTP_ACCEPT_LANGUAGE"))
+    try:
+        load_content(language=wanted)
+    except ContentError:  # a translation not finished: the workbook opens in English
+        log.exception("The content in %r does not load; the page opens in English", wanted)
+        return DEFAULT_LANGUAGE
+    return wanted
 
 
 def _workbook_page(state: WorkbookState, *, link_base: str | None) -> WorkbookApp:

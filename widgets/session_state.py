@@ -15,8 +15,9 @@ from typing import Any
 import traitlets
 from traitlets import HasTraits
 
-from secondopinion import Content, Derived, Plan, Situation, derive
-from secondopinion.store import Workbook, WorkbookStore
+from secondopinion import Content, Derived, Plan, Situation, derive, load_content
+from secondopinion.language import DEFAULT_LANGUAGE, check_language, translator
+from secondopinion.store import StoreError, Workbook, WorkbookStore
 
 
 class WorkbookState(HasTraits):
@@ -34,6 +35,9 @@ class WorkbookState(HasTraits):
         Plan, help="the items tailored to the current answers (changes only when they change)"
     )
     token = traitlets.Unicode(None, allow_none=True, help="the private link's secret, once known")
+    language = traitlets.Unicode(
+        DEFAULT_LANGUAGE, help="the language the workbook is shown in (saved with the workbook)"
+    )
     last_saved = traitlets.Instance(dt.datetime, allow_none=True, help="when the last change saved")
     typing = traitlets.Int(0, help="how many text boxes hold typed text not saved yet")
     last_failed = traitlets.Instance(
@@ -49,6 +53,8 @@ class WorkbookState(HasTraits):
         created_by: str = "patient",
         display_name: str = "",
         today: Callable[[], dt.date] = dt.date.today,
+        language: str | None = None,
+        content_for: Callable[[str], Content] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -57,8 +63,49 @@ class WorkbookState(HasTraits):
         self._display_name = display_name
         self.session_id = session_id
         self.today = today
+        self._watching: list[tuple[Callable[..., None], str | list[str]]] = []
+        self._failed: dict[tuple[str, ...], str] = {}  # what did not save, and why
+        self._content_for = content_for or (lambda code: load_content(language=code))
         self.workbook = store.load(session_id) if session_id else None
+        wanted = self.workbook.summary.language if self.workbook else language
+        self.language = check_language(wanted or content.language)
+        if self.content.language != self.language:
+            self.content = self._content_for(self.language)
         self._derive()
+
+    @property
+    def tr(self) -> Any:
+        """The message catalogue of the workbook's language (``.gettext``, ``.ngettext``)."""
+        return translator(self.language)
+
+    def watch(self, handler: Callable[..., None], names: str | list[str]) -> None:
+        """``observe`` for views: their handlers are dropped when the views are built anew."""
+        self.observe(handler, names=names)
+        self._watching.append((handler, names))
+
+    def forget_views(self) -> None:
+        """Stop calling the handlers of the views built so far (they are about to be replaced)."""
+        for handler, names in self._watching:
+            self.unobserve(handler, names=names)
+        self._watching.clear()
+
+    def set_language(self, language: str) -> None:
+        """Show the workbook in another language; saved with it, so its link reopens in it.
+
+        The content is loaded in that language first: if it cannot be (ContentError), nothing
+        changes. Nothing typed is touched: answers stay as they were written.
+        """
+        language = check_language(language)
+        if language == self.language:
+            return
+        content = self._content_for(language)
+        if self.session_id is not None:
+            session_id = self.session_id
+            self._save(lambda sid: self.store.set_language(session_id, language), ("language",))
+        self.content = content
+        self.derived = derive(self.workbook, self.content, self.today())
+        self.plan = self.derived.plan
+        self.language = language  # last: the app builds its views anew in the new language
 
     @traitlets.observe("workbook")
     def _derive(self, _: object = None) -> None:
@@ -82,33 +129,45 @@ class WorkbookState(HasTraits):
     def set_answer(self, field_id: str, value: object) -> None:
         """Change one intake answer; the plan follows."""
         Situation.from_answers({field_id: value}, self.content.intake)  # a clear error if wrong
-        self._save(lambda sid: self.store.set_answers(sid, {field_id: value}))
+        self._save(lambda sid: self.store.set_answers(sid, {field_id: value}), ("answer", field_id))
 
     def set_question(self, item_id: str, **changes: Any) -> None:
         """Star, tick as asked, or write the answer of a tailored question."""
-        self._save(lambda sid: self.store.set_question(sid, item_id, **changes))
+        keys = [("question", item_id, name) for name in changes]
+        self._save(lambda sid: self.store.set_question(sid, item_id, **changes), *keys)
 
     def add_own_question(self, text: str, audience: str | None = None) -> str:
         """Add a question of the person's own; returns its id."""
         added: list[str] = []
-        self._save(lambda sid: added.append(self.store.add_own_question(sid, text, audience)))
+        self._save(
+            lambda sid: added.append(self.store.add_own_question(sid, text, audience)),
+            ("own question", "new"),
+        )
         return added[0]
 
     def set_own_question(self, question_id: str, **changes: Any) -> None:
         """Change one of the person's own questions."""
-        self._save(lambda sid: self.store.set_own_question(sid, question_id, **changes))
+        keys = [("own question", question_id, name) for name in changes]
+        self._save(lambda sid: self.store.set_own_question(sid, question_id, **changes), *keys)
 
     def delete_own_question(self, question_id: str) -> None:
         """Delete one of the person's own questions."""
-        self._save(lambda sid: self.store.delete_own_question(sid, question_id))
+        self._save(
+            lambda sid: self.store.delete_own_question(sid, question_id),
+            ("own question", question_id, "deleted"),
+        )
 
     def set_record(self, item_id: str, **changes: Any) -> None:
         """Change a record's status, who it is from, when it was asked for, or its note."""
-        self._save(lambda sid: self.store.set_record(sid, item_id, **changes))
+        keys = [("record", item_id, name) for name in changes]
+        self._save(lambda sid: self.store.set_record(sid, item_id, **changes), *keys)
 
     def set_comparison(self, opinion: str, aspect: str, text: str) -> None:
         """Write down what one doctor said about one aspect (diagnosis, treatment, ...)."""
-        self._save(lambda sid: self.store.set_comparison(sid, opinion, aspect, text))
+        self._save(
+            lambda sid: self.store.set_comparison(sid, opinion, aspect, text),
+            ("compare", opinion, aspect),
+        )
 
     def delete_workbook(self) -> None:
         """Erase this workbook from the store for good; the state starts empty again."""
@@ -117,22 +176,50 @@ class WorkbookState(HasTraits):
         self.session_id = None
         self.token = None
         self.workbook = None
+        self._failed.clear()
+        self.last_failed = None
+
+    def change_private_link(self) -> None:
+        """Give this workbook a new private link (``token``); the old link stops working."""
+        if self.session_id is None:
+            raise ValueError("There is no private link yet: it comes with your first answer.")
+        self.token = self.store.change_private_link(self.session_id)
 
     def set_display_name(self, name: str) -> None:
         """Change the name or initials shown for this workbook."""
         self._display_name = name
-        self._save(lambda sid: self.store.set_display_name(sid, name))
+        self._save(lambda sid: self.store.set_display_name(sid, name), ("name",))
 
-    def _save(self, change: Callable[[str], object]) -> None:
-        if self.session_id is None:
-            summary, token = self.store.create_workbook(self._display_name, self.created_by)
-            self.session_id = summary.id
-            self.token = token
+    @property
+    def failed_message(self) -> str:
+        """Why the oldest change not saved yet failed, in plain words ('' when none failed)."""
+        return next(iter(self._failed.values()), "")
+
+    def _save(self, change: Callable[[str], object], *keys: tuple[str, ...]) -> None:
+        """Save one change; ``keys`` name what it changes (the same keys: the same change).
+
+        A change that fails stays failed (``last_failed`` set) until a change with the same
+        keys is saved: a later success of another change never hides it.
+        """
+        keys = keys or (("other",),)
         try:
+            if self.session_id is None:
+                summary, token = self.store.create_workbook(
+                    self._display_name, self.created_by, self.language
+                )
+                self.session_id = summary.id
+                self.token = token
             change(self.session_id)
-        except Exception:
+        except Exception as error:
+            message = str(error) if isinstance(error, StoreError | ValueError) else ""
+            for key in keys:
+                self._failed.pop(key, None)
+                self._failed[key] = message or "A change could not be saved."
             self.last_failed = dt.datetime.now(dt.UTC)
             raise
-        self.last_failed = None
+        for key in keys:
+            self._failed.pop(key, None)
+        if not self._failed:
+            self.last_failed = None
         self.workbook = self.store.load(self.session_id)
         self.last_saved = dt.datetime.now(dt.UTC)

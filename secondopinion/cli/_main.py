@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from secondopinion.cli._plan_output import plan_as_data, plan_as_text
-from secondopinion.content import ContentError, load_content
+from secondopinion.content import ContentError, load_content, translation_languages
+from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGES
 from secondopinion.planning import Situation, SituationError, tailor
 
 
@@ -34,13 +35,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser("check-content", help="check the content files, list problems")
+    check = commands.add_parser(
+        "check-content",
+        help="check the content files and every translation in content/translations/",
+    )
     _content_option(check)
+    check.add_argument(
+        "--language",
+        action="append",
+        choices=LANGUAGES,
+        help="check only these languages (default: English and every translation found)",
+    )
     check.set_defaults(handler=_check_content)
 
     plan = commands.add_parser("plan", help="print the tailored plan for a situation file")
     plan.add_argument("situation", type=Path, help="a JSON file of intake answers ({} is fine)")
     plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--language", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     _content_option(plan)
     plan.set_defaults(handler=_plan)
 
@@ -66,11 +77,26 @@ def _check_content(args: argparse.Namespace) -> int:
     content = load_content(args.content)
     counts = (len(content.questions), len(content.records), len(content.next_steps))
     print("Content is sound: {} questions, {} records, {} next steps.".format(*counts))
-    return 0
+    languages = args.language or translation_languages(args.content)
+    failed = 0
+    for language in languages:
+        if language == DEFAULT_LANGUAGE:
+            continue
+        try:
+            load_content(args.content, language=language)
+        except ContentError as error:
+            print(f"[{language}] {error}", file=sys.stderr)
+            failed += 1
+            continue
+        if language not in LANGUAGES:
+            print(f"[{language}] sound, but the workbook does not offer it yet (LANGUAGES)")
+        else:
+            print(f"[{language}] Translation is sound: every text has one, none is left over.")
+    return 1 if failed else 0
 
 
 def _plan(args: argparse.Namespace) -> int:
-    content = load_content(args.content)
+    content = load_content(args.content, language=args.language)
     try:
         raw = json.loads(args.situation.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from secondopinion.content import Content, NextStep, Question, Record
+from secondopinion.language import translator
 from secondopinion.planning import Plan, PlannedItem
 
 
@@ -38,13 +39,17 @@ def plan_as_data(plan: Plan) -> dict[str, object]:
 
 
 def plan_as_text(plan: Plan, content: Content) -> str:
-    """The plan as plain text: "Start here" first, then everything grouped as the workbook does."""
-    lines: list[str] = ["START HERE"]
+    """The plan as plain text: "Start here" first, then everything grouped as the workbook does.
+
+    The words are in the content's language, the fixed ones from the message catalogue.
+    """
+    _ = translator(content.language).gettext
+    lines: list[str] = [_("START HERE")]
     first = plan.start_here
     headings = {
-        "questions": "Questions to ask first",
-        "records": "Records to gather first",
-        "next_steps": "Next steps to take first",
+        "questions": _("Questions to ask first"),
+        "records": _("Records to gather first"),
+        "next_steps": _("Next steps to take first"),
     }
     for kind, chosen in first.sections():
         heading = headings[kind]
@@ -57,7 +62,7 @@ def plan_as_text(plan: Plan, content: Content) -> str:
                     initial_indent="  ",
                     subsequent_indent="     ",
                 )
-    lines += ["", "Everything else is below.", "", "QUESTIONS TO ASK"]
+    lines += ["", _("Everything else is below."), "", _("QUESTIONS TO ASK")]
     for audience in content.audiences:
         questions = plan.questions_for(audience.id)
         if not questions:
@@ -69,12 +74,12 @@ def plan_as_text(plan: Plan, content: Content) -> str:
                 topic = planned.item.topic
                 lines += ["", f"-- {content.label(topic)} --"]
             lines += _describe(planned, content)
-    lines += ["", "RECORDS TO GATHER"]
+    lines += ["", _("RECORDS TO GATHER")]
     for category in content.record_categories:
         for record in plan.records_in(category.id):
             lines += _describe(record, content, category.label)
-            lines += _wrap(f"How to get it: {record.item.how_to_get}")
-    lines += ["", "NEXT STEPS"]
+            lines += _wrap(_("How to get it: {how}").format(how=record.item.how_to_get))
+    lines += ["", _("NEXT STEPS")]
     for category in content.step_categories:
         steps = plan.steps_in(category.id)
         if steps:
@@ -85,7 +90,7 @@ def plan_as_text(plan: Plan, content: Content) -> str:
                 lines += _wrap(step.item.detail)
     lines += [
         "",
-        "This workbook is not medical advice. Talk over every choice with your doctors.",
+        _("This workbook is not medical advice. Talk over every choice with your doctors."),
     ]
     return "\n".join(lines) + "\n"
 
@@ -95,14 +100,15 @@ def _describe(
     content: Content,
     group: str | None = None,
 ) -> list[str]:
+    _ = translator(content.language).gettext
     heading = f"* {planned.item.text}" + (f"  [{group}]" if group else "")
     sources = ", ".join(content.sources[s].publisher for s in planned.item.sources)
     return [
         "",
         *textwrap.wrap(heading, width=96, subsequent_indent="  "),
-        *_wrap(f"Why: {planned.item.why}"),
+        *_wrap(_("Why: {why}").format(why=planned.item.why)),
         *_wrap(" ".join(planned.because)),
-        *_wrap(f"Sources: {sources}"),
+        *_wrap(_("Sources: {sources}").format(sources=sources)),
     ]
 
 

@@ -23,6 +23,7 @@ from secondopinion.content import Content, load_content
 from secondopinion.documents.calendar_file import timeline_to_ics
 from secondopinion.documents.exports import long_form, roster, write_csv, write_private
 from secondopinion.documents.question_sheet import PAGE_SIZES, question_sheet_pdf
+from secondopinion.language import translator
 from secondopinion.planning import derive
 from secondopinion.store import NotFoundError, StoreError, Workbook, WorkbookStore
 
@@ -163,7 +164,10 @@ def calendar_command(args: argparse.Namespace) -> int:
     def make(book: Workbook, content: Content) -> tuple[bytes, str]:
         timeline = derive(book, content, date.today()).timeline
         name = book.summary.display_name.strip()
-        ics = timeline_to_ics(timeline, f"Second opinion: {name}" if name else "Second opinion")
+        language = content.language
+        _ = translator(language).gettext
+        title = _("Second opinion: {name}").format(name=name) if name else _("Second opinion")
+        ics = timeline_to_ics(timeline, title, language=language)
         count = len(timeline.dated_steps)
         what = f"{count} dated step{'s' if count != 1 else ''}"
         if not count:
@@ -178,9 +182,10 @@ def _write_for_workbook(
 ) -> int:
     out: Path = args.out
     try:
-        content = load_content(args.content)
         with WorkbookStore.open(args.data, create=False) as store:
             book = store.load(args.workbook)
+        # The sheet and the calendar come in the workbook's own language.
+        content = load_content(args.content, language=book.summary.language)
         data, what = make(book, content)
         write_private(data, out)
     except NotFoundError:

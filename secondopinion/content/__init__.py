@@ -11,6 +11,7 @@ with its file and item id.
 'second_doctor'
 """
 
+import threading
 from pathlib import Path
 
 from secondopinion.content import rules, vocabulary
@@ -48,11 +49,55 @@ from secondopinion.content._timeline_models import (
 )
 
 
-def load_content(directory: Path | str | None = None) -> Content:
-    """Load and check every content file; raise ContentError listing all problems found."""
+def load_content(
+    directory: Path | str | None = None, language: str = vocabulary.DEFAULT_LANGUAGE
+) -> Content:
+    """Load and check every content file; raise ContentError listing all problems found.
+
+    ``language`` other than English lays the words of ``content/translations/<language>/`` over
+    the English files: the same ids, rules, sources and priorities, only the words differ. It is
+    as strict as the English: a missing, unknown or mismatched translation is a problem.
+
+    Content is kept per folder and language, and read again only when one of its files changes.
+    """
     from secondopinion.content._loader import load
 
-    return load(Path(directory) if directory is not None else DEFAULT_CONTENT_DIR)
+    folder = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
+    key = (str(folder.resolve()), language)
+    stamp = _stamp(folder, language)
+    kept = _LOADED.get(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    content = load(folder, language)
+    with _LOCK:
+        _LOADED[key] = (stamp, content)
+    return content
+
+
+def translation_languages(directory: Path | str | None = None) -> tuple[str, ...]:
+    """The languages that have a folder under ``content/translations/`` (checked by check-content)."""
+    from secondopinion.content._translations import languages_in
+
+    return languages_in(Path(directory) if directory is not None else DEFAULT_CONTENT_DIR)
+
+
+_LOADED: dict[tuple[str, str], tuple[tuple[tuple[str, int, int], ...], Content]] = {}
+_LOCK = threading.Lock()
+
+
+def _stamp(folder: Path, language: str) -> tuple[tuple[str, int, int], ...]:
+    """The name, change time and size of every file the content of ``language`` is read from."""
+    paths = list(folder.glob("*.yaml"))
+    if language != vocabulary.DEFAULT_LANGUAGE:
+        paths += folder.joinpath("translations", language).glob("*.yaml")
+    found = []
+    for path in sorted(paths):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(found)
 
 
 __all__ = [
@@ -84,5 +129,6 @@ __all__ = [
     "Voice",
     "load_content",
     "rules",
+    "translation_languages",
     "vocabulary",
 ]

@@ -17,9 +17,11 @@ from secondopinion.content._timeline_models import (
     TIMELINE_FILE,
     TIMELINE_KEYS,
 )
+from secondopinion.content._translations import TRANSLATIONS_DIR, translate
 from secondopinion.content.vocabulary import (
     COMPARISON_OPINIONS,
     DECISION_DATE_FIELD,
+    DEFAULT_LANGUAGE,
     FILLED_BY_FIELD,
     ONCE_ONE_CHOICE,
     PARENT_GUARDIAN,
@@ -40,13 +42,37 @@ _FILES: dict[str, tuple[str, ...]] = {
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load(directory: Path) -> Content:
-    """Read every file in ``directory``; raise ``ContentError`` listing every problem."""
+def load(directory: Path, language: str = DEFAULT_LANGUAGE) -> Content:
+    """Read every file in ``directory``; raise ``ContentError`` listing every problem.
+
+    For another language than English, the English files are read, then the words of
+    ``directory/translations/<language>/`` are laid over them (``_translations``): the same ids,
+    rules, sources and priorities, only the words differ.
+    """
     found = Collector()
     raw = {name: _read(directory, name, keys, found) for name, keys in _FILES.items()}
+    if language != DEFAULT_LANGUAGE:
+        if found.problems:  # the English must load before anything is laid over it
+            raise ContentError(found.problems)
+        raw = translate(raw, directory / TRANSLATIONS_DIR / language, language, found)
+        if found.problems:
+            raise ContentError(found.problems)
+    return _build(raw, found, language)
+
+
+def read_english(directory: Path) -> dict[str, dict[str, object]]:
+    """The English files as parsed YAML (for the translation checks); ContentError if broken."""
+    found = Collector()
+    raw = {name: _read(directory, name, keys, found) for name, keys in _FILES.items()}
+    if found.problems:
+        raise ContentError(found.problems)
+    return raw
+
+
+def _build(raw: dict[str, dict[str, object]], found: Collector, language: str) -> Content:
 
     fields = read_models(raw["intake.yaml"], "fields", Field, "intake.yaml", found)
-    intake = Intake(tuple(fields))
+    intake = Intake(tuple(fields), language=language)
     sources = read_models(raw["sources.yaml"], "sources", Source, "sources.yaml", found)
     audiences = read_models(raw["questions.yaml"], "audiences", Option, "questions.yaml", found)
     topics = read_models(raw["questions.yaml"], "topics", Option, "questions.yaml", found)
@@ -112,6 +138,7 @@ def load(directory: Path) -> Content:
         next_steps=tuple(steps),
         timeline=timeline,
         compare=compare,
+        language=language,
         _items={item.id: item for item in all_items},
     )
 

@@ -21,6 +21,7 @@ from secondopinion.content._base import (
 )
 from secondopinion.content._timeline_models import CompareContent, TimelineContent
 from secondopinion.content.rules import AllOf, Answers, AnyOf, Not, Rule, evaluate
+from secondopinion.language import translator
 
 FieldKind = Literal["one_choice", "several_choices", "yes_no", "date", "free_text"]
 
@@ -131,6 +132,8 @@ class Intake:
     """The intake fields, in the order a person sees them."""
 
     fields: tuple[Field, ...]
+    language: str = "en"
+    """The language of the fields' words (for the few words code adds, such as in ``reasons``)."""
 
     @cached_property
     def fields_by_id(self) -> Mapping[str, Field]:
@@ -160,8 +163,13 @@ class Intake:
             return
         field = self.fields_by_id[rule.field]
         if rule.operator == "exists":
-            done = "answered" if rule.value else "not yet answered"
-            found.append(f"you have {done} “{field.label}”")
+            _ = translator(self.language).gettext
+            done = (
+                _("you have answered “{question}”")
+                if rule.value
+                else _("you have not yet answered “{question}”")
+            )
+            found.append(done.format(question=field.label))
         elif isinstance(answer, bool):
             phrase = field.you_said_true if answer else field.you_said_false
             if phrase:
@@ -189,6 +197,8 @@ class Content:
     """The steps, gaps and words of the timeline worked back from the decision date."""
     compare: CompareContent
     """The opinions and the aspects they are compared on."""
+    language: str = "en"
+    """The language of every word above (``load_content(language=...)``); ids never change."""
     _items: Mapping[str, Item] = field(default_factory=dict, repr=False)
 
     def item(self, item_id: str) -> Item:

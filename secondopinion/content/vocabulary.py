@@ -6,6 +6,9 @@ Everything else in the content can change without touching code; these cannot, s
 
 from typing import Final
 
+from secondopinion.language import DEFAULT_LANGUAGE as _DEFAULT_LANGUAGE
+from secondopinion.language import LANGUAGES as _LANGUAGES
+
 DECISION_DATE_FIELD: Final = "decision_date"
 """The intake field (a date) to decide by; the timeline works back from it."""
 
@@ -32,3 +35,8 @@ ONCE_ONE_CHOICE: Final = ("treatment_status",)
 
 Nothing else is converted: for any other field, a single choice id where a list belongs is an error.
 """
+
+# The languages the content comes in: English (the files in ``content/``) first, then each folder
+# of ``content/translations/`` the workbook offers. Named once, in ``secondopinion.language``.
+LANGUAGES: Final = _LANGUAGES
+DEFAULT_LANGUAGE: Final = _DEFAULT_LANGUAGE

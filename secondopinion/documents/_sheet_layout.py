@@ -75,12 +75,15 @@ def _has_surrogate(text: str) -> bool:
 class SheetPdf(FPDF):
     """An fpdf2 document with the sheet's fonts, margins, footer and text helpers."""
 
-    def __init__(self, page_size: PageSize, footer_text: str) -> None:
+    def __init__(
+        self, page_size: PageSize, footer_text: str, page_words: str = "Page {page} of {pages}"
+    ) -> None:
         """Start an empty document on A4 or US Letter paper, in millimetres."""
         super().__init__(orientation="portrait", unit="mm", format=page_size)
         for style, path in font_files().items():
             self.add_font(FONT, style, str(path))
         self.footer_text = footer_text
+        self.page_words = page_words
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN + FOOTER_HEIGHT)
         self.alias_nb_pages()
@@ -97,7 +100,7 @@ class SheetPdf(FPDF):
         self.multi_cell(
             0,
             4,
-            f"{self.footer_text}   Page {self.page_no()} of {{nb}}",
+            f"{self.footer_text}   " + self.page_words.format(page=self.page_no(), pages="{nb}"),
             align=Align.C,
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,

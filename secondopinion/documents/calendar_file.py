@@ -19,17 +19,21 @@ from typing import Final
 from icalendar import Calendar, Event
 from icalendar.enums import TRANSP
 
+from secondopinion.language import DEFAULT_LANGUAGE, N_, translator
 from secondopinion.planning import Timeline, TimelineStep
 
 __all__ = ["PRODUCT_ID", "timeline_to_ics"]
 
 PRODUCT_ID: Final = "-//Second-opinion workbook//Timeline//EN"
 UID_DOMAIN: Final = "second-opinion-workbook.invalid"
-NOT_MEDICAL_ADVICE: Final = "From your second-opinion workbook. It is not medical advice."
+NOT_MEDICAL_ADVICE: Final = N_("From your second-opinion workbook. It is not medical advice.")
 
 
-def timeline_to_ics(timeline: Timeline, name: str) -> bytes:
-    """The dated steps of ``timeline`` as an iCalendar file named ``name``.
+def timeline_to_ics(timeline: Timeline, name: str, *, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """The dated steps of ``timeline`` as an iCalendar file named ``name``, in ``language``.
+
+    The steps' words come from the timeline (the content's language); the few fixed words
+    ("Why:", "Instead:", not medical advice) from the message catalogue of ``language``.
 
     Steps without a date (no decision date, or no time left for them) are left out. The time
     stamp of every event is the timeline's ``today``, so the same timeline gives the same file.
@@ -39,20 +43,23 @@ def timeline_to_ics(timeline: Timeline, name: str) -> bytes:
         uid=f"calendar.{_name_hash(name)}@{UID_DOMAIN}",
         name=name,
         description=timeline.message,
-        subcomponents=[_event(step, name, timeline.today) for step in timeline.dated_steps],
+        subcomponents=[
+            _event(step, name, timeline.today, language) for step in timeline.dated_steps
+        ],
     )
     data: bytes = calendar.to_ical()
     return data
 
 
-def _event(step: TimelineStep, name: str, today: dt.date) -> Event:
+def _event(step: TimelineStep, name: str, today: dt.date, language: str) -> Event:
     assert step.date is not None
-    lines = [f"Why: {step.why}"]
+    _ = translator(language).gettext
+    lines = [_("Why: {why}").format(why=step.why)]
     if step.status_label and step.status != "ok":
         lines.append(step.status_label)
     if step.instead:
-        lines.append(f"Instead: {step.instead}")
-    lines.append(NOT_MEDICAL_ADVICE)
+        lines.append(_("Instead: {instead}").format(instead=step.instead))
+    lines.append(_(NOT_MEDICAL_ADVICE))
     # An all-day event ends the next day; on December 31, 9999 there is none, and without an end
     # an all-day event lasts the one day anyway (RFC 5545, 3.6.1).
     end = step.date + dt.timedelta(days=1) if step.date < dt.date.max else None

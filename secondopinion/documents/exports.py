@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -38,10 +39,12 @@ from secondopinion.store import (
     OwnQuestion,
     QuestionState,
     RecordProgress,
+    StoreError,
     Workbook,
     WorkbookOverview,
     WorkbookStore,
     gc_paused,
+    make_owner_only,
 )
 
 __all__ = [
@@ -65,8 +68,9 @@ LONG_FORM_COLUMNS: Final = (
     "value",
     "applies_now",
     "updated_at",
+    "language",
 )
-"""The columns of ``long_form``, in order."""
+"""The columns of ``long_form``, in order (``language``: the workbook's, such as en or es)."""
 
 ROSTER_COLUMNS: Final = (
     "session",
@@ -83,8 +87,9 @@ ROSTER_COLUMNS: Final = (
     "records_received",
     "records_sent",
     "next_due_step",
+    "language",
 )
-"""The columns of ``roster``, in order."""
+"""The columns of ``roster``, in order (``language``: the one the person uses, such as es)."""
 
 FOLLOW_UP_AFTER: Final = timedelta(days=30)
 """How long after asking for a record to follow up: under the HIPAA right of access, a provider
@@ -126,7 +131,8 @@ def long_form(workbooks: Workbook | Iterable[Workbook], content: Content) -> pd.
     books = [workbooks] if isinstance(workbooks, Workbook) else list(workbooks)
     rows: list[tuple[object, ...]] = []
     for book in books:
-        rows.extend(_long_rows(book, content))
+        language = book.summary.language
+        rows.extend((*row, language) for row in _long_rows(book, content))
     return _frame(rows, LONG_FORM_COLUMNS, times=("updated_at",), flags=("applies_now",))
 
 
@@ -272,6 +278,7 @@ def _roster_row(book: WorkbookOverview, content: Content) -> tuple[object, ...]:
         statuses.count("received"),
         statuses.count("sent"),
         next_due_step(book, content),
+        book.summary.language,
     )
 
 
@@ -331,7 +338,9 @@ def to_csv_bytes(table: pd.DataFrame) -> bytes:
     Dates are ISO (2026-01-31), times ISO in UTC to the second (2026-01-31T09:30:00+00:00),
     True/False 'yes'/'no', missing values empty. A cell that begins with =, +, -, @, a tab or a
     carriage return gets a leading ``'``, so a spreadsheet shows it as text and never runs it as
-    a formula; read back, such a cell keeps that quote.
+    a formula; read back, such a cell keeps that quote. So does each piece of a cell that a
+    reader splitting on ``;`` or a tab (or on lines, or trimming spaces) would see as a cell of
+    its own: ``a; =1`` is written ``a; '=1``.
     """
     cells = {
         _csv_cell(name): [_csv_cell(v) for v in table[name].tolist()] for name in table.columns
@@ -355,13 +364,20 @@ def write_private(data: bytes, path: Path | str) -> Path:
     """Save bytes (a CSV, a PDF, a calendar file) to a file only its owner can read (0o600).
 
     The file is written whole to a temporary file next to it and then moved into place, so a
-    reader never sees half a file. A missing folder is created, owner-only (0o700).
+    reader never sees half a file. A missing folder is created, owner-only (0o700); an existing
+    one that other accounts could open is made owner-only, and one that belongs to another
+    account is refused (``PermissionError`` with a plain message).
     """
     target = Path(path)
     folder = target.parent
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.chmod(0o700)
+    else:
+        try:  # an exports folder others can read is made private, or refused
+            make_owner_only(folder, "The folder for exported files")
+        except StoreError as e:
+            raise PermissionError(str(e)) from None
     fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)
@@ -390,7 +406,14 @@ def _csv_cell(value: object) -> str:
             return ""
         return str(int(value)) if value.is_integer() else repr(value)
     text = value if isinstance(value, str) else str(_plain_scalar(value))
+    text = _SPLIT_FORMULA.sub(r"\1'", text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+_SPLIT_FORMULA: Final = re.compile(r"""(^[ "]+|[;\t\n\r][ "]*)(?=[=+\-@])""")
+"""Where a piece of a cell could start a formula once a reader splits the cell on ``;``, a tab
+or a line end (or trims leading spaces and quotes): a ``'`` goes before it, as at a cell's start.
+"""
 
 
 def _plain_scalar(value: object) -> object:

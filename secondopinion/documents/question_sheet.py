@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Final
 
@@ -30,22 +31,38 @@ from secondopinion.documents._sheet_layout import (
     SheetPdf,
     line_height,
 )
-from secondopinion.planning import Plan, Timeline, derive, long_date
+from secondopinion.language import N_, translator
+from secondopinion.planning import Plan, Timeline, derive
+from secondopinion.planning import long_date as _long_date
 from secondopinion.store import RECORD_STATUS_LABELS, Workbook
 
 __all__ = ["NOT_MEDICAL_ADVICE", "PAGE_SIZES", "PageSize", "question_sheet_pdf"]
 
-NOT_MEDICAL_ADVICE: Final = (
+NOT_MEDICAL_ADVICE: Final = N_(
     "This sheet is not medical advice. Talk over every choice with your doctors."
 )
 """Printed under the title and in the footer of every page."""
 
-TITLE: Final = "Questions for my second opinion"
+TITLE: Final = N_("Questions for my second opinion")
 STARRED_LINES: Final = 4  # ruled lines under a starred question with no answer yet
 OTHER_LINES: Final = 3
 AFTER_ANSWER_LINES: Final = 2
 UNCHECKED, CHECKED, STAR = "☐", "☑", "★"
 _INDENT = 7.0
+
+
+_LANGUAGE: ContextVar[str] = ContextVar("sheet_language", default="en")
+"""The language of the sheet being made (the content's): its fixed words come in it."""
+
+
+def _(message: str) -> str:
+    """``message`` in the language of the sheet being made."""
+    return translator(_LANGUAGE.get()).gettext(message)
+
+
+def long_date(day: dt.date) -> str:
+    """A date in the words of the sheet's language."""
+    return _long_date(day, _LANGUAGE.get())
 
 
 @dataclass(frozen=True)
@@ -72,11 +89,20 @@ def question_sheet_pdf(
     """
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page_size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}.")
+    language = _LANGUAGE.set(content.language)
+    try:
+        return _sheet(workbook, content, page_size, today)
+    finally:
+        _LANGUAGE.reset(language)
+
+
+def _sheet(workbook: Workbook, content: Content, page_size: PageSize, today: dt.date) -> bytes:
     derived = derive(workbook, content, today)
     plan, timeline = derived.plan, derived.timeline
-    pdf = SheetPdf(page_size, NOT_MEDICAL_ADVICE)
-    pdf.set_title(TITLE)
-    pdf.set_creator("Second-opinion workbook")
+    pdf = SheetPdf(page_size, _(NOT_MEDICAL_ADVICE), page_words=_("Page {page} of {pages}"))
+    pdf.set_title(_(TITLE))
+    pdf.set_creator(_("Second-opinion workbook"))
+    pdf.set_lang(content.language)
     pdf.add_page()
 
     cited: list[str] = []
@@ -99,15 +125,15 @@ def question_sheet_pdf(
 
 
 def _title(pdf: SheetPdf, workbook: Workbook, today: dt.date) -> None:
-    pdf.paragraph(TITLE, size=20, style="B")
+    pdf.paragraph(_(TITLE), size=20, style="B")
     pdf.ln(2)
     name = workbook.summary.display_name.strip()
-    pdf.paragraph(f"Name: {name}" if name else "Name: ______________________", size=12)
-    pdf.paragraph(f"Date: {long_date(today)}", size=12)
+    pdf.paragraph(_("Name: {name}").format(name=name or "______________________"), size=12)
+    pdf.paragraph(_("Date: {date}").format(date=long_date(today)), size=12)
     pdf.ln(2)
-    pdf.paragraph(NOT_MEDICAL_ADVICE, size=10, style="I", color=MUTED)
+    pdf.paragraph(_(NOT_MEDICAL_ADVICE), size=10, style="I", color=MUTED)
     pdf.paragraph(
-        "Tick each question once you have asked it, and write the answer on the lines.",
+        _("Tick each question once you have asked it, and write the answer on the lines."),
         size=10,
         style="I",
         color=MUTED,
@@ -119,8 +145,12 @@ def _start_here(pdf: SheetPdf, plan: Plan) -> None:
     first = plan.start_here
     if not first.item_ids:
         return
-    pdf.heading("Start here")
-    labels = {"questions": "Ask first", "records": "Gather first", "next_steps": "Do first"}
+    pdf.heading(_("Start here"))
+    labels = {
+        "questions": _("Ask first"),
+        "records": _("Gather first"),
+        "next_steps": _("Do first"),
+    }
     for kind, chosen in first.sections():
         label = labels[kind]
         if not chosen:
@@ -130,7 +160,10 @@ def _start_here(pdf: SheetPdf, plan: Plan) -> None:
             pdf.paragraph(f"{number}. {planned.text}", size=10.5, indent=_INDENT)
         pdf.ln(1)
     pdf.paragraph(
-        "Everything else follows, with room for your answers.", size=10, style="I", color=MUTED
+        _("Everything else follows, with room for your answers."),
+        size=10,
+        style="I",
+        color=MUTED,
     )
 
 
@@ -159,10 +192,15 @@ def _questions(workbook: Workbook, plan: Plan) -> list[_Question]:
 def _starred(pdf: SheetPdf, content: Content, questions: Sequence[_Question]) -> None:
     if not questions:
         return
-    pdf.heading(f"{STAR} Starred questions")
+    pdf.heading(f"{STAR} " + _("Starred questions"))
     for question in questions:
         audience = _audience_label(content, question.audience)
-        _question(pdf, question, f"For: {audience}" if audience else None, STARRED_LINES)
+        _question(
+            pdf,
+            question,
+            _("For: {whom}").format(whom=audience) if audience else None,
+            STARRED_LINES,
+        )
 
 
 def _by_audience(pdf: SheetPdf, content: Content, questions: Sequence[_Question]) -> None:
@@ -171,7 +209,7 @@ def _by_audience(pdf: SheetPdf, content: Content, questions: Sequence[_Question]
         chosen = [q for q in questions if q.audience == audience.id]
         if not chosen:
             continue
-        pdf.heading(f"Questions for: {audience.label}")
+        pdf.heading(_("Questions for: {whom}").format(whom=audience.label))
         topic = None
         for question in chosen:
             note = None
@@ -179,11 +217,11 @@ def _by_audience(pdf: SheetPdf, content: Content, questions: Sequence[_Question]
                 topic = question.topic
                 note = _topic_label(content, topic)
             elif question.topic is None and topic is not None:
-                topic, note = None, "Your own questions"
+                topic, note = None, _("Your own questions")
             _question(pdf, question, None, OTHER_LINES, subheading=note)
     own = [q for q in questions if q.audience not in known]
     if own:
-        pdf.heading("Your own questions")
+        pdf.heading(_("Your own questions"))
         for question in own:
             _question(pdf, question, None, OTHER_LINES)
 
@@ -224,20 +262,20 @@ def _records(
 ) -> None:
     if not plan.records:
         return
-    pdf.heading("Records to gather")
+    pdf.heading(_("Records to gather"))
     ask_by = {step.record_id: step for step in timeline.steps if step.record_id}
     for planned in plan.records:
         state = workbook.records.get(planned.id)
         status = state.status if state else "needed"
-        details = [f"Status: {RECORD_STATUS_LABELS[status]}"]
+        details = [_("Status: {status}").format(status=_(RECORD_STATUS_LABELS[status]))]
         if state and state.from_whom.strip():
-            details.append(f"From: {state.from_whom.strip()}")
+            details.append(_("From: {whom}").format(whom=state.from_whom.strip()))
         if state and state.requested_on:
-            details.append(f"Asked for on: {long_date(state.requested_on)}")
+            details.append(_("Asked for on: {date}").format(date=long_date(state.requested_on)))
         step = ask_by.get(planned.id)
         if status == "needed" and step is not None and step.date is not None:
             late = f" ({step.status_label})" if step.status != "ok" else ""
-            details.append(f"Do by: {long_date(step.date)}{late}")
+            details.append(_("Do by: {date}").format(date=long_date(step.date)) + late)
         line = "   ·   ".join(details)
         pdf.keep_together(
             pdf.height_of(planned.text, 11, indent=_INDENT)
@@ -254,11 +292,11 @@ def _records(
 
 def _next_steps(pdf: SheetPdf, timeline: Timeline) -> None:
     steps = [step for step in timeline.steps if step.record_id is None]
-    pdf.heading("Key next steps")
+    pdf.heading(_("Key next steps"))
     pdf.paragraph(timeline.message, size=10.5)
     if any(step.record_id for step in timeline.steps):
         pdf.paragraph(
-            "The date to ask for each record is in the list of records above.",
+            _("The date to ask for each record is in the list of records above."),
             size=10.5,
         )
     for step in steps:
@@ -278,7 +316,7 @@ def _next_steps(pdf: SheetPdf, timeline: Timeline) -> None:
 def _comparison(pdf: SheetPdf, content: Content, workbook: Workbook) -> None:
     if not any(entry.text.strip() for entry in workbook.comparison.values()):
         return
-    pdf.heading("Comparing the two opinions")
+    pdf.heading(_("Comparing the two opinions"))
     for aspect in content.compare.aspects:
         written = [
             (opinion.label, workbook.compared(opinion.id, aspect.id))
@@ -298,7 +336,7 @@ def _sources(pdf: SheetPdf, content: Content, cited: Iterable[str]) -> None:
     ids = [s for s in dict.fromkeys(cited) if s in content.sources]
     if not ids:
         return
-    pdf.heading("Sources")
+    pdf.heading(_("Sources"))
     for number, source_id in enumerate(ids, start=1):
         source = content.sources[source_id]
         text = f"{source.publisher}: {source.title}."

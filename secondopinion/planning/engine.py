@@ -18,10 +18,12 @@ from typing import Final, Generic, TypeVar
 from secondopinion.content import Content, Item, NextStep, Option, Question, Record
 from secondopinion.content import rules as _rules
 from secondopinion.content.vocabulary import FILLED_BY_FIELD, PARENT_GUARDIAN, PATIENT
+from secondopinion.language import N_, translator
 from secondopinion.planning.situation import Situation
 
-SHOWN_TO_EVERYONE = "Shown to everyone who is getting a second opinion."
-SHOWN_UNLESS_RULED_OUT = "Shown unless your answers rule it out."
+SHOWN_TO_EVERYONE = N_("Shown to everyone who is getting a second opinion.")
+SHOWN_UNLESS_RULED_OUT = N_("Shown unless your answers rule it out.")
+"""The reasons given for items without a rule, and for rules met without an answer to name."""
 
 START_HERE_QUESTIONS: Final = 5
 START_HERE_RECORDS: Final = 5
@@ -166,10 +168,11 @@ def _chosen(
     reader: object,
 ) -> tuple[PlannedItem[T], ...]:
     ranks = [(key, {o.id: n for n, o in enumerate(options)}) for key, options in group_orders]
+    everyone = translator(content.language).gettext(SHOWN_TO_EVERYONE)
     planned: list[tuple[tuple[int, ...], PlannedItem[T]]] = []
     for position, item in enumerate(items):
         if item.when is None:
-            because: tuple[str, ...] = (SHOWN_TO_EVERYONE,)
+            because: tuple[str, ...] = (everyone,)
         elif _rules.evaluate(item.when, answers):
             because = _because(item, answers, content)
         else:
@@ -184,6 +187,7 @@ def _chosen(
 def _because(item: Item, answers: _rules.Answers, content: Content) -> tuple[str, ...]:
     assert item.when is not None
     phrases = content.intake.reasons(item.when, answers)
+    _ = translator(content.language).gettext
     if not phrases:
-        return (SHOWN_UNLESS_RULED_OUT,)
-    return tuple(f"Because {phrase}." for phrase in phrases)
+        return (_(SHOWN_UNLESS_RULED_OUT),)
+    return tuple(_("Because {reason}.").format(reason=phrase) for phrase in phrases)

@@ -51,6 +51,8 @@ from secondopinion.content import (
 )
 from secondopinion.content import rules as _rules
 from secondopinion.content.vocabulary import DECISION_DATE_FIELD, RECORD_NEEDED
+from secondopinion.language import DEFAULT_LANGUAGE, short_weekday, translator
+from secondopinion.language import long_date as _long_date
 from secondopinion.planning.engine import Plan
 from secondopinion.planning.situation import Situation
 from secondopinion.store import RecordState
@@ -71,26 +73,10 @@ MOST_A_DAY: Final = 3
 
 TimelineState = Literal["no_date", "passed", "planned", "no_countdown"]
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
-
-def long_date(day: dt.date) -> str:
+def long_date(day: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
     """A date the way people say it, the same on every machine: 'Friday, February 6, 2026'."""
-    return f"{_WEEKDAYS[day.weekday()]}, {_MONTHS[day.month - 1]} {day.day}, {day.year}"
+    return _long_date(day, language)
 
 
 @dataclass(frozen=True)
@@ -218,7 +204,9 @@ def build_timeline(
             )
         if decision is None:
             return Timeline(today, None, "no_date", knowledge.message("no_date"), steps)
-        message = knowledge.message("passed").replace(DATE_SLOT, long_date(decision))
+        message = knowledge.message("passed").replace(
+            DATE_SLOT, long_date(decision, content.language)
+        )
         return Timeline(today, decision, "passed", message, steps)
 
     dated = _Schedule(knowledge, chosen, today, decision).steps()
@@ -466,24 +454,27 @@ class _Schedule:
 # --------------------------------------------------------------------------- as text
 
 
-def timeline_as_text(timeline: Timeline) -> str:
+def timeline_as_text(timeline: Timeline, language: str = DEFAULT_LANGUAGE) -> str:
     """The timeline as plain text: the dates, each step, why, and what to do instead."""
-    lines = [f"Today: {long_date(timeline.today)}"]
+    _ = translator(language).gettext
+    lines = [_("Today: {date}").format(date=long_date(timeline.today, language))]
     if timeline.decision_date is not None and timeline.state != "no_countdown":
-        lines.append(f"Decide by: {long_date(timeline.decision_date)}")
+        lines.append(
+            _("Decide by: {date}").format(date=long_date(timeline.decision_date, language))
+        )
     if timeline.days_left is not None and timeline.days_left >= 0:
-        lines.append(f"Days left: {timeline.days_left}")
+        lines.append(_("Days left: {days}").format(days=timeline.days_left))
     lines += ["", timeline.message, ""]
     for step in timeline.steps:
-        when = _short(step.date) if step.date else "no date"
+        when = _short(step.date, language) if step.date else _("no date")
         status = f"  [{step.status_label}]" if step.status_label else ""
         lines.append(f"{when:<15}{step.text}{status}")
-        lines.append(f"{'':15}Why: {step.why}")
+        lines.append(f"{'':15}" + _("Why: {why}").format(why=step.why))
         if step.instead:
-            how = "To speed it up" if step.status == "tight" else "Instead"
+            how = _("To speed it up") if step.status == "tight" else _("Instead")
             lines.append(f"{'':15}{how}: {step.instead}")
     return "\n".join(lines) + "\n"
 
 
-def _short(day: dt.date) -> str:
-    return f"{_WEEKDAYS[day.weekday()][:3]} {day.isoformat()}"
+def _short(day: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
+    return f"{short_weekday(day, language)} {day.isoformat()}"

@@ -42,6 +42,8 @@ from tornado import httputil
 from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 
+from secondopinion.serving import _kernels
+
 try:  # brotli is optional: without it, browsers get gzip
     import brotli  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - depends on the environment
@@ -291,15 +293,24 @@ def versioned_static(page_config: dict[str, Any], **_: Any) -> dict[str, Any]:
 
 
 class WorkbookVoila(Voila):  # type: ignore[misc]
-    """Voilà's application, with the delivery above: compressed, well cached, nothing unused."""
+    """Voilà's application, with the delivery above: compressed, well cached, nothing unused.
+
+    Its kernels, their hand-over, caps, websocket and log lines are those of ``_kernels``.
+    """
 
     def init_settings(self) -> dict[str, Any]:
         configuration = self.voila_configuration
+        _kernels.redact_every_log_line()
+        configuration.multi_kernel_manager_class = _kernels.WorkbookKernelManager
+        self.kernel_websocket_connection_class = _kernels.PlainChannels
         configuration.page_config_hook = _chain(configuration.page_config_hook, versioned_static)
         if not configuration.extension_allowlist and not configuration.extension_denylist:
             configuration.extension_allowlist = list(EXTENSIONS)
         settings: dict[str, Any] = super().init_settings()
         settings["transforms"] = [CompressedOutput]
+        settings["log_function"] = _kernels.log_request
+        self.kernel_manager.allow_tracebacks = False
+        _kernels.count_handed_visits(self.kernel_manager)
         return settings
 
     def init_handlers(self) -> list[Any]:
@@ -310,7 +321,20 @@ class WorkbookVoila(Voila):  # type: ignore[misc]
             delivered(MultiStaticFileHandler),
             {"paths": paths, "default_filename": "index.html"},
         )
-        return [versioned, *[(rule[0], delivered(rule[1]), *rule[2:]) for rule in handlers]]
+        rules = [(rule[0], _guarded(delivered(rule[1])), *rule[2:]) for rule in handlers]
+        return [versioned, *rules]
+
+
+def _guarded(handler: type) -> type:
+    """Voilà's handler, or its guarded version: the page (caps) and the visit's hand-over."""
+    from voila.request_info_handler import RequestInfoSocketHandler
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    if handler is RequestInfoSocketHandler:
+        return _kernels.HandOverHandler
+    if handler is TornadoVoilaHandler:
+        return _kernels.capped(handler)
+    return handler
 
 
 def _chain(

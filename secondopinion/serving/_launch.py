@@ -154,6 +154,9 @@ def dashboard_command(
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
+        # The browser's preferred language reaches the kernel as $HTTP_ACCEPT_LANGUAGE, so that
+        # a new workbook opens in it (English or Spanish); nothing else of the headers does.
+        "--VoilaConfiguration.http_header_envs=['Accept-Language']",
         # Under load (many people opening the page at once) a kernel's output can come later
         # than nbclient's default 4 s; Voilà would then send the page without the workbook.
         f"--VoilaExecutor.iopub_timeout={OUTPUT_WAIT}",

@@ -40,11 +40,26 @@ def page_query() -> str | None:
     return os.environ.get("QUERY_STRING", "")
 
 
-def _wait_for_visit() -> dict[str, str] | None:
+HANDOVER_SECRET_ENV = "SECOND_OPINION_HANDOVER"  # noqa: S105 (a variable name)
+"""This kernel's own secret, which Voilà's hand-over asks for (``serving._kernels``)."""
+
+HANDOVER_HEADER = "X-Workbook-Handover"
+
+WAIT_ROUND = 30.0
+"""Seconds one connection waits for the visit before it is opened again.
+
+A pre-heated kernel may wait hours for its visit, so the wait itself has no end; but no single
+connection is trusted for longer than this: a connection that went quiet (a proxy that dropped
+it, a server that lost it) is replaced, and Voilà hands the visit it kept to the new one."""
+
+
+def _wait_for_visit(*, round_timeout: float | None = None) -> dict[str, str] | None:
     # The same exchange as voila.utils.wait_for_request, without importing Voilà's server into
     # the kernel (that import alone takes 1.8 s and 50 MB): Voilà sends the visit's details
-    # over a websocket named after the kernel, once the kernel is given to a visit.
-    from websockets.exceptions import WebSocketException
+    # over a websocket named after the kernel, once the kernel is given to a visit. The kernel
+    # proves it is the kernel with its own secret; the secret is then dropped from its
+    # environment, so nothing it runs later can read it.
+    from websockets.exceptions import InvalidStatus, WebSocketException
     from websockets.sync.client import connect
 
     env = os.environ.get
@@ -56,14 +71,28 @@ def _wait_for_visit() -> dict[str, str] | None:
         f"{env('VOILA_WS_PROTOCOL', 'ws')}://{host}:{env('VOILA_APP_PORT', '8866')}"
         f"{base}voila/query/{env('VOILA_KERNEL_ID', '')}"
     )
-    try:
-        with connect(url, open_timeout=10, max_size=2**16) as socket:
-            message = socket.recv()
-        visit = json.loads(message)
-        return {str(key): str(value) for key, value in visit.items()}
-    except (OSError, WebSocketException, ValueError, AttributeError):
-        log.exception("This pre-heated kernel was not told which page it serves")
-        return None
+    headers = {HANDOVER_HEADER: env(HANDOVER_SECRET_ENV, "")}
+    wait = WAIT_ROUND if round_timeout is None else round_timeout
+    failures = 0
+    while True:
+        try:
+            with connect(url, open_timeout=10, max_size=2**16, additional_headers=headers) as ws:
+                failures = 0
+                try:
+                    message = ws.recv(timeout=wait)
+                except TimeoutError:
+                    continue  # open a fresh connection and wait again
+            visit = json.loads(message)
+            os.environ.pop(HANDOVER_SECRET_ENV, None)
+            return {str(key): str(value) for key, value in visit.items()}
+        except InvalidStatus:  # the server does not know this kernel, or not its secret
+            log.error("The server refused to tell this pre-heated kernel which page it serves")
+            return None
+        except (OSError, WebSocketException, ValueError, AttributeError):
+            failures += 1
+            if failures >= 3:
+                log.exception("This pre-heated kernel was not told which page it serves")
+                return None
 
 
 def page_address() -> str | None:

@@ -53,7 +53,13 @@ from secondopinion.content.vocabulary import (
 )
 
 from ._db import ENV_DATA, ENV_URL, gc_paused, local_data_dir
-from ._errors import BUSY_MESSAGE, NotFoundError, StoreBusyError, StoreError
+from ._errors import (
+    BUSY_MESSAGE,
+    NotFoundError,
+    StoreBusyError,
+    StoreError,
+    TooManyChangesError,
+)
 from ._records import (
     CREATED_BY,
     RECORD_STATUS_LABELS,
@@ -70,6 +76,7 @@ from ._records import (
     WorkbookSummary,
 )
 from ._schema import SCHEMA_VERSION
+from ._sqlite_files import make_owner_only
 from ._store import WorkbookStore
 from ._validation import MAX_TEXT_CHARS
 
@@ -95,10 +102,12 @@ __all__ = [
     "RecordState",
     "StoreBusyError",
     "StoreError",
+    "TooManyChangesError",
     "Workbook",
     "WorkbookOverview",
     "WorkbookStore",
     "WorkbookSummary",
     "gc_paused",
     "local_data_dir",
+    "make_owner_only",
 ]

@@ -60,3 +60,16 @@ class StoreBusyError(StoreError):
 
     def __init__(self, message: str = BUSY_MESSAGE, *, path: str | None = None) -> None:
         super().__init__(message, path=path)
+
+
+TOO_MANY_CHANGES_MESSAGE = (
+    "Too many changes were made to this workbook in the last minute, so this one was not "
+    "saved. Please wait a minute, then try again."
+)
+
+
+class TooManyChangesError(StoreError):
+    """One workbook took more saves in a minute than a person makes; nothing was changed."""
+
+    def __init__(self, message: str = TOO_MANY_CHANGES_MESSAGE, *, path: str | None = None) -> None:
+        super().__init__(message, path=path)

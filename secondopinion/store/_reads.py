@@ -45,6 +45,7 @@ _SUMMARY_COLUMNS = (
     sessions.c.created_by,
     sessions.c.created_at,
     sessions.c.updated_at,
+    sessions.c.language,
 )
 _NEWEST_FIRST = (sessions.c.updated_at.desc(), sessions.c.id)
 
@@ -62,6 +63,7 @@ def summary_of(row: Rows) -> WorkbookSummary:
         created_by=row.created_by,
         created_at=parse_time(row.created_at),
         updated_at=parse_time(row.updated_at),
+        language=row.language,
     )
 
 

@@ -58,6 +58,8 @@ class WorkbookSummary:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    language: str = "en"
+    """The language the workbook is shown in (``secondopinion.language.LANGUAGES``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,10 @@ Version history
 3. ``comparisons``: what the person wrote about each opinion (first, second), aspect by
    aspect. The change log no longer points at ``sessions`` with a foreign key, so that it can keep
    the one row that says a workbook was deleted, and when, after the workbook itself is gone.
-4. (current) The change log says who made each change (``changed_by``, NULL for earlier rows),
+4. The change log says who made each change (``changed_by``, NULL for earlier rows),
    and the section of changes to the workbook itself is called 'workbook' (it was 'session').
+5. (current) ``sessions.language``: the language the workbook is shown in ('en', 'es'), so that
+   the private link reopens it in that language; earlier workbooks read 'en'.
 
 Names as stored
 ---------------
@@ -56,7 +58,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+LANGUAGE_LEN = 8  # a language code, such as en or es
 
 ID_LEN = 100  # field ids, item ids, own-question ids
 TIME_LEN = 40  # ISO 8601 UTC timestamps, e.g. 2025-01-31T09:30:00.123456+00:00
@@ -133,6 +136,11 @@ def _build(version: int) -> MetaData:
         Column("updated_at", String(TIME_LEN), nullable=False, index=True),
         Column("notes", ExactText, nullable=False),
         Column("notes_updated_at", String(TIME_LEN), nullable=True),
+        *(
+            [Column("language", String(LANGUAGE_LEN), nullable=False, server_default="en")]
+            if version >= 5
+            else []
+        ),
     )
     Table(
         "answers",
@@ -225,6 +233,7 @@ METADATA = _build(SCHEMA_VERSION)
 V1_METADATA = _build(1)
 V2_METADATA = _build(2)
 V3_METADATA = _build(3)
+V4_METADATA = _build(4)
 
 schema_version = METADATA.tables["schema_version"]
 sessions = METADATA.tables["sessions"]
@@ -276,9 +285,20 @@ def _upgrade_3_to_4(conn: Connection) -> None:
     conn.execute(text("UPDATE changes SET section = 'workbook' WHERE section = 'session'"))
 
 
+def _upgrade_4_to_5(conn: Connection) -> None:
+    """Version 4 → 5: the language each workbook is shown in; every earlier one is English."""
+    conn.execute(
+        text(
+            f"ALTER TABLE sessions ADD COLUMN language VARCHAR({LANGUAGE_LEN}) "
+            "NOT NULL DEFAULT 'en'"
+        )
+    )
+
+
 UPGRADES: dict[int, Callable[[Connection], None]] = {
     1: _upgrade_1_to_2,
     2: _upgrade_2_to_3,
     3: _upgrade_3_to_4,
+    4: _upgrade_4_to_5,
 }
 """``UPGRADES[n]`` turns a version-n database into version n + 1, inside one transaction."""

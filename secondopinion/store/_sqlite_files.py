@@ -55,10 +55,17 @@ def prepare_sqlite_file(path: Path, *, create: bool = True, make_folder: bool = 
             ) from None
     elif not folder.is_dir():
         raise StoreError("The data folder is a file, not a folder.", path=str(folder))
+    else:
+        make_owner_only(folder, "The data folder")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         _check_sqlite_header(path)
+        make_owner_only(path, "The workbook database")
+        for suffix in SIDE_SUFFIXES:
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                make_owner_only(side, "A file the workbook database keeps next to it")
         return
     except OSError as e:
         raise StoreError(
@@ -68,6 +75,52 @@ def prepare_sqlite_file(path: Path, *, create: bool = True, make_folder: bool = 
         os.fchmod(fd, 0o600)  # whatever the umask
     finally:
         os.close(fd)
+
+
+def make_owner_only(path: Path, what: str) -> None:
+    """Tighten a folder (to 0o700 at most) or file (0o600 at most) that others could use.
+
+    A folder or file that belongs to another account, or is a symbolic link, is refused with a
+    plain message: tightening it is not this program's to do, and using it would share the
+    workbooks with that account. ``what`` names it in the message ('The data folder').
+    """
+    try:
+        info = path.lstat()
+    except OSError as e:
+        raise StoreError(
+            f"{what} cannot be checked ({_reason(e)}).", path=str(path), detail=str(e)
+        ) from None
+    if stat.S_ISLNK(info.st_mode) and path.name != "":
+        # a link may point anywhere, even into another account's files: follow it only if
+        # what it points at is ours and private, which the checks below make sure of
+        try:
+            info = path.stat()
+        except OSError as e:
+            raise StoreError(
+                f"{what} cannot be checked ({_reason(e)}).", path=str(path), detail=str(e)
+            ) from None
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise StoreError(
+            f"{what} belongs to another account on this computer, so others could read the "
+            "workbooks in it. It was left as it is. Run the program as the account that owns "
+            "it, or move it away.",
+            path=str(path),
+            detail=f"owner uid {info.st_uid}, this program runs as uid {os.getuid()}",
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & 0o077:
+        return
+    wanted = mode & 0o700
+    try:
+        path.chmod(wanted)
+    except OSError as e:
+        raise StoreError(
+            f"{what} can be read by other accounts on this computer, and its permissions could "
+            f"not be made private ({_reason(e)}). Nothing was opened. Make it readable by its "
+            "owner only (chmod go-rwx).",
+            path=str(path),
+            detail=str(e),
+        ) from None
 
 
 def _reason(error: OSError) -> str:

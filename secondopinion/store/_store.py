@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -23,7 +26,7 @@ from secondopinion.content.vocabulary import DECISION_DATE_FIELD, RECORD_NEEDED
 from . import _db as db
 from . import _reads as reads
 from . import _writes as writes
-from ._errors import NotFoundError, StoreError
+from ._errors import NotFoundError, StoreError, TooManyChangesError
 from ._records import Change, Workbook, WorkbookOverview, WorkbookSummary
 from ._schema import own_questions, question_states, record_states
 from ._sqlite_files import flush_deleted, prepare_sqlite_file, tighten_side_files
@@ -36,6 +39,7 @@ from ._validation import (
     check_flag,
     check_iso_date,
     check_item_id,
+    check_language,
     check_opinion,
     check_status,
     check_text,
@@ -47,6 +51,9 @@ from ._validation import (
 
 T = TypeVar("T")
 DEFAULT_BUSY_TIMEOUT = 2.0
+MAX_CHANGES_PER_MINUTE = 600
+"""The most saves one workbook takes in a minute through one store (ten a second, more than any
+person makes); past that a save is refused with ``TooManyChangesError``, and nothing is written."""
 
 
 class WorkbookStore:
@@ -64,6 +71,13 @@ class WorkbookStore:
         self._loc = location
         self._actor = check_actor(actor)
         self._closed = False
+        self.changes_per_minute: int | None = MAX_CHANGES_PER_MINUTE
+        """The most saves of one workbook in a minute (None: no limit)."""
+        self.coalesce_seconds: float = writes.COALESCE_SECONDS
+        """Changes of one field by this store within this many seconds are one change-log row
+        (0: every change its own row)."""
+        self._recent: dict[str, deque[float]] = {}
+        self._recent_lock = threading.Lock()
 
     # ----- opening and closing
 
@@ -186,15 +200,33 @@ class WorkbookStore:
 
         return db.with_retries(self._loc, action)
 
+    def _count_change(self, workbook_id: str) -> None:
+        """Refuse a save past ``changes_per_minute`` for this workbook in the last minute."""
+        limit = self.changes_per_minute
+        if limit is None:
+            return
+        now = time.monotonic()
+        with self._recent_lock:
+            recent = self._recent.setdefault(workbook_id, deque())
+            while recent and now - recent[0] > 60.0:
+                recent.popleft()
+            if len(recent) >= limit:
+                raise TooManyChangesError(path=self._loc.describe())
+            recent.append(now)
+            if len(self._recent) > 10_000:  # forget workbooks not changed in the last minute
+                for key in [k for k, v in self._recent.items() if not v or now - v[-1] > 60.0]:
+                    del self._recent[key]
+
     def _mutate(self, workbook_id: str, body: Callable[[writes.Tx], T]) -> T:
         """Run ``body`` in one write transaction on a locked, existing workbook, then commit."""
         self._check_open()
+        self._count_change(workbook_id)
 
         def action() -> T:
             with self._writer.begin() as conn:
                 if not writes.lock_workbook(conn, workbook_id):
                     raise NotFoundError(f"There is no workbook with the id {workbook_id!r}.")
-                tx = writes.Tx(conn, workbook_id, db.utc_now(), self._actor)
+                tx = writes.Tx(conn, workbook_id, db.utc_now(), self._actor, self.coalesce_seconds)
                 result = body(tx)
                 tx.finish()
                 return result
@@ -203,12 +235,15 @@ class WorkbookStore:
 
     # ----- workbooks
 
-    def create_workbook(self, display_name: str, created_by: str) -> tuple[WorkbookSummary, str]:
+    def create_workbook(
+        self, display_name: str, created_by: str, language: str = "en"
+    ) -> tuple[WorkbookSummary, str]:
         """Start a new, empty workbook.
 
         Args:
             display_name: the person's name or initials, as they want it shown ('' is allowed).
             created_by: 'patient' or 'navigator'.
+            language: the language it is shown in ('en', 'es'); the private link reopens in it.
 
         Returns:
             The new workbook's summary and its private token. The token is the only way back to
@@ -218,6 +253,7 @@ class WorkbookStore:
         """
         name = check_text(display_name, "The name")
         created_by = check_created_by(created_by)
+        language = check_language(language)
         token = secrets.token_urlsafe(32)
         token_hash = hash_token(token)
         self._check_open()
@@ -225,9 +261,24 @@ class WorkbookStore:
         def action() -> WorkbookSummary:
             with self._writer.begin() as conn:
                 now = db.utc_now()
-                return writes.insert_workbook(conn, token_hash, name, created_by, now, self._actor)
+                return writes.insert_workbook(
+                    conn, token_hash, name, created_by, now, self._actor, language
+                )
 
         return db.with_retries(self._loc, action), token
+
+    def change_private_link(self, workbook_id: str) -> str:
+        """Give the workbook a new private token, and return it; the old one stops working.
+
+        For a person (or their navigator) whose link reached someone it should not have. Like
+        ``create_workbook``, only a hash of the new token is stored: show it now. The change
+        log says that the link was changed, and by whom, never the token.
+        """
+        workbook_id = check_workbook_id(workbook_id)
+        token = secrets.token_urlsafe(32)
+        token_hash = hash_token(token)
+        self._mutate(workbook_id, lambda tx: writes.set_token_hash(tx, token_hash))
+        return token
 
     def workbook_id_for_token(self, token: str) -> str | None:
         """Return the id of the workbook this private token opens, or None.
@@ -287,6 +338,12 @@ class WorkbookStore:
         return found
 
     # ----- the workbook itself
+
+    def set_language(self, workbook_id: str, language: str) -> None:
+        """Show the workbook in another language from now on ('en', 'es'); logged like a change."""
+        workbook_id = check_workbook_id(workbook_id)
+        language = check_language(language)
+        self._mutate(workbook_id, lambda tx: writes.set_workbook_column(tx, "language", language))
 
     def set_display_name(self, workbook_id: str, display_name: str) -> None:
         """Change the name or initials the workbook is shown under."""

@@ -134,6 +134,13 @@ def check_created_by(value: object) -> str:
     return str(value)
 
 
+def check_language(value: object) -> str:
+    """``value`` if it is one of the workbook's languages (``secondopinion.language.LANGUAGES``)."""
+    from secondopinion.language import check_language as _check
+
+    return _check(value)
+
+
 def check_actor(value: object) -> str:
     """``value`` if it is a short one-line text naming who is changing things."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_ACTOR_CHARS:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
+from typing import Final
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Table
@@ -27,6 +29,21 @@ from ._schema import (
 )
 from ._validation import same
 
+COALESCE_SECONDS: Final = 60
+"""A change to the same field by the same actor within this many seconds of the change-log row
+before it (and with nothing else logged in between) updates that row: a burst of typing is one
+change, with the value before the burst and the value after it."""
+
+MAX_LOG_ROWS: Final = 2_000
+"""The most change-log rows one workbook keeps; the oldest go first. The answers themselves are
+never in danger: they live in their own tables, and the log only tells their history."""
+
+MAX_LOG_CHARS: Final = 4_000_000
+"""The most characters of old and new values one workbook's change log keeps (about 4 MB)."""
+
+MAX_OWN_QUESTIONS: Final = 300
+"""The most questions of their own one workbook holds."""
+
 _ITEM_WORDS = {
     "own_questions": "own question",
     "questions": "question",
@@ -38,11 +55,19 @@ _ITEM_WORDS = {
 class Tx:
     """One write transaction on one workbook, collecting change-log rows as it goes."""
 
-    def __init__(self, conn: Connection, workbook_id: str, now: str, actor: str) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        workbook_id: str,
+        now: str,
+        actor: str,
+        coalesce_seconds: float = COALESCE_SECONDS,
+    ) -> None:
         self.conn = conn
         self.workbook_id = workbook_id
         self.now = now
         self.actor = actor
+        self.coalesce_seconds = coalesce_seconds
         self._log: list[dict[str, object]] = []
 
     def log(self, section: str, item_id: str, field: str, old: object, new: object) -> None:
@@ -61,13 +86,71 @@ class Tx:
         )
 
     def finish(self) -> None:
-        """Write the change-log rows, and the workbook's new ``updated_at`` if anything changed."""
+        """Write the change-log rows, and the workbook's new ``updated_at`` if anything changed.
+
+        A row that continues the workbook's last row (same section, item, field and actor,
+        within ``COALESCE_SECONDS``) updates it instead of adding one; then the log is trimmed,
+        oldest rows first, to ``MAX_LOG_ROWS`` and ``MAX_LOG_CHARS``.
+        """
         if not self._log:
             return
-        self.conn.execute(sa.insert(changes), self._log)
+        last = self._last_row()
+        for row in self._log:
+            if last is not None and _continues(last, row, self.coalesce_seconds):
+                self.conn.execute(
+                    sa.update(changes)
+                    .where(changes.c.id == last["id"])
+                    .values(new_json=row["new_json"])
+                )
+                continue
+            result = self.conn.execute(sa.insert(changes).values(**row))
+            key = result.inserted_primary_key
+            last = {**row, "id": key[0]} if key else None
         self.conn.execute(
             sa.update(sessions).where(sessions.c.id == self.workbook_id).values(updated_at=self.now)
         )
+        self._trim()
+
+    def _last_row(self) -> dict[str, object] | None:
+        query = (
+            sa.select(
+                changes.c.id,
+                changes.c.at,
+                changes.c.section,
+                changes.c.item_id,
+                changes.c.field,
+                changes.c.changed_by,
+            )
+            .where(changes.c.session_id == self.workbook_id)
+            .order_by(changes.c.id.desc())
+            .limit(1)
+        )
+        found = self.conn.execute(query).first()
+        return dict(found._mapping) if found is not None else None
+
+    def _trim(self) -> None:
+        """Drop the oldest change-log rows beyond the workbook's caps (never the newest row)."""
+        size = sa.func.coalesce(sa.func.length(changes.c.old_json), 0) + sa.func.coalesce(
+            sa.func.length(changes.c.new_json), 0
+        )
+        rows = self.conn.execute(
+            sa.select(changes.c.id, size)
+            .where(changes.c.session_id == self.workbook_id)
+            .order_by(changes.c.id.desc())
+        ).all()
+        kept_chars = 0
+        cut: int | None = None
+        for kept_rows, (row_id, chars) in enumerate(rows, start=1):
+            kept_chars += int(chars or 0)
+            if kept_rows > 1 and (kept_rows > MAX_LOG_ROWS or kept_chars > MAX_LOG_CHARS):
+                cut = int(row_id)
+                break
+        if cut is not None:
+            self.conn.execute(
+                sa.delete(changes).where(
+                    changes.c.session_id == self.workbook_id, changes.c.id <= cut
+                )
+            )
 
     def set_columns(
         self,
@@ -101,6 +184,23 @@ class Tx:
         return True
 
 
+def _continues(last: Mapping[str, object], row: Mapping[str, object], seconds: float) -> bool:
+    """True if ``row`` is one more change of the burst that the change-log row ``last`` began."""
+    if last.get("id") is None or seconds <= 0:
+        return False
+    for key in ("section", "item_id", "field", "changed_by"):
+        if last[key] != row[key]:
+            return False
+    if row["section"] == "workbook" and row["field"] not in ("display_name", "notes"):
+        return False
+    try:
+        began = parse_time(str(last["at"]))
+        now = parse_time(str(row["at"]))
+    except ValueError:
+        return False
+    return timedelta(0) <= now - began <= timedelta(seconds=seconds)
+
+
 def lock_workbook(conn: Connection, workbook_id: str) -> bool:
     """Lock the workbook's row until the transaction ends; False if there is no such workbook."""
     query = sa.select(sessions.c.id).where(sessions.c.id == workbook_id).with_for_update()
@@ -108,7 +208,13 @@ def lock_workbook(conn: Connection, workbook_id: str) -> bool:
 
 
 def insert_workbook(
-    conn: Connection, token_hash: str, name: str, created_by: str, now: str, actor: str
+    conn: Connection,
+    token_hash: str,
+    name: str,
+    created_by: str,
+    now: str,
+    actor: str,
+    language: str = "en",
 ) -> WorkbookSummary:
     """Add a new, empty workbook with a fresh id, and log who started it."""
     workbook_id = secrets.token_hex(6)
@@ -126,17 +232,22 @@ def insert_workbook(
             updated_at=now,
             notes="",
             notes_updated_at=None,
+            language=language,
         )
     )
     tx = Tx(conn, workbook_id, now, actor)
     tx.log("workbook", "", "created_by", None, created_by)
     tx.log("workbook", "", "display_name", None, name)
+    if language != "en":
+        tx.log("workbook", "", "language", None, language)
     tx.finish()
-    return WorkbookSummary(workbook_id, name, created_by, parse_time(now), parse_time(now))
+    return WorkbookSummary(
+        workbook_id, name, created_by, parse_time(now), parse_time(now), language
+    )
 
 
 def set_workbook_column(tx: Tx, column: str, value: str) -> bool:
-    """Set the workbook's name or notes; True if it changed."""
+    """Set the workbook's name, notes or language; True if it changed."""
     where = sessions.c.id == tx.workbook_id
     old = tx.conn.execute(sa.select(sessions.c[column]).where(where)).scalar_one()
     if same(old, value):
@@ -186,6 +297,14 @@ def write_answers(tx: Tx, wanted: Mapping[str, AnswerValue | None]) -> None:
 
 def insert_own_question(tx: Tx, text: str, audience: str | None) -> str:
     """Add one of the person's own questions; returns its new id."""
+    count = tx.conn.execute(
+        sa.select(sa.func.count()).where(own_questions.c.session_id == tx.workbook_id)
+    ).scalar_one()
+    if count >= MAX_OWN_QUESTIONS:
+        raise ValueError(
+            f"This workbook already has {MAX_OWN_QUESTIONS} questions of your own, the most it "
+            "can hold. Delete one you no longer need to add another."
+        )
     own_id = f"own_{secrets.token_hex(8)}"
     tx.conn.execute(
         sa.insert(own_questions).values(
@@ -240,6 +359,14 @@ def write_comparison(tx: Tx, opinion: str, aspect: str, written: str) -> None:
     else:
         tx.conn.execute(sa.update(comparisons).where(key).values(text=written, updated_at=tx.now))
     tx.log("compare", aspect, opinion, old, written)
+
+
+def set_token_hash(tx: Tx, token_hash: str) -> None:
+    """Give the workbook a new private link: only its hash is kept, and the old one stops."""
+    tx.conn.execute(
+        sa.update(sessions).where(sessions.c.id == tx.workbook_id).values(token_hash=token_hash)
+    )
+    tx.log("workbook", "", "private_link", None, "changed")
 
 
 def erase_workbook(tx: Tx) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -87,12 +88,14 @@ def kernel_id(page: Page) -> str:
 
 
 def kernel_process(server: DashboardServer, page: Page) -> psutil.Process:
-    """The operating-system process of the kernel behind this page (a child of Voilà)."""
-    wanted = f"kernel-{kernel_id(page)}.json"
-    for child in psutil.Process(server.process.pid).children(recursive=True):
-        try:
-            if any(wanted in part for part in child.cmdline()):
-                return child
-        except psutil.NoSuchProcess:
-            continue
-    raise AssertionError(f"no kernel process has {wanted} on its command line")
+    """The operating-system process of the kernel behind this page (a child of Voilà).
+
+    No command line names a kernel id; the server's own log says which process runs which.
+    """
+    wanted = kernel_id(page)
+    server.log.flush()
+    log = Path(server.log.name).read_text(errors="replace")
+    found = re.search(rf"Kernel {re.escape(wanted)} runs as process (\d+)", log)
+    if found is None:
+        raise AssertionError(f"the server's log does not say which process runs kernel {wanted}")
+    return psutil.Process(int(found.group(1)))

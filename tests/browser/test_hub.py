@@ -40,6 +40,7 @@ pytestmark = pytest.mark.browser
 LONG = 150_000  # ms: a navigator's first JupyterLab and kernel on a busy 2-core machine
 DIAGNOSIS = "Hubtest sarcoma of the left knee"
 LAUNCHER = REPO / "hub" / "run_hub.py"
+PROXY = REPO / ".hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
 class Hub:
@@ -111,6 +112,11 @@ class Hub:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer) -> Iterator[Hub]:
+    if not PROXY.exists():
+        message = f"configurable-http-proxy is missing at {PROXY}: `make hub` installs it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     store_url = postgres_server.new_database()
     hub_db_url = postgres_server.new_database()
     running = Hub(tmp_path_factory.mktemp("hub"), store_url, hub_db_url)

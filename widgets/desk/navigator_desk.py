@@ -33,7 +33,16 @@ from secondopinion.store import RECORD_STATUS_LABELS, WorkbookStore
 from widgets.app import WorkbookApp
 from widgets.desk.person_link import dashboard_address, person_link, qr_svg
 from widgets.desk.records_chart import RecordsChart
-from widgets.desk.roster_table import COLUMNS, ID, MISSING, RECORD_COUNTS, desk_table, find
+from widgets.desk.roster_table import (
+    COLUMNS,
+    ID,
+    MISSING,
+    RECORD_COUNTS,
+    desk_table,
+    display_label,
+    find,
+    isolated,
+)
 from widgets.parts.feedback import ProblemMessage, busy_button, guarded
 from widgets.parts.style import stylesheet
 from widgets.session_state import WorkbookState
@@ -129,6 +138,9 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.rename_to = w.Text(description="New name", placeholder="Name or initials")
         self.rename = _button(description="Rename")
         self.open_workbook = _button(description="Open workbook", button_style="primary")
+        self.change_link = _button(description="Make a new private link")
+        self.change_link.add_class("navigator-change-link")
+        busy_button(self.change_link, self.problem, self._change_link)
         self.export_one = _button(description="Export this person (CSV)")
         self.export_all = _button(description="Export everyone (CSV)")
         self.exported = w.HTML()
@@ -161,6 +173,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 w.HTML("<h2>One person</h2>"),
                 w.HBox([self.person, self.open_workbook], layout=w.Layout(**_WRAP)),
                 w.HBox([self.rename_to, self.rename], layout=w.Layout(**_WRAP)),
+                w.HBox([self.change_link], layout=w.Layout(**_WRAP)),
                 w.HBox([self.export_one, self.export_all], layout=w.Layout(**_WRAP)),
                 self.exported,
                 w.HBox([self.delete]),
@@ -224,12 +237,25 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
 
     def _create(self) -> None:
         summary, token = self.store.create_workbook(self.new_name.value.strip(), "navigator")
-        name = html.escape(summary.display_name or "this person")
+        self._show_link(summary.display_name, token, "Workbook created for")
+        self.new_name.value = ""
+        self.refresh()
+        self.person.value = summary.id
+
+    def _change_link(self) -> None:
+        """A new private link for the chosen person: the old one stops working."""
+        workbook_id = self._chosen()
+        token = self.store.change_private_link(workbook_id)
+        name = self.store.load(workbook_id).summary.display_name
+        self._show_link(name, token, "The old link no longer works. New private link for")
+
+    def _show_link(self, display_name: str, token: str, what: str) -> None:
+        name = html.escape(display_label(display_name) or "this person")
         address = dashboard_address(self.dashboard_url)
         if address is None:
             self.qr_code.layout.display = "none"
             self.new_link.value = (
-                f"<p>Workbook created for {name}. The dashboard's address is not known here: "
+                f"<p>{what} {name}. The dashboard's address is not known here: "
                 "set <code>SECOND_OPINION_PUBLIC_URL</code> (or give the desk "
                 "<code>dashboard_url=</code>). The end of the private link is "
                 f"<code>?session={html.escape(token)}</code>.</p>"
@@ -239,14 +265,11 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
             self.qr_code.value = qr_svg(link)
             self.qr_code.layout.display = None
             self.new_link.value = (
-                f"<p>Workbook created for {name}. Give this private link to the person, and to "
+                f"<p>{what} {name}. Give this private link to the person, and to "
                 "no one else (the QR code opens the same link):</p>"
                 f'<p class="workbook-link"><a href="{html.escape(link)}" target="_blank" '
                 f'rel="noopener noreferrer">{html.escape(link)}</a></p>'
             )
-        self.new_name.value = ""
-        self.refresh()
-        self.person.value = summary.id
 
     def _rename(self) -> None:
         workbook_id = self._chosen()
@@ -324,9 +347,9 @@ def _workbook_state(store: WorkbookStore, content: Content, workbook_id: str) ->
 
 
 def _person_label(row: pd.Series) -> str:
-    name = row["Name"] if row["Name"] != MISSING else "(no name yet)"
+    name = isolated(display_label(str(row["Name"]))) if row["Name"] != MISSING else "(no name yet)"
     diagnosis = row["Diagnosis"]
-    return f"{name} — {diagnosis}" if diagnosis != MISSING else str(name)
+    return f"{name} — {isolated(str(diagnosis))}" if diagnosis != MISSING else str(name)
 
 
 def _file_part(name: str) -> str:

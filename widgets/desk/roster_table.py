@@ -73,8 +73,8 @@ def desk_table(store: WorkbookStore | Iterable[WorkbookOverview], content: Conte
         workbook_id = str(row[id_column])
         diagnosis = _diagnosis(named.get(workbook_id, ""), str(row["diagnosis_kind"]))
         shown: dict[str, str | int] = {
-            "Name": _text(row["name"]),
-            "Diagnosis": diagnosis,
+            "Name": display_label(_text(row["name"])),
+            "Diagnosis": display_label(diagnosis),
             "Treatment": _text(row["treatment_status"]),
             "Decision date": _date(row["decision_date"]),
             "Next due step": _text(row["next_due_step"]),
@@ -105,6 +105,27 @@ def _diagnosis(name: str, kind: str) -> str:
     if name and kind and kind.casefold() not in name.casefold():
         return f"{name} ({kind})"
     return name or kind or MISSING
+
+
+BIDI_CONTROLS: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""The characters that change the direction of the text around them (U+202E and its kin)."""
+
+
+def display_label(name: str) -> str:
+    """A person's name without the control characters that turn text around (U+202E...).
+
+    A name in Hebrew or Arabic still reads right to left; a planted U+202E can no longer
+    reverse the words after it. Where a name stands next to other words in one label, wrap it
+    in ``isolated`` too.
+    """
+    return "".join(ch for ch in name if ch not in BIDI_CONTROLS)
+
+
+def isolated(text: str) -> str:
+    """``text`` between U+2068 and U+2069: its direction stays inside, whatever it holds."""
+    return f"\u2068{text}\u2069" if text else ""
 
 
 def _text(value: object) -> str:

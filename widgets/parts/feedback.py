@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import ipywidgets as w
 
+from secondopinion.language import N_, translator
 from secondopinion.store import StoreBusyError, StoreError
 
 log = logging.getLogger("secondopinion.widgets")
@@ -30,16 +31,16 @@ RETRY_LONGEST = 30.0
 RETRY_GIVE_UP = 30 * 60.0
 """Seconds after the first try when a change that keeps finding the database busy is given up."""
 
-WAITING = (
+WAITING = N_(
     "The workbook is busy right now: another program on this computer is using it. What you "
     "just did is still on this page and will be saved as soon as the workbook is free. Please "
     "keep this page open."
 )
-NOT_SAVED_BUSY = (
+NOT_SAVED_BUSY = N_(
     "The workbook is busy right now: another program on this computer is using it, so your "
     "last change was not saved. Please try again in a moment."
 )
-GAVE_UP = (
+GAVE_UP = N_(
     "The workbook stayed busy for a long time, so your last change was not saved. Please copy "
     "what you typed somewhere safe, open your private link again and enter it again, or tell "
     "your patient navigator."
@@ -49,28 +50,32 @@ GAVE_UP = (
 class ProblemMessage(w.HTML):  # type: ignore[misc]
     """A plain message shown when something goes wrong; never a traceback."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = "en") -> None:
         super().__init__(value="")
+        self.language = language
+        """The language of the messages (the workbook's)."""
         self.add_class("workbook-problem")
         self.layout.display = "none"
         self._waiting: set[object] = set()
 
     def say(self, text: str) -> None:
-        """Show ``text`` (plain words, escaped here) as the message."""
+        """Show ``text`` (plain words, escaped here) as the message, in the workbook's language."""
+        text = translator(self.language).gettext(text)
         self.value = f'<p role="alert">{html.escape(text)}</p>'
         self.layout.display = None
 
     def show(self, error: BaseException) -> None:
         """Show a readable message for this error."""
+        _ = translator(self.language).gettext
         if isinstance(error, StoreBusyError):
             text = NOT_SAVED_BUSY
         elif isinstance(error, StoreError) and str(error):
             # The store's messages are written for people: what happened and what to do.
-            text = f"This change was not saved. {error}"
+            text = _("This change was not saved. {reason}").format(reason=error)
         elif isinstance(error, ValueError | KeyError | OSError) and str(error):
-            text = f"That did not work: {error}"
+            text = _("That did not work: {reason}").format(reason=_(str(error)))
         else:
-            text = "Something went wrong and this change was not made. Please try again."
+            text = _("Something went wrong and this change was not made. Please try again.")
         self.say(text)
 
     def show_waiting(self, change: object) -> None:

@@ -6,10 +6,11 @@ import html
 from collections.abc import Iterable
 
 from secondopinion.content import Content
+from secondopinion.language import N_, translator
 
-START_HERE = "Start here"
-"""The heading over the few items chosen to do first."""
-MORE = "More, when you are ready"
+START_HERE = N_("Start here")
+"""The heading over the few items chosen to do first (translated where it is shown)."""
+MORE = N_("More, when you are ready")
 """The heading over everything else."""
 
 
@@ -22,12 +23,16 @@ def why_details(
     why: str, because: Iterable[str], source_ids: Iterable[str], content: Content
 ) -> str:
     """A closed ``<details>`` block: why the item matters, why it is shown, and its sources."""
+    _ = translator(content.language).gettext
     reasons = "".join(f"<li>{escaped(reason)}</li>" for reason in because)
     sources = "".join(_source(source_id, content) for source_id in source_ids)
     return (
-        '<details class="workbook-why"><summary>Why this is here</summary>'
-        f"<p>{escaped(why)}</p><ul>{reasons}</ul>"
-        f'<p class="workbook-sources">Sources:</p><ul>{sources}</ul></details>'
+        '<details class="workbook-why"><summary>'
+        + _("Why this is here")
+        + f"</summary><p>{escaped(why)}</p><ul>{reasons}</ul>"
+        + '<p class="workbook-sources">'
+        + _("Sources:")
+        + f"</p><ul>{sources}</ul></details>"
     )
 
 

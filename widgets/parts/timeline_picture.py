@@ -10,6 +10,7 @@ import datetime as dt
 import html
 from collections.abc import Callable
 
+from secondopinion.language import short_month, translator
 from secondopinion.planning import Timeline, TimelineStep, long_date
 
 _COLOURS = {"ok": "#1565c0", "tight": "#b34700", "past": "#616161"}
@@ -25,7 +26,7 @@ _LABEL_LIMIT = 48
 _TICKS = 4
 
 
-def timeline_svg(timeline: Timeline) -> str:
+def timeline_svg(timeline: Timeline, language: str = "en") -> str:
     """An SVG picture of the dated steps ("" when there is nothing to draw).
 
     Every step is also listed in words next to the picture; the picture's own description
@@ -41,31 +42,33 @@ def timeline_svg(timeline: Timeline) -> str:
     def x(day: dt.date) -> float:
         return _LEFT + (_RIGHT - _LEFT) * (day - first).days / span
 
+    _ = translator(language).gettext
     height = _TOP + _ROW * len(steps) + _BOTTOM
     axis_y = height - _BOTTOM + 8
     parts = [
         f'<svg class="workbook-timeline-picture" role="img" viewBox="0 0 {_WIDTH} {height}" '
         f'width="100%" style="max-width: {_WIDTH}px; height: auto;" '
         'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="15">',
-        f"<title>{_text(timeline_alt_text(timeline))}</title>",
-        _marker(x(timeline.today), axis_y, "today", TODAY_COLOUR, dashed=True),
-        _marker(x(timeline.decision_date), axis_y, "decide", DECIDE_COLOUR, dashed=False),
+        f"<title>{_text(timeline_alt_text(timeline, language))}</title>",
+        _marker(x(timeline.today), axis_y, _("today"), TODAY_COLOUR, dashed=True),
+        _marker(x(timeline.decision_date), axis_y, _("decide"), DECIDE_COLOUR, dashed=False),
         f'<line x1="{_LEFT}" y1="{axis_y}" x2="{_RIGHT}" y2="{axis_y}" stroke="#424242"/>',
     ]
-    parts += _ticks(first, span, x, axis_y)
+    parts += _ticks(first, span, x, axis_y, language)
     for row, step in enumerate(steps):
-        parts.append(_step(step, x(_day(step)), _TOP + _ROW * row + _ROW / 2))
+        parts.append(_step(step, x(_day(step)), _TOP + _ROW * row + _ROW / 2, language))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def timeline_alt_text(timeline: Timeline) -> str:
+def timeline_alt_text(timeline: Timeline, language: str = "en") -> str:
     """What the picture shows, in words, for screen readers."""
     if timeline.decision_date is None:
         return ""
     return (
-        f"A timeline of {len(timeline.dated_steps)} steps from today to "
-        f"{long_date(timeline.decision_date)}, the date to decide by."
+        translator(language)
+        .gettext("A timeline of {count} steps from today to {date}, the date to decide by.")
+        .format(count=len(timeline.dated_steps), date=long_date(timeline.decision_date, language))
     )
 
 
@@ -90,7 +93,13 @@ def _marker(x: float, axis_y: float, label: str, colour: str, *, dashed: bool) -
     )
 
 
-def _ticks(first: dt.date, span: int, x: Callable[[dt.date], float], axis_y: float) -> list[str]:
+def _ticks(
+    first: dt.date,
+    span: int,
+    x: Callable[[dt.date], float],
+    axis_y: float,
+    language: str = "en",
+) -> list[str]:
     within_a_year = span < 330
     parts = []
     days = [
@@ -99,7 +108,8 @@ def _ticks(first: dt.date, span: int, x: Callable[[dt.date], float], axis_y: flo
     for n, day in enumerate(days):
         if n and day == days[n - 1]:
             continue  # a span of a day or two has fewer days than ticks
-        label = f"{day:%b} {day.day}" if within_a_year else f"{day:%b} {day.year}"
+        month = short_month(day, language)
+        label = f"{month} {day.day}" if within_a_year else f"{month} {day.year}"
         anchor = "start" if n == 0 else "end" if n == _TICKS else "middle"
         at = x(day)
         parts.append(
@@ -110,11 +120,11 @@ def _ticks(first: dt.date, span: int, x: Callable[[dt.date], float], axis_y: flo
     return parts
 
 
-def _step(step: TimelineStep, x: float, y: float) -> str:
+def _step(step: TimelineStep, x: float, y: float, language: str = "en") -> str:
     colour = _COLOURS.get(step.status or "ok", _COLOURS["ok"])
     label = step.text if len(step.text) <= _LABEL_LIMIT else step.text[: _LABEL_LIMIT - 1] + "…"
     anchor, nudge = ("end", -12) if x > _WIDTH / 2 else ("start", 12)
-    when = long_date(_day(step))
+    when = long_date(_day(step), language)
     return (
         f"<g><title>{_text(when)}: {_text(step.text)}</title>"
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{colour}"/>'

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
+from secondopinion.language import translator
 from widgets.parts.feedback import ProblemMessage
 from widgets.session_state import WorkbookState
 
@@ -30,15 +31,19 @@ ANSWER_LIMIT = 5_000
 _waiting: weakref.WeakSet[TypedText] = weakref.WeakSet()
 
 
-def too_long(text: str, limit: int, what: str) -> str:
+def too_long(text: str, limit: int, what: str, language: str = "en") -> str:
     """A plain message when ``text`` is longer than ``limit`` characters, else ''."""
     if len(text) <= limit:
         return ""
     extra = len(text) - limit
     return (
-        f"{what} is too long to save: it has {len(text):,} characters, and the most is "
-        f"{limit:,}. Please shorten it by {extra:,} characters. What you typed stays here "
-        "until then."
+        translator(language)
+        .gettext(
+            "{what} is too long to save: it has {length:,} characters, and the most is "
+            "{limit:,}. Please shorten it by {extra:,} characters. What you typed stays here "
+            "until then."
+        )
+        .format(what=what, length=len(text), limit=limit, extra=extra)
     )
 
 
@@ -84,9 +89,8 @@ class TypedText:
         if self._skip():
             return
         self._cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not in a running kernel (a script, a unit test): save now
+        loop = _kernel_loop()
+        if loop is None:  # not in a running kernel (a script, a unit test): save now
             self.flush()
             return
         self._handle = loop.call_later(self.delay, self.flush)
@@ -109,7 +113,7 @@ class TypedText:
         self._cancel()
         _waiting.discard(self)
         text = self.box.value or ""
-        message = too_long(text, self.limit, self.what)
+        message = too_long(text, self.limit, self.what, self.problem.language)
         if message:
             self._too_long = True
             self.problem.say(message)
@@ -119,6 +123,22 @@ class TypedText:
                 self.problem.clear()
             self._save(text)
         self._tell()
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop of the IPython kernel this runs in, or None outside a kernel.
+
+    Another library may run a loop in a plain process too (Playwright's sync API does), and
+    a timer on it might never fire there: only a kernel's loop is trusted to run it.
+    """
+    from IPython import get_ipython
+
+    if get_ipython() is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 @atexit.register

@@ -21,7 +21,8 @@ class CompareOpinions(w.VBox):  # type: ignore[misc]
 
     def __init__(self, state: WorkbookState) -> None:
         self.state = state
-        self.problem = ProblemMessage()
+        self.problem = ProblemMessage(state.language)
+        _ = state.tr.gettext
         self.boxes: dict[tuple[str, str], w.Textarea] = {}
         self.typed: list[TypedText] = []
         compare = state.content.compare
@@ -42,7 +43,7 @@ class CompareOpinions(w.VBox):  # type: ignore[misc]
                         box,
                         self._saver(opinion.id, aspect.id),
                         self.problem,
-                        what="This box",
+                        what=_("This box"),
                         state=state,
                     )
                 )
@@ -56,15 +57,20 @@ class CompareOpinions(w.VBox):  # type: ignore[misc]
             row.add_class("workbook-compare-aspect")
             rows.append(row)
         differ = state.content.intake.field(DIFFER_FIELD)
-        self.differ = FieldInput(differ, state.answers.get(DIFFER_FIELD))
+        self.differ = FieldInput(differ, state.answers.get(DIFFER_FIELD), state.language)
         self.differ.bind(state, self.problem)
         self.guidance = w.VBox()
         super().__init__(
             [
                 w.HTML(
-                    "<h2>Compare the opinions</h2><p>Once you have the second opinion, write "
-                    "down what each doctor said. Seeing them side by side makes it easier to "
-                    "talk them over.</p>"
+                    "<h2>"
+                    + _("Compare the opinions")
+                    + "</h2><p>"
+                    + _(
+                        "Once you have the second opinion, write down what each doctor said. "
+                        "Seeing them side by side makes it easier to talk them over."
+                    )
+                    + "</p>"
                 ),
                 self.problem,
                 *rows,
@@ -73,7 +79,7 @@ class CompareOpinions(w.VBox):  # type: ignore[misc]
             ]
         )
         self.add_class("workbook-compare")
-        state.observe(lambda _: self._show_guidance(), names="plan")
+        state.watch(lambda _: self._show_guidance(), names="plan")
         self._show_guidance()
 
     def _saver(self, opinion: str, aspect: str) -> Callable[[str], None]:
@@ -88,7 +94,8 @@ class CompareOpinions(w.VBox):  # type: ignore[misc]
         if not steps:
             self.guidance.children = []
             return
-        parts: list[w.Widget] = [w.HTML("<h3>When the opinions differ</h3>")]
+        heading = self.state.tr.gettext("When the opinions differ")
+        parts: list[w.Widget] = [w.HTML(f"<h3>{heading}</h3>")]
         for planned in steps:
             item = planned.item
             detail = f"<p>{escaped(item.detail)}</p>" if item.detail else ""

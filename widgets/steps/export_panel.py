@@ -14,10 +14,11 @@ import ipywidgets as w
 import segno
 
 from secondopinion.documents.downloads import SHEET_SIZES, DownloadsError, make_downloads_apart
+from secondopinion.language import N_, translator
 from widgets.parts.feedback import ProblemMessage, busy_button
 from widgets.session_state import WorkbookState
 
-PAPER = {"Letter": "US Letter paper", "A4": "A4 paper"}
+PAPER = {"Letter": N_("US Letter paper"), "A4": N_("A4 paper")}
 
 
 class ExportPanel(w.VBox):  # type: ignore[misc]
@@ -29,8 +30,9 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         self.state = state
         self.link_base = link_base
         self.exports_dir = exports_dir
-        self.problem = ProblemMessage()
-        self.files_problem = ProblemMessage()
+        _ = state.tr.gettext
+        self.problem = ProblemMessage(state.language)
+        self.files_problem = ProblemMessage(state.language)
         self.download_csv = w.HTML()
         self.download_csv.add_class("workbook-download-csv")
         self.download_sheet = w.HTML()
@@ -41,9 +43,15 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         self.link_actions.add_class("workbook-link-actions")
         parts: list[w.Widget] = [
             w.HTML(
-                "<h2>Take it with you</h2><p>Print your question sheet and bring it to the "
-                "visit. It has room to write the answers. You can also download all your "
-                "answers to keep, or to share with someone you trust.</p>"
+                "<h2>"
+                + _("Take it with you")
+                + "</h2><p>"
+                + _(
+                    "Print your question sheet and bring it to the visit. It has room to write "
+                    "the answers. You can also download all your answers to keep, or to share "
+                    "with someone you trust."
+                )
+                + "</p>"
             ),
             self.problem,
             self.files_problem,
@@ -51,13 +59,15 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
             self.download_csv,
         ]
         if exports_dir is not None:
-            self.save_file = w.Button(description="Save the CSV and the sheet as files")
+            self.save_file = w.Button(description=_("Save the CSV and the sheet as files"))
             self.saved_to = w.HTML()
             busy_button(self.save_file, self.problem, self._save_files)
             parts += [self.save_file, self.saved_to]
-        self.delete = w.Button(description="Delete this workbook")
-        self.confirm_delete = w.Button(description="Yes, delete everything", button_style="danger")
-        self.keep = w.Button(description="No, keep it")
+        self.delete = w.Button(description=_("Delete this workbook"))
+        self.confirm_delete = w.Button(
+            description=_("Yes, delete everything"), button_style="danger"
+        )
+        self.keep = w.Button(description=_("No, keep it"))
         self.delete_note = w.HTML()
         self.confirm_box = w.Box(
             [self.confirm_delete, self.keep], layout=w.Layout(flex_flow="row wrap", display="none")
@@ -65,12 +75,37 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         self.delete.on_click(lambda _: self._ask_to_delete(True))
         self.keep.on_click(lambda _: self._ask_to_delete(False))
         busy_button(self.confirm_delete, self.problem, self._delete)
+        self.new_link = w.Button(description=_("Make a new private link"))
+        self.new_link.add_class("workbook-new-link")
+        self.new_link_note = w.HTML()
+        busy_button(self.new_link, self.problem, self._change_link)
+        self.new_link_box = w.VBox(
+            [
+                w.HTML(
+                    "<p>"
+                    + _(
+                        "Did your link reach someone who should not have it? Make a new one. "
+                        "The old link stops working at once, on every phone and computer."
+                    )
+                    + "</p>"
+                ),
+                self.new_link,
+                self.new_link_note,
+            ],
+            layout=w.Layout(display="none"),
+        )
         parts += [
             self.resume_link,
             self.link_actions,
+            self.new_link_box,
             w.HTML(
-                "<h3>Delete this workbook</h3><p>This erases every answer in it for good. "
-                "Files you downloaded are not touched.</p>"
+                "<h3>"
+                + _("Delete this workbook")
+                + "</h3><p>"
+                + _(
+                    "This erases every answer in it for good. Files you downloaded are not touched."
+                )
+                + "</p>"
             ),
             self.delete,
             self.confirm_box,
@@ -78,19 +113,21 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         ]
         super().__init__(parts)
         self.add_class("workbook-export")
-        state.observe(lambda _: self.show_link(), names="token")
+        state.watch(lambda _: self.show_link(), names="token")
         self.show_link()
 
     def refresh(self) -> None:
         """Build the downloads from what is saved now."""
         workbook = self.state.workbook
+        _ = self.state.tr.gettext
         if workbook is None:
             self.download_csv.value = (
-                "<p>Your downloads appear here once you have answered something.</p>"
+                "<p>" + _("Your downloads appear here once you have answered something.") + "</p>"
             )
             self.download_sheet.value = ""
             return
-        self.download_sheet.value = '<p role="status">Making your question sheet…</p>'
+        making = _("Making your question sheet…")
+        self.download_sheet.value = f'<p role="status">{making}</p>'
         try:
             files = make_downloads_apart(workbook, self.state.content, _today())
         except DownloadsError as error:
@@ -99,41 +136,62 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
             self.files_problem.say(str(error))
             return
         self.files_problem.clear()
-        name = _file_name(workbook, _today())
+        name = _file_name(workbook, _today(), self.state.language)
         csv = base64.b64encode(files.csv).decode("ascii")
         self.download_csv.value = (
             f'<a class="workbook-button" download="{name}.csv" '
             f'href="data:text/csv;charset=utf-8;base64,{csv}">'
-            "Download my answers (CSV)</a>"
+            + html.escape(_("Download my answers (CSV)"))
+            + "</a>"
         )
         links = []
         for size in SHEET_SIZES:
             encoded = base64.b64encode(files.sheets[size]).decode("ascii")
+            label = _("Print my question sheet ({paper})").format(paper=_(PAPER[size]))
+            questions = _("questions")
             links.append(
-                f'<a class="workbook-button" download="{name}-questions-{size}.pdf" '
+                f'<a class="workbook-button" download="{name}-{questions}-{size}.pdf" '
                 f'href="data:application/pdf;base64,{encoded}">'
-                f"Print my question sheet ({PAPER[size]})</a>"
+                f"{html.escape(label)}</a>"
             )
         self.download_sheet.value = "".join(links)
 
     def show_link(self) -> None:
         """Show the private link back, once the workbook exists."""
         token = self.state.token
+        language = self.state.language
+        _ = translator(language).gettext
         self.link_actions.value = ""
+        self.new_link_box.layout.display = "none"
         if token is None:
             self.resume_link.value = (
-                "<p>Your private link back to this workbook appears here once you answer the "
-                "first question.</p>"
+                "<p>"
+                + _(
+                    "Your private link back to this workbook appears here once you answer the "
+                    "first question."
+                )
+                + "</p>"
             )
             return
         if self.link_base is None:
             self.resume_link.value = (
-                "<p>This workbook is saved. A navigator can open it again from the roster.</p>"
+                "<p>"
+                + _("This workbook is saved. A navigator can open it again from the roster.")
+                + "</p>"
             )
             return
+        self.new_link_box.layout.display = None
         link = f"{self.link_base}?session={token}"
-        self.resume_link.value = private_link_html(link)
-        self.link_actions.value = link_actions_html(link)
+        self.resume_link.value = private_link_html(link, language)
+        self.link_actions.value = link_actions_html(link, language)
+
+    def _change_link(self) -> None:
+        self.state.change_private_link()
+        done = self.state.tr.gettext(
+            "Done. Above is your new private link. The old one no longer opens your workbook. "
+            "Save the new one somewhere safe."
+        )
+        self.new_link_note.value = f'<p role="status">{html.escape(done)}</p>'
 
     def _ask_to_delete(self, asking: bool) -> None:
         self.confirm_box.layout.display = None if asking else "none"
@@ -142,69 +200,92 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
     def _delete(self) -> None:
         self.state.delete_workbook()
         self._ask_to_delete(False)
-        self.delete_note.value = (
-            '<p role="status">Your workbook was deleted. Nothing of it is kept here.</p>'
-        )
+        deleted = self.state.tr.gettext("Your workbook was deleted. Nothing of it is kept here.")
+        self.delete_note.value = f'<p role="status">{deleted}</p>'
         self.refresh()
 
     def _save_files(self) -> None:
         assert self.exports_dir is not None
         workbook = self.state.workbook
         if workbook is None:
-            raise ValueError("There is nothing to save yet.")
+            raise ValueError(N_("There is nothing to save yet."))
         from secondopinion.documents.exports import long_form, write_csv, write_private
         from secondopinion.documents.question_sheet import question_sheet_pdf
 
-        base = self.exports_dir / _file_name(workbook, _today())
+        base = self.exports_dir / _file_name(workbook, _today(), self.state.language)
         csv = write_csv(long_form(workbook, self.state.content), base.with_suffix(".csv"))
         pdf = question_sheet_pdf(workbook, self.state.content, today=_today())
         sheet = write_private(pdf, base.with_suffix(".pdf"))
-        self.saved_to.value = f"<p>Saved {html.escape(str(csv))} and {html.escape(str(sheet))}</p>"
+        saved = self.state.tr.gettext("Saved {csv} and {sheet}").format(
+            csv=html.escape(str(csv)), sheet=html.escape(str(sheet))
+        )
+        self.saved_to.value = f"<p>{saved}</p>"
 
 
 def _today() -> dt.date:
     return dt.date.today()
 
 
-MAIL_SUBJECT = "My second-opinion workbook"
-MAIL_BODY = "My private link to my second-opinion workbook (keep it private):\n\n{link}\n"
+MAIL_SUBJECT = N_("My second-opinion workbook")
+MAIL_BODY = N_("My private link to my second-opinion workbook (keep it private):\n\n{link}\n")
 
 
-def private_link_html(link: str) -> str:
+def private_link_html(link: str, language: str = "en") -> str:
     """The private link, and what it is for."""
+    _ = translator(language).gettext
     shown = html.escape(link)
     return (
-        "<h3>Your private link</h3><p>Keep this link private, like a password. Anyone "
-        "with it can open this workbook. Use it to come back later.</p>"
+        "<h3>"
+        + _("Your private link")
+        + "</h3><p>"
+        + _(
+            "Keep this link private, like a password. Anyone with it can open this workbook. "
+            "Use it to come back later."
+        )
+        + "</p>"
         f'<p class="workbook-link"><a href="{shown}">{shown}</a></p>'
     )
 
 
-def link_actions_html(link: str) -> str:
+def link_actions_html(link: str, language: str = "en") -> str:
     """A copy button, e-mail and text links, and a QR code to print, for the private link.
 
     The e-mail and text links only open the person's own mail or messages app, with the link
     filled in; this service sends nothing.
     """
+    _ = translator(language).gettext
     shown = html.escape(link)
-    body = MAIL_BODY.format(link=link)
-    mail = html.escape(f"mailto:?subject={quote(MAIL_SUBJECT)}&body={quote(body)}")
+    body = _(MAIL_BODY).format(link=link)
+    mail = html.escape(f"mailto:?subject={quote(_(MAIL_SUBJECT))}&body={quote(body)}")
     sms = html.escape(f"sms:?&body={quote(body)}")
     qr = segno.make(link, error="m").svg_inline(
-        scale=4, dark="#000", light="#fff", title="QR code of your private link"
+        scale=4, dark="#000", light="#fff", title=_("QR code of your private link")
     )
     return (
         '<p class="workbook-link-buttons">'
         f'<button type="button" class="workbook-button workbook-copy-link" data-link="{shown}">'
-        "Copy the link</button>"
-        f'<a class="workbook-button workbook-mail-link" href="{mail}">E-mail it to myself</a>'
-        f'<a class="workbook-button workbook-sms-link" href="{sms}">Text it to myself</a></p>'
+        + _("Copy the link")
+        + "</button>"
+        f'<a class="workbook-button workbook-mail-link" href="{mail}">'
+        + _("E-mail it to myself")
+        + "</a>"
+        f'<a class="workbook-button workbook-sms-link" href="{sms}">'
+        + _("Text it to myself")
+        + "</a></p>"
         '<p class="workbook-copied" role="status"></p>'
-        '<p class="workbook-help">These open your own e-mail or messages app with the link '
-        "filled in. Nothing is sent by this service.</p>"
+        '<p class="workbook-help">'
+        + _(
+            "These open your own e-mail or messages app with the link filled in. Nothing is "
+            "sent by this service."
+        )
+        + "</p>"
         '<figure class="workbook-qr"><div class="workbook-qr-code">'
-        f"{qr}</div><figcaption>Scan this code with a phone camera to open the workbook. "
-        "A navigator can print it for you.</figcaption></figure>"
+        f"{qr}</div><figcaption>"
+        + _(
+            "Scan this code with a phone camera to open the workbook. A navigator can print it "
+            "for you."
+        )
+        + "</figcaption></figure>"
     )
 
 
@@ -219,6 +300,8 @@ def file_name_part(name: str) -> str:
     return re.sub(r"[^\w]+|_+", "-", unicodedata.normalize("NFC", folded)).strip("-")
 
 
-def _file_name(workbook: object, day: dt.date) -> str:
+def _file_name(workbook: object, day: dt.date, language: str = "en") -> str:
+    _ = translator(language).gettext
     name = getattr(getattr(workbook, "summary", None), "display_name", "") or ""
-    return f"second-opinion-{file_name_part(name) or 'workbook'}-{day.isoformat()}"
+    base = file_name_part(_("second-opinion"))
+    return f"{base}-{file_name_part(name) or file_name_part(_('workbook'))}-{day.isoformat()}"

@@ -13,13 +13,14 @@ import traitlets
 from ipywidgets.widgets.trait_types import Date, date_from_json, date_to_json
 
 from secondopinion.content import Field
+from secondopinion.language import N_, translator
 from widgets.parts.feedback import ProblemMessage, guarded
 from widgets.parts.typing import TypedText
 from widgets.session_state import WorkbookState
 
 _NOT_ANSWERED = None
 
-UNREADABLE_DATE = (
+UNREADABLE_DATE = N_(
     "That date could not be read, so it was not saved. Please check the year: it needs four "
     "digits, like 2027."
 )
@@ -52,12 +53,16 @@ class DateBox(w.DatePicker):  # type: ignore[misc]
 class FieldInput(w.VBox):  # type: ignore[misc]
     """One intake field: its label, its help text and the control for its answer."""
 
-    def __init__(self, field: Field, saved: object) -> None:
+    def __init__(self, field: Field, saved: object, language: str = "en") -> None:
         self.field = field
+        self.language = language
         self._showing = False
-        required = ' <span class="workbook-required">(needed)</span>' if field.required else ""
+        _ = translator(language).gettext
+        needed = _("(needed)")
+        required = f' <span class="workbook-required">{needed}</span>' if field.required else ""
         label = w.HTML(f'<p class="workbook-field-label">{html.escape(field.label)}{required}</p>')
-        self.control = _control(field, saved)
+        self.control = _control(field, saved, language)
+        unreadable = _(UNREADABLE_DATE)
         parts = [label, self.control]
         if isinstance(self.control, DateBox):
             warning = w.HTML()
@@ -66,7 +71,7 @@ class FieldInput(w.VBox):  # type: ignore[misc]
                 lambda change: setattr(
                     warning,
                     "value",
-                    f'<p role="alert">{UNREADABLE_DATE}</p>' if change["new"] else "",
+                    f'<p role="alert">{unreadable}</p>' if change["new"] else "",
                 ),
                 names="unreadable",
             )
@@ -123,7 +128,7 @@ class FieldInput(w.VBox):  # type: ignore[misc]
                     self.control,
                     lambda _text: save(),
                     problem,
-                    what="This answer",
+                    what=translator(self.language).gettext("This answer"),
                     skip=lambda: self._showing,
                     state=state,
                 )
@@ -131,7 +136,7 @@ class FieldInput(w.VBox):  # type: ignore[misc]
         else:
             for control in self._controls:
                 control.observe(lambda _: save(), names="value")
-        state.observe(follow, names="workbook")
+        state.watch(follow, names="workbook")
 
     @property
     def _controls(self) -> list[w.Widget]:
@@ -168,8 +173,9 @@ def _same_answer(a: object, b: object) -> bool:
     return a == b and type(a) is type(b)
 
 
-def _control(field: Field, saved: object) -> w.Widget:
+def _control(field: Field, saved: object, language: str = "en") -> w.Widget:
     label = field.label
+    _ = translator(language).gettext
     if field.kind == "one_choice":
         options = [(c.label, c.id) for c in field.choices]
         return w.RadioButtons(
@@ -180,7 +186,7 @@ def _control(field: Field, saved: object) -> w.Widget:
         )
     if field.kind == "yes_no":
         return w.RadioButtons(
-            options=[("Yes", True), ("No", False)],
+            options=[(_("Yes"), True), (_("No"), False)],
             value=saved if isinstance(saved, bool) else None,
             description=label,
             layout=w.Layout(width="auto"),
@@ -211,34 +217,45 @@ class IntakeView(w.VBox):  # type: ignore[misc]
 
     def __init__(self, state: WorkbookState) -> None:
         self.state = state
-        self.problem = ProblemMessage()
+        _ = state.tr.gettext
+        self.problem = ProblemMessage(state.language)
         saved = state.answers
         self.inputs = [
-            FieldInput(field, saved.get(field.id)) for field in state.content.intake.fields
+            FieldInput(field, saved.get(field.id), state.language)
+            for field in state.content.intake.fields
         ]
         self.progress = w.HTML()
         intro = w.HTML(
-            "<h2>Your situation</h2><p>Tell us a little about where things stand. Answer what you "
-            "can and skip what you do not know. Each answer is saved as soon as you give it.</p>"
+            "<h2>"
+            + _("Your situation")
+            + "</h2><p>"
+            + _(
+                "Tell us a little about where things stand. Answer what you can and skip what "
+                "you do not know. Each answer is saved as soon as you give it."
+            )
+            + "</p>"
         )
         self.list_so_far = w.HTML()
         self.list_so_far.add_class("workbook-list-so-far")
         super().__init__([intro, self.progress, self.problem, *self.inputs, self.list_so_far])
         self.add_class("workbook-intake")
-        state.observe(lambda _: self._show_list_so_far(), names="plan")
+        state.watch(lambda _: self._show_list_so_far(), names="plan")
         self._show_list_so_far()
         for field_input in self.inputs:
             field_input.bind(state, self.problem)
-        state.observe(lambda _: self._refresh(), names="workbook")
+        state.watch(lambda _: self._refresh(), names="workbook")
         self._refresh()
 
     def _show_list_so_far(self) -> None:
         plan = self.state.plan
-        self.list_so_far.value = (
-            '<p role="status">Your list so far: '
-            f"{len(plan.questions)} questions to ask, {len(plan.records)} records to gather and "
-            f"{len(plan.next_steps)} next steps. Press Next to see them.</p>"
+        _ = self.state.tr.gettext
+        words = _(
+            "Your list so far: {questions} questions to ask, {records} records to gather and "
+            "{steps} next steps. Press Next to see them."
+        ).format(
+            questions=len(plan.questions), records=len(plan.records), steps=len(plan.next_steps)
         )
+        self.list_so_far.value = f'<p role="status">{words}</p>'
 
     def _refresh(self) -> None:
         shown = {f.id for f in self.state.situation.shown_fields(self.state.content.intake)}
@@ -248,7 +265,10 @@ class IntakeView(w.VBox):  # type: ignore[misc]
             field_input.show(visible)
             answered += visible and field_input.answer is not None
         total = len(shown)
+        words = self.state.tr.gettext("You have answered {answered} of {total}.").format(
+            answered=answered, total=total
+        )
         self.progress.value = (
-            f'<p class="workbook-progress" role="status">You have answered {answered} of {total}. '
+            f'<p class="workbook-progress" role="status">{words} '
             f'<progress max="{total}" value="{answered}" aria-hidden="true"></progress></p>'
         )

@@ -8,6 +8,7 @@ import ipywidgets as w
 
 from secondopinion.content import NextStep
 from secondopinion.documents.calendar_file import timeline_to_ics
+from secondopinion.language import translator
 from secondopinion.planning import PlannedItem, Timeline, long_date
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
 from widgets.parts.timeline_picture import timeline_svg
@@ -28,9 +29,9 @@ class NextSteps(w.VBox):  # type: ignore[misc]
         self._shown: tuple[Timeline, str] | None = None
         super().__init__()
         self.add_class("workbook-next-steps")
-        state.observe(lambda _: self.refresh(), names="plan")
+        state.watch(lambda _: self.refresh(), names="plan")
         # A new decision date, a record's status or the name changes the timeline, not the plan.
-        state.observe(lambda _: self.refresh_timeline(), names="derived")
+        state.watch(lambda _: self.refresh_timeline(), names="derived")
         self.refresh()
 
     def refresh_timeline(self) -> None:
@@ -44,10 +45,17 @@ class NextSteps(w.VBox):  # type: ignore[misc]
     def refresh(self) -> None:
         """Show the timeline and the steps of the current plan."""
         self.refresh_timeline()
+        _ = self.state.tr.gettext
         children: list[w.Widget] = [
             w.HTML(
-                "<h2>Next steps</h2><p>When to do what, where to go, what to ask your insurance "
-                "company, and words you can use with your doctor.</p>"
+                "<h2>"
+                + _("Next steps")
+                + "</h2><p>"
+                + _(
+                    "When to do what, where to go, what to ask your insurance company, and words "
+                    "you can use with your doctor."
+                )
+                + "</p>"
             ),
             self.timeline,
             self.calendar,
@@ -55,9 +63,9 @@ class NextSteps(w.VBox):  # type: ignore[misc]
         plan = self.state.plan
         first = plan.start_here.next_steps
         if first:
-            children.append(w.HTML(f"<h3>{escaped(START_HERE)}</h3>"))
+            children.append(w.HTML(f"<h3>{escaped(_(START_HERE))}</h3>"))
             children += [self._step(planned) for planned in first]
-            children.append(w.HTML(f"<h3>{escaped(MORE)}</h3>"))
+            children.append(w.HTML(f"<h3>{escaped(_(MORE))}</h3>"))
         for category in self.state.content.step_categories:
             steps = [s for s in plan.steps_in(category.id) if s.id not in plan.start_here.item_ids]
             if not steps:
@@ -65,29 +73,38 @@ class NextSteps(w.VBox):  # type: ignore[misc]
             children.append(w.HTML(f"<h3>{escaped(category.label)}</h3>"))
             if category.id == DIFFER_CATEGORY:
                 children.append(
-                    w.HTML("<p>These are in step 5, next to what each doctor said.</p>")
+                    w.HTML(
+                        "<p>" + _("These are in step 5, next to what each doctor said.") + "</p>"
+                    )
                 )
                 continue
             children.extend(self._step(planned) for planned in steps)
         self.children = children
 
     def _show_timeline(self, timeline: Timeline, name: str) -> None:
-        parts = ["<h3>Your timeline</h3>", f"<p>{escaped(timeline.message)}</p>"]
-        parts.append(timeline_svg(timeline))
+        language = self.state.language
+        _ = translator(language).gettext
+        parts = ["<h3>" + _("Your timeline") + "</h3>", f"<p>{escaped(timeline.message)}</p>"]
+        parts.append(timeline_svg(timeline, language))
         parts.append('<ol class="workbook-timeline-steps">')
         for step in timeline.steps:
-            when = f"<strong>{escaped(long_date(step.date))}:</strong> " if step.date else ""
+            when = (
+                f"<strong>{escaped(long_date(step.date, language))}:</strong> " if step.date else ""
+            )
             status = f" <em>({escaped(step.status_label)})</em>" if step.status_label else ""
             instead = f"<br>{escaped(step.instead)}" if step.instead else ""
             parts.append(f"<li>{when}{escaped(step.text)}{status}{instead}</li>")
         parts.append("</ol>")
         self.timeline.value = "".join(parts)
         if timeline.dated_steps:
-            encoded = base64.b64encode(timeline_to_ics(timeline, name)).decode("ascii")
+            ics = timeline_to_ics(timeline, name, language=language)
+            encoded = base64.b64encode(ics).decode("ascii")
+            file_name = _("second-opinion-steps") + ".ics"
             self.calendar.value = (
-                '<a class="workbook-button" download="second-opinion-steps.ics" '
+                f'<a class="workbook-button" download="{file_name}" '
                 f'href="data:text/calendar;charset=utf-8;base64,{encoded}">'
-                "Add these steps to your calendar (.ics)</a>"
+                + _("Add these steps to your calendar (.ics)")
+                + "</a>"
             )
         else:
             self.calendar.value = ""

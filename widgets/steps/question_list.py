@@ -12,6 +12,7 @@ from typing import Any
 import ipywidgets as w
 
 from secondopinion.content import Question
+from secondopinion.language import N_, translator
 from secondopinion.planning import PlannedItem
 from secondopinion.store import StoreBusyError
 from widgets.parts.feedback import ProblemMessage, busy_button, guarded
@@ -35,19 +36,21 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
         state: WorkbookState | None = None,
     ):
         self.item_id = item_id
+        self.language = problem.language
+        _ = translator(self.language).gettext
         self.text = w.HTML(f'<p class="workbook-question-text">{escaped(text)}</p>')
         self.why = w.HTML()
         self.note = w.HTML()
         self.star = w.ToggleButton(
-            value=bool(saved and saved.starred), tooltip="Star this question"
+            value=bool(saved and saved.starred), tooltip=_("Star this question")
         )
         self.asked = w.Checkbox(
-            value=bool(saved and saved.asked), description="I asked this", indent=False
+            value=bool(saved and saved.asked), description=_("I asked this"), indent=False
         )
         self.answer = w.Textarea(
             value=(saved.answer if saved else "") or "",
-            placeholder="Write the answer here",
-            description="Answer",
+            placeholder=_("Write the answer here"),
+            description=_("Answer"),
             continuous_update=True,
             layout=w.Layout(width="100%"),
         )
@@ -72,7 +75,8 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
         try:
             save(starred=self.star.value)
         except StoreBusyError:  # tried again later: say it is on its way
-            self.star.description = "★ Saving…" if self.star.value else "☆ Saving…"
+            saving = translator(self.language).gettext("Saving…")
+            self.star.description = f"★ {saving}" if self.star.value else f"☆ {saving}"
             raise
         except Exception:
             self._undoing = True
@@ -84,7 +88,8 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
         self._label_star()
 
     def _label_star(self) -> None:
-        self.star.description = "★ Starred" if self.star.value else "☆ Star"
+        _ = translator(self.language).gettext
+        self.star.description = _("★ Starred") if self.star.value else _("☆ Star")
         if self.star.value:
             self.star.add_class("workbook-starred")
         else:
@@ -97,10 +102,10 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
             self.status.value = ""
         else:
             self.add_class("workbook-not-applying")
-            self.status.value = (
-                '<p class="workbook-note">This no longer fits your answers. '
-                "What you wrote is kept.</p>"
+            words = translator(self.language).gettext(
+                "This no longer fits your answers. What you wrote is kept."
             )
+            self.status.value = f'<p class="workbook-note">{words}</p>'
 
 
 class QuestionList(w.VBox):  # type: ignore[misc]
@@ -108,23 +113,26 @@ class QuestionList(w.VBox):  # type: ignore[misc]
 
     def __init__(self, state: WorkbookState) -> None:
         self.state = state
-        self.problem = ProblemMessage()
+        _ = state.tr.gettext
+        self.problem = ProblemMessage(state.language)
         self.rows: dict[str, QuestionRow] = {}
         self._headings: dict[str, w.HTML] = {}
         self.summary = w.HTML()
         self.own_text = w.Textarea(
-            placeholder="Type a question of your own",
-            description="Your question",
+            placeholder=_("Type a question of your own"),
+            description=_("Your question"),
             layout=w.Layout(width="100%"),
         )
         audiences = [(a.label, a.id) for a in state.content.audiences]
-        self.own_audience = w.Dropdown(options=audiences, value=audiences[0][1], description="Ask")
-        self.add_own = w.Button(description="Add my question", button_style="primary")
+        self.own_audience = w.Dropdown(
+            options=audiences, value=audiences[0][1], description=_("Ask")
+        )
+        self.add_own = w.Button(description=_("Add my question"), button_style="primary")
         self.add_own.add_class("workbook-add-question")
         busy_button(self.add_own, self.problem, self._add_own_question)
         self.own_form = w.VBox(
             [
-                w.HTML("<h3>Add your own question</h3>"),
+                w.HTML("<h3>" + _("Add your own question") + "</h3>"),
                 self.own_text,
                 self.own_audience,
                 self.add_own,
@@ -132,8 +140,8 @@ class QuestionList(w.VBox):  # type: ignore[misc]
         )
         super().__init__()
         self.add_class("workbook-questions")
-        state.observe(lambda _: self.refresh(), names="plan")
-        state.observe(lambda _: self._count(), names="workbook")
+        state.watch(lambda _: self.refresh(), names="plan")
+        state.watch(lambda _: self._count(), names="workbook")
         self.refresh()
 
     def refresh(self) -> None:
@@ -142,24 +150,32 @@ class QuestionList(w.VBox):  # type: ignore[misc]
         workbook = self.state.workbook
         saved = workbook.questions if workbook else {}
         content = self.state.content
+        _ = self.state.tr.gettext
         children: list[w.Widget] = [
             w.HTML(
-                "<h2>Questions to ask</h2><p>These questions fit what you told us. Star the ones "
-                "that matter most, tick them off when you ask them, and write down the answers.</p>"
+                "<h2>"
+                + _("Questions to ask")
+                + "</h2><p>"
+                + _(
+                    "These questions fit what you told us. Star the ones that matter most, tick "
+                    "them off when you ask them, and write down the answers."
+                )
+                + "</p>"
             ),
             self.summary,
             self.problem,
         ]
         first = plan.start_here.questions
         if first:
-            children.append(self._heading("start", "h3", START_HERE))
+            children.append(self._heading("start", "h3", _(START_HERE)))
             for planned in first:
                 row = self._row(planned, saved.get(planned.id))
                 audience_label = escaped(content.label(planned.item.audience))
-                row.note.value = f'<p class="workbook-note">Ask: {audience_label}</p>'
+                ask = _("Ask: {whom}").format(whom=audience_label)
+                row.note.value = f'<p class="workbook-note">{ask}</p>'
                 row.add_class("workbook-start-here")
                 children.append(row)
-            children.append(self._heading("more", "h3", MORE))
+            children.append(self._heading("more", "h3", _(MORE)))
         for audience in content.audiences:
             questions = [
                 q for q in plan.questions_for(audience.id) if q.id not in plan.start_here.item_ids
@@ -179,7 +195,7 @@ class QuestionList(w.VBox):  # type: ignore[misc]
                 children.append(row)
         own = workbook.own_questions if workbook else ()
         if own:
-            children.append(self._heading("own", "h3", "Your own questions"))
+            children.append(self._heading("own", "h3", _("Your own questions")))
             for question in own:
                 children.append(self._own_row(question))
         earlier = [
@@ -188,7 +204,7 @@ class QuestionList(w.VBox):  # type: ignore[misc]
             if item_id not in plan.item_ids and _has_work(state)
         ]
         if earlier:
-            children.append(self._heading("earlier", "h3", "From your earlier answers"))
+            children.append(self._heading("earlier", "h3", _("From your earlier answers")))
             for item_id in earlier:
                 item = content.item(item_id) if _known(content, item_id) else None
                 row = self._row_for(item_id, item.text if item else item_id, saved[item_id])
@@ -204,10 +220,10 @@ class QuestionList(w.VBox):  # type: ignore[misc]
         saved = list(workbook.questions.values()) + list(workbook.own_questions) if workbook else []
         starred = sum(1 for s in saved if s.starred)
         asked = sum(1 for s in saved if s.asked)
-        self.summary.value = (
-            f'<p role="status">{len(self.state.plan.questions)} questions for you. '
-            f"{starred} starred, {asked} asked.</p>"
-        )
+        words = self.state.tr.gettext(
+            "{count} questions for you. {starred} starred, {asked} asked."
+        ).format(count=len(self.state.plan.questions), starred=starred, asked=asked)
+        self.summary.value = f'<p role="status">{words}</p>'
 
     def _heading(self, key: str, tag: str, label: str) -> w.HTML:
         if key not in self._headings:
@@ -239,9 +255,10 @@ class QuestionList(w.VBox):  # type: ignore[misc]
 
             row = QuestionRow(own_id, question.text, question, save, self.problem, self.state)
             row.add_class("workbook-own-question")
+            _ = self.state.tr.gettext
             edit = w.Textarea(
                 value=question.text,
-                description="Your question",
+                description=_("Your question"),
                 layout=w.Layout(width="100%"),
             )
             edit.add_class("workbook-own-question-text")
@@ -250,10 +267,10 @@ class QuestionList(w.VBox):  # type: ignore[misc]
                 guarded(self.problem)(lambda text: save(text=text) if text.strip() else None),
                 self.problem,
                 limit=QUESTION_LIMIT,
-                what="Your question",
+                what=_("Your question"),
                 state=self.state,
             )
-            delete = w.Button(description="Delete this question")
+            delete = w.Button(description=_("Delete this question"))
             delete.add_class("workbook-delete-question")
             busy_button(delete, self.problem, lambda: self._delete_own(own_id))
             row.children = (edit, row.note, row.why, *row.children[3:], delete)
@@ -267,9 +284,10 @@ class QuestionList(w.VBox):  # type: ignore[misc]
 
     def _add_own_question(self) -> None:
         text = self.own_text.value
+        _ = self.state.tr.gettext
         if not text.strip():
-            raise ValueError("Type your question first, then press the button.")
-        message = too_long(text, QUESTION_LIMIT, "Your question")
+            raise ValueError(N_("Type your question first, then press the button."))
+        message = too_long(text, QUESTION_LIMIT, _("Your question"), self.state.language)
         if message:
             raise ValueError(message)
         self.state.add_own_question(text, self.own_audience.value)

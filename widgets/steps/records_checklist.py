@@ -9,17 +9,19 @@ from typing import Any
 import ipywidgets as w
 
 from secondopinion.content import Record
+from secondopinion.language import N_
 from secondopinion.planning import PlannedItem
 from widgets.parts.feedback import ProblemMessage, guarded
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
 from widgets.parts.typing import TypedText
+from widgets.steps.intake import UNREADABLE_DATE, DateBox
 from widgets.session_state import WorkbookState
 
 STATUSES = (
-    ("Still needed", "needed"),
-    ("Asked for", "requested"),
-    ("I have it", "received"),
-    ("Sent to the second doctor", "sent"),
+    (N_("Still needed"), "needed"),
+    (N_("Asked for"), "requested"),
+    (N_("I have it"), "received"),
+    (N_("Sent to the second doctor"), "sent"),
 )
 
 
@@ -35,31 +37,34 @@ class RecordRow(w.VBox):  # type: ignore[misc]
     ):
         record = planned.item
         self.item_id = record.id
+        _ = state.tr.gettext
         self.text = w.HTML(
             f'<p class="workbook-record-text"><strong>{escaped(record.text)}</strong></p>'
             f"<p>{escaped(record.what)}</p>"
-            '<p class="workbook-how"><strong>How to get it:</strong> '
-            f"{escaped(record.how_to_get)}</p>"
+            '<p class="workbook-how"><strong>'
+            + escaped(_("How to get it:"))
+            + "</strong> "
+            + f"{escaped(record.how_to_get)}</p>"
         )
         self.why = w.HTML()
         self.status = w.Dropdown(
-            options=STATUSES,
+            options=[(_(label), value) for label, value in STATUSES],
             value=(saved.status if saved else None) or "needed",
-            description="Status",
+            description=_("Status"),
         )
         self.from_whom = w.Text(
             value=(saved.from_whom if saved else "") or "",
-            description="From whom",
-            placeholder="Office, lab or hospital",
+            description=_("From whom"),
+            placeholder=_("Office, lab or hospital"),
         )
         requested = saved.requested_on if saved else None
-        self.requested_on = w.DatePicker(
+        self.requested_on = DateBox(
             value=dt.date.fromisoformat(requested) if isinstance(requested, str) else requested,
-            description="Asked on",
+            description=_("Asked on"),
         )
         self.note = w.Textarea(
             value=(saved.note if saved else "") or "",
-            description="Note",
+            description=_("Note"),
             layout=w.Layout(width="100%"),
         )
         fields = w.Box(
@@ -80,14 +85,30 @@ class RecordRow(w.VBox):  # type: ignore[misc]
             keep(lambda text: save(from_whom=text)),
             problem,
             limit=500,
-            what="Who it is from",
+            what=_("Who it is from"),
             state=state,
         )
         self.requested_on.observe(
             keep(lambda _: save(requested_on=_iso(self.requested_on.value))), "value"
         )
+        unreadable = _(UNREADABLE_DATE)
+        self.date_warning = w.HTML()
+        self.date_warning.add_class("workbook-warning")
+        self.requested_on.observe(
+            lambda change: setattr(
+                self.date_warning,
+                "value",
+                f'<p role="alert">{unreadable}</p>' if change["new"] else "",
+            ),
+            "unreadable",
+        )
+        self.children = [*self.children[:3], self.date_warning, *self.children[3:]]
         self.typed_note = TypedText(
-            self.note, keep(lambda text: save(note=text)), problem, what="The note", state=state
+            self.note,
+            keep(lambda text: save(note=text)),
+            problem,
+            what=_("The note"),
+            state=state,
         )
         self.update(planned, state)
 
@@ -102,22 +123,29 @@ class RecordsChecklist(w.VBox):  # type: ignore[misc]
 
     def __init__(self, state: WorkbookState) -> None:
         self.state = state
-        self.problem = ProblemMessage()
+        self.problem = ProblemMessage(state.language)
         self.counts = w.HTML()
         self.rows: dict[str, RecordRow] = {}
         super().__init__()
         self.add_class("workbook-records")
-        state.observe(lambda _: self.refresh(), names="plan")
-        state.observe(lambda _: self._count(), names="workbook")
+        state.watch(lambda _: self.refresh(), names="plan")
+        state.watch(lambda _: self._count(), names="workbook")
         self.refresh()
 
     def refresh(self) -> None:
         """Show the records of the current plan, keeping every row and what was entered."""
         saved = self.state.workbook.records if self.state.workbook else {}
+        _ = self.state.tr.gettext
         children: list[w.Widget] = [
             w.HTML(
-                "<h2>Records to gather</h2><p>The second doctor needs your records. Ask for the "
-                "real slides and scan files, not only the reports. Keep a copy of everything.</p>"
+                "<h2>"
+                + _("Records to gather")
+                + "</h2><p>"
+                + _(
+                    "The second doctor needs your records. Ask for the real slides and scan "
+                    "files, not only the reports. Keep a copy of everything."
+                )
+                + "</p>"
             ),
             self.counts,
             self.problem,
@@ -126,9 +154,9 @@ class RecordsChecklist(w.VBox):  # type: ignore[misc]
         plan = self.state.plan
         first = plan.start_here.records
         if first:
-            children.append(w.HTML(f"<h3>{escaped(START_HERE)}</h3>"))
+            children.append(w.HTML(f"<h3>{escaped(_(START_HERE))}</h3>"))
             children += [self._row(planned, saved, start_here=True) for planned in first]
-            children.append(w.HTML(f"<h3>{escaped(MORE)}</h3>"))
+            children.append(w.HTML(f"<h3>{escaped(_(MORE))}</h3>"))
         for category in content.record_categories:
             records = [
                 r for r in plan.records_in(category.id) if r.id not in plan.start_here.item_ids
@@ -159,7 +187,8 @@ class RecordsChecklist(w.VBox):  # type: ignore[misc]
         saved = self.state.workbook.records if self.state.workbook else {}
         shown = [r.id for r in self.state.plan.records]
         statuses = [saved[i].status if i in saved else "needed" for i in shown]
-        counts = ", ".join(f"{label}: {statuses.count(value)}" for label, value in STATUSES)
+        _ = self.state.tr.gettext
+        counts = ", ".join(f"{_(label)}: {statuses.count(value)}" for label, value in STATUSES)
         self.counts.value = f'<p class="workbook-record-counts" role="status">{counts}</p>'
 
 

@@ -1,0 +1,419 @@
+"""The dashboard's kernels, safe on a machine other people also log in to, and hard to exhaust.
+
+Voilà starts one kernel per visit. Out of the box, on a shared host (a JupyterHub, a clinic
+server), another account on the machine could see every kernel id in ``ps`` (the connection file
+``kernel-<id>.json`` is on the kernel's command line), listen to the kernels' unencrypted TCP
+traffic on 127.0.0.1, and open ``/voila/query/<id>`` of a pre-heated kernel to take the next
+visitor's private link. And anyone could fill the memory by loading the page again and again.
+Here:
+
+- **No kernel id on any command line.** Each connection file gets a random name that has
+  nothing to do with the kernel id (``WorkbookKernelManager``).
+- **No TCP.** Kernels talk over IPC (Unix) sockets, next to their connection file in Voilà's
+  connection folder, which only the server's own account can open (``mkdtemp``: 0700).
+- **The hand-over of a visit takes a secret.** Each pre-heated kernel is started with a secret
+  of its own in its environment (``HANDOVER_SECRET_ENV``); ``/voila/query/<id>`` answers only a
+  connection that brings that kernel's secret (``HandOverHandler``), so knowing a kernel id is
+  not enough to take a visit. What Voilà keeps for a kernel is forgotten once handed over, and
+  when the kernel stops.
+- **A kernel serves one visitor's address only.** A pre-heated kernel is started without the
+  address of the visit that made Voilà start it (Voilà passes it along: ``clean_pool_env``).
+- **Caps.** At most ``max_kernels()`` kernels in all and ``kernels_per_address()`` for the
+  visits of one address; past them a visit gets ``BUSY_PAGE`` (503, "try again in a minute")
+  instead of a new kernel (``CappedVoilaHandler``).
+- **Kernels no browser ever connected to** (a page load by a script, a link preview) are
+  stopped after ``NEVER_CONNECTED_LIMIT`` seconds (and the server looks every
+  ``KERNEL_CHECK_EVERY``), not after the hour-long idle limit of a closed tab.
+- **Nothing of the server travels over the websocket.** Errors arrive as plain words, the
+  kernels' error stream (where tracebacks go) is not sent, and the server's own paths are
+  blanked out of every message (``PlainChannels``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hmac
+import os
+import re
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import tornado.web
+from jupyter_client.session import DELIM
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from voila.request_info_handler import RequestInfoSocketHandler
+
+HANDOVER_SECRET_ENV = "SECOND_OPINION_HANDOVER"  # noqa: S105 (a variable name)
+"""The environment variable that holds a pre-heated kernel's own hand-over secret."""
+
+HANDOVER_HEADER = "X-Workbook-Handover"
+"""The header a pre-heated kernel sends its secret in, when it asks for its visit."""
+
+MAX_KERNELS = 30
+"""Kernels at most, the waiting pre-heated ones included (``SECOND_OPINION_MAX_KERNELS``).
+
+Each holds about 90 MB: 30 are under 3 GB."""
+
+KERNELS_PER_ADDRESS = 8
+"""Kernels at most for the visits from one network address (``SECOND_OPINION_KERNELS_PER_ADDRESS``).
+
+A family on one home network, or a clinic behind one router, may open several tabs; a script
+loading the page in a loop gets the busy page after this many."""
+
+NEVER_CONNECTED_LIMIT = 60
+"""Seconds after which the kernel of a page no browser ever connected to is stopped."""
+
+BUSY_PAGE = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+    "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+    "<title>Busy, please try again</title></head>"
+    "<body style='font-family: sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em'>"
+    "<h1>The workbook is busy right now</h1>"
+    "<p>Too many pages are open at the moment. Please try again in a minute.</p>"
+    "<p>Nothing you saved before has been changed.</p></body></html>"
+)
+"""The page a visit gets when a cap is reached (status 503, ``Retry-After: 60``)."""
+
+VISIT_ENV = (
+    "QUERY_STRING",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SERVER_PROTOCOL",
+    "SERVER_SOFTWARE",
+    "VOILA_REQUEST_URL",
+)
+"""Environment variables that describe one visit (the first two hold the private link)."""
+
+
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return max(int(value), 1)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def max_kernels() -> int:
+    """``$SECOND_OPINION_MAX_KERNELS``, else ``MAX_KERNELS``."""
+    return _whole_number("SECOND_OPINION_MAX_KERNELS", MAX_KERNELS)
+
+
+def kernels_per_address() -> int:
+    """``$SECOND_OPINION_KERNELS_PER_ADDRESS``, else ``KERNELS_PER_ADDRESS``."""
+    return _whole_number("SECOND_OPINION_KERNELS_PER_ADDRESS", KERNELS_PER_ADDRESS)
+
+
+def clean_pool_env(env: dict[str, str]) -> dict[str, str]:
+    """A pre-heated kernel's environment without any visitor's address or secret in it."""
+    clean = {k: v for k, v in env.items() if k not in VISIT_ENV and not k.startswith("HTTP_")}
+    clean.pop(HANDOVER_SECRET_ENV, None)
+    return clean
+
+
+_VISITOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("visitor", default=None)
+"""The network address of the visit being served (set by ``CappedVoilaHandler``)."""
+
+
+class WorkbookKernelManager(AsyncMappingKernelManager):
+    """Voilà's kernel manager, with the kernels described in this module's docstring."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
+        self.handover_secrets: dict[str, str] = {}
+        self.visitor_of: dict[str, str] = {}
+        self.started_at: dict[str, float] = {}
+        self.ever_connected: set[str] = set()
+
+    def _create_kernel_manager_factory(self) -> Callable[..., Any]:
+        create = super()._create_kernel_manager_factory()
+
+        def create_kernel_manager(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("connection_file"):
+                # a name unrelated to the kernel id: the file is on the kernel's command line
+                folder = os.path.dirname(kwargs["connection_file"])
+                kwargs["connection_file"] = os.path.join(folder, f"k-{secrets.token_hex(12)}.json")
+                kwargs.setdefault("transport", "ipc")
+            return create(*args, **kwargs)
+
+        return create_kernel_manager
+
+    async def start_kernel(  # type: ignore[override]
+        self, *, kernel_id: str | None = None, **kwargs: Any
+    ) -> str:
+        kernel_id = kernel_id or self.new_kernel_id()
+        env = dict(kwargs.get("env") or os.environ)
+        visitor = None
+        secret = None
+        if env.get("VOILA_PREHEAT") == "True":
+            env = clean_pool_env(env)
+            secret = secrets.token_urlsafe(32)
+            env[HANDOVER_SECRET_ENV] = secret
+        else:
+            env.pop(HANDOVER_SECRET_ENV, None)
+            visitor = _VISITOR.get()
+        kwargs["env"] = env
+        if secret is not None:
+            self.handover_secrets[kernel_id] = secret
+        if visitor is not None:
+            self.visitor_of[kernel_id] = visitor
+        self.started_at[kernel_id] = time.monotonic()
+        try:
+            started: str = await super().start_kernel(kernel_id=kernel_id, **kwargs)
+        except BaseException:
+            self._forget(kernel_id)
+            raise
+        process = getattr(getattr(self.get_kernel(started), "provisioner", None), "pid", None)
+        self.log.info("Kernel %s runs as process %s", started, process)
+        return started
+
+    def _forget(self, kernel_id: str) -> None:
+        self.handover_secrets.pop(kernel_id, None)
+        self.visitor_of.pop(kernel_id, None)
+        self.started_at.pop(kernel_id, None)
+        self.ever_connected.discard(kernel_id)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
+
+    async def shutdown_kernel(  # type: ignore[override]
+        self, kernel_id: str, *args: Any, **kwargs: Any
+    ) -> None:
+        try:
+            await super().shutdown_kernel(kernel_id, *args, **kwargs)  # type: ignore[no-untyped-call]
+        finally:
+            self._forget(kernel_id)
+
+    def notify_connect(self, kernel_id: str) -> None:
+        self.ever_connected.add(kernel_id)
+        super().notify_connect(kernel_id)  # type: ignore[no-untyped-call]
+
+    def kernels_of(self, visitor: str) -> int:
+        """How many running kernels serve visits from ``visitor``."""
+        owners = list(self.visitor_of.items())
+        return sum(1 for kid, who in owners if who == visitor and kid in self)
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        # Voilà's pool subclass returns before this for the waiting pre-heated kernels.
+        kernel = self._kernels.get(kernel_id)
+        started = self.started_at.get(kernel_id)
+        if (
+            kernel is not None
+            and started is not None
+            and kernel_id not in self.ever_connected
+            and not self._kernel_connections.get(kernel_id, 0)
+            and getattr(kernel, "execution_state", None) != "busy"
+            and time.monotonic() - started > NEVER_CONNECTED_LIMIT
+        ):
+            self.log.info("Stopping a kernel no browser connected to: %s", kernel_id)
+            await self.shutdown_kernel(kernel_id)
+            return
+        await super().cull_kernel_if_idle(kernel_id)  # type: ignore[no-untyped-call]
+
+
+def record_visitor(kernel_id: str, manager: Any) -> None:
+    """Count a pre-heated kernel Voilà just gave to a visit against the visit's address."""
+    visitor = _VISITOR.get()
+    if visitor is not None and isinstance(manager, WorkbookKernelManager):
+        manager.visitor_of[kernel_id] = visitor
+
+
+class HandOverHandler(RequestInfoSocketHandler):  # type: ignore[misc]
+    """``/voila/query/<kernel id>``, answered only for the kernel that brings its own secret."""
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        kernel_id = args[0] if args else kwargs.get("kernel_id", "")
+        manager = self.settings.get("kernel_manager")
+        expected = getattr(manager, "handover_secrets", {}).get(kernel_id)
+        given = self.request.headers.get(HANDOVER_HEADER, "")
+        if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+            raise tornado.web.HTTPError(403)
+        await super().get(*args, **kwargs)
+
+    def open(self, kernel_id: str) -> None:
+        # Handed over once, then forgotten: Voilà would keep the visit until the server stops.
+        RequestInfoSocketHandler._waiters[kernel_id] = self
+        waiting = RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        if waiting is not None:
+            self.write_message(waiting)
+
+    def on_close(self) -> None:
+        # Voilà's own on_close removes the last waiter when this one is not found.
+        waiters = RequestInfoSocketHandler._waiters
+        for kernel_id, waiter in list(waiters.items()):
+            if waiter is self:
+                del waiters[kernel_id]
+
+
+class CappedVoilaHandler:
+    """Mixed into Voilà's page handler: a busy page past the caps, and whose visit is whose."""
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        handler: Any = self
+        manager = handler.settings.get("kernel_manager")
+        visitor = str(handler.request.remote_ip or "")
+        if hasattr(manager, "kernels_of"):
+            running = len(set(manager.list_kernel_ids()) | set(manager._pending_kernels))
+            over_total = running >= max_kernels()
+            if over_total or manager.kernels_of(visitor) >= kernels_per_address():
+                handler.set_status(503)
+                handler.set_header("Retry-After", "60")
+                handler.set_header("Content-Type", "text/html; charset=utf-8")
+                handler.set_header("Cache-Control", "no-store")
+                handler.finish(BUSY_PAGE)
+                return
+        token = _VISITOR.set(visitor)
+        try:
+            served = super().get(*args, **kwargs)  # type: ignore[misc]
+            if served is not None:
+                await served
+        finally:
+            _VISITOR.reset(token)
+
+
+def capped(handler: type) -> type:
+    """Voilà's page handler with the caps of ``CappedVoilaHandler``."""
+    return type(f"Capped{handler.__name__}", (CappedVoilaHandler, handler), {})
+
+
+# What travels over the websocket to the page
+
+
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"/")
+PLAIN_ERROR = "Something went wrong on the server."
+
+
+def server_paths() -> list[str]:
+    """Folders of this machine that must not show on a page, longest first."""
+    found = {
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.expanduser("~"),
+        tempfile.gettempdir(),
+        os.environ.get("SECOND_OPINION_DATA", ""),
+    }
+    return sorted((p for p in found if p and p != "/" and len(p) > 4), key=len, reverse=True)
+
+
+_PATHS = server_paths()
+
+
+def plain(value: Any) -> Any:
+    """``value`` (a message's content) with tracebacks replaced and server paths blanked out."""
+    if isinstance(value, str):
+        if TRACEBACK.search(value):
+            return PLAIN_ERROR
+        for path in _PATHS:
+            if path in value:
+                value = value.replace(path, "…")
+        return value
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+class PlainChannels(ZMQChannelsWebsocketConnection):
+    """The kernel websocket, with nothing of the server in what it sends to the page."""
+
+    def handle_outgoing_message(self, stream: Any, outgoing_msg: list[Any]) -> None:
+        idents, fed = self.session.feed_identities(outgoing_msg)
+        parts = fed[1:]
+        try:
+            header = self.session.unpack(parts[0])
+            content = self.session.unpack(parts[3])
+        except Exception:  # not a message we can read: send nothing
+            return
+        msg_type = header.get("msg_type")
+        if msg_type == "stream" and content.get("name") == "stderr":
+            return  # logs and warnings, tracebacks among them, stay on the server
+        if msg_type == "error":
+            content = {"ename": "Error", "evalue": PLAIN_ERROR, "traceback": [PLAIN_ERROR]}
+        else:
+            content = plain(content)
+        if msg_type in ("execute_reply",) and content.get("status") == "error":
+            content = {"status": "error", "ename": "Error", "evalue": PLAIN_ERROR, "traceback": []}
+        parts = [parts[0], parts[1], parts[2], self.session.pack(content), *parts[4:]]
+        # the message is checked against its signature again: sign the new one
+        signature = self.session.sign(parts[:4])
+        super().handle_outgoing_message(stream, [*idents, DELIM, signature, *parts])
+
+
+# What the server writes to its log
+
+
+_QUERY = re.compile(r"(\?|%3[fF])[^\s\"'<>)\]]+")
+_SECRET_PARAM = re.compile(r"(session|token)(=|%3[dD])[^\s&\"'<>)\]]+")
+
+
+def without_query(text: str) -> str:
+    """``text`` with every query string (where private links live) cut out."""
+    return _SECRET_PARAM.sub(r"\1=…", _QUERY.sub(r"?…", text))
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's request log line, with the path only: never the query string."""
+    from tornado.log import access_log
+
+    status = handler.get_status()
+    if status < 400:
+        write = access_log.info
+    elif status < 500:
+        write = access_log.warning
+    else:
+        write = access_log.error
+    request = handler.request
+    took = 1000.0 * request.request_time()
+    write("%d %s %s (%s) %.2fms", status, request.method, request.path, request.remote_ip, took)
+
+
+_redacting = False
+
+
+def redact_every_log_line() -> None:
+    """Cut query strings out of every log record this process makes, whatever logger makes it.
+
+    Tornado writes the whole address of a request (with its private link) into warnings and
+    errors, not only into the request log; Voilà and Jupyter Server may too.
+    """
+    global _redacting
+    if _redacting:
+        return
+    _redacting = True
+    import logging
+
+    make = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format: leave it to logging to report
+            return record
+        record.msg, record.args = without_query(message), ()
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+def count_handed_visits(manager: Any) -> None:
+    """Count each pre-heated kernel Voilà gives to a visit against that visit's address."""
+    if getattr(RequestInfoSocketHandler.send_updates, "_counts_visits", False):
+        return
+    send = RequestInfoSocketHandler.send_updates
+
+    def send_updates(cls: type, msg: dict[str, Any]) -> None:
+        record_visitor(str(msg.get("kernel_id", "")), manager)
+        send(msg)
+
+    send_updates._counts_visits = True  # type: ignore[attr-defined]
+    RequestInfoSocketHandler.send_updates = classmethod(send_updates)

@@ -1,0 +1,296 @@
+"""The dashboard server on a shared host, without a browser: what its log, its kernels' hand-over,
+their environment, its caps and its websocket let through (``secondopinion.serving._kernels``).
+
+The end-to-end proof, as another account on the machine, is ``tests/browser/test_shared_host.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import tornado.web
+from jupyter_server._tz import utcnow
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+from tornado.websocket import websocket_connect
+from voila.request_info_handler import RequestInfoSocketHandler
+
+import secondopinion.serving.visit as visit_module
+from secondopinion.serving import _kernels
+from secondopinion.serving._kernels import (
+    BUSY_PAGE,
+    HANDOVER_HEADER,
+    HandOverHandler,
+    WorkbookKernelManager,
+    capped,
+    clean_pool_env,
+    log_request,
+    plain,
+    redact_every_log_line,
+    without_query,
+)
+
+SECRET = "s3cr3t-t0ken-of-a-private-link"
+
+
+class _Page(tornado.web.RequestHandler):
+    def get(self, *_: Any) -> None:
+        self.write("the page")
+
+
+class _Refuses(tornado.web.RequestHandler):
+    def get(self) -> None:
+        raise tornado.web.HTTPError(400, "bad request for %s", self.request.uri)
+
+
+async def _serve(app: tornado.web.Application) -> tuple[Any, int]:
+    server = app.listen(0, "127.0.0.1")
+    port = next(iter(server._sockets.values())).getsockname()[1]
+    return server, port
+
+
+def test_no_query_string_reaches_the_log_whatever_the_method(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    redact_every_log_line()
+
+    async def requests() -> None:
+        app = tornado.web.Application(
+            [(r"/", _Page), (r"/bad", _Refuses)], log_function=log_request
+        )
+        server, port = await _serve(app)
+        client = AsyncHTTPClient()
+        try:
+            for method, path in [
+                ("GET", "/"),
+                ("HEAD", "/"),
+                ("POST", "/"),
+                ("PUT", "/"),
+                ("DELETE", "/"),
+                ("OPTIONS", "/"),
+                ("GET", "/bad"),
+            ]:
+                body = b"x" if method in ("POST", "PUT") else None
+                url = f"http://127.0.0.1:{port}{path}?session={SECRET}"
+                with contextlib.suppress(HTTPClientError):
+                    await client.fetch(url, method=method, body=body)
+        finally:
+            server.stop()
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(requests())
+        logging.getLogger("anything").warning("GET /?session=%s from a visitor", SECRET)
+    assert "HEAD /" in caplog.text and "POST /" in caplog.text
+    assert SECRET not in caplog.text
+    assert without_query("GET /?session=abc&x=1 (1.2.3.4)") == "GET /?… (1.2.3.4)"
+
+
+def test_a_pre_heated_kernel_never_holds_the_address_of_an_earlier_visit() -> None:
+    # Voilà starts the kernel that refills the pool with the address of the visit that took one
+    earlier = {
+        "PATH": "/usr/bin",
+        "VOILA_PREHEAT": "True",
+        "VOILA_REQUEST_URL": f"http://127.0.0.1:8866/?session={SECRET}",
+        "QUERY_STRING": f"session={SECRET}",
+        "SERVER_NAME": "127.0.0.1",
+        "HTTP_REFERER": f"http://x/?session={SECRET}",
+    }
+    clean = clean_pool_env(earlier)
+    assert SECRET not in json.dumps(clean)
+    assert clean["PATH"] == "/usr/bin" and clean["VOILA_PREHEAT"] == "True"
+
+
+@pytest.fixture
+def hand_over() -> Iterator[dict[str, str]]:
+    """Voilà's hand-over state, empty, and the secrets of the kernels the manager started."""
+    waiters, cache = dict(RequestInfoSocketHandler._waiters), dict(RequestInfoSocketHandler._cache)
+    RequestInfoSocketHandler._waiters.clear()
+    RequestInfoSocketHandler._cache.clear()
+    yield {}
+    RequestInfoSocketHandler._waiters.clear()
+    RequestInfoSocketHandler._waiters.update(waiters)
+    RequestInfoSocketHandler._cache.clear()
+    RequestInfoSocketHandler._cache.update(cache)
+
+
+class _Manager:
+    def __init__(self, secrets: dict[str, str]) -> None:
+        self.handover_secrets = secrets
+
+
+def test_the_hand_over_answers_only_the_kernel_with_its_own_secret(
+    hand_over: dict[str, str],
+) -> None:
+    kernel = "0b6c3f6e-3c1e-4c39-9a44-1f0c1c4b8a11"
+    hand_over[kernel] = "the-kernels-own-secret"
+    visit = json.dumps({"QUERY_STRING": f"session={SECRET}"})
+
+    async def exchange() -> tuple[list[int], str | None]:
+        app = tornado.web.Application(
+            [(r"/voila/query/(.*)", HandOverHandler)], kernel_manager=_Manager(hand_over)
+        )
+        server, port = await _serve(app)
+        url = f"ws://127.0.0.1:{port}/voila/query/{kernel}"
+        refused = []
+        try:
+            for headers in ({}, {HANDOVER_HEADER: "a-guess"}, {HANDOVER_HEADER: ""}):
+                request = tornado.httpclient.HTTPRequest(url, headers=headers)
+                try:
+                    (await websocket_connect(request)).close()
+                except HTTPClientError as error:
+                    refused.append(error.code)
+            unknown = tornado.httpclient.HTTPRequest(
+                url.replace(kernel, "1" + kernel[1:]),
+                headers={HANDOVER_HEADER: "the-kernels-own-secret"},
+            )
+            try:
+                (await websocket_connect(unknown)).close()
+            except HTTPClientError as error:
+                refused.append(error.code)
+            RequestInfoSocketHandler.send_updates({"kernel_id": kernel, "payload": visit})
+            own = tornado.httpclient.HTTPRequest(
+                url, headers={HANDOVER_HEADER: "the-kernels-own-secret"}
+            )
+            socket = await websocket_connect(own)
+            handed = await asyncio.wait_for(socket.read_message(), 10)
+            socket.close()
+        finally:
+            server.stop()
+        return refused, handed if isinstance(handed, str) else None
+
+    refused, handed = asyncio.run(exchange())
+    assert refused == [403, 403, 403, 403]
+    assert handed == visit
+    assert kernel not in RequestInfoSocketHandler._cache  # no copy kept after the hand-over
+
+
+def test_a_kernel_whose_wait_went_quiet_asks_again_and_its_visit_opens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A connection that never brings the visit does not hold the kernel (and its page) forever."""
+    from websockets.sync.server import serve
+
+    visit = {"QUERY_STRING": "session=abc", "SERVER_NAME": "127.0.0.1"}
+    connections: list[dict[str, str]] = []
+
+    def handler(ws: Any) -> None:
+        connections.append({HANDOVER_HEADER: ws.request.headers.get(HANDOVER_HEADER)})
+        if len(connections) == 1:
+            ws.recv()  # says nothing: as if someone else had been handed the visit
+        else:
+            ws.send(json.dumps(visit))
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        monkeypatch.setenv("VOILA_APP_PORT", str(server.socket.getsockname()[1]))
+        monkeypatch.setenv("VOILA_KERNEL_ID", "k")
+        monkeypatch.setenv(visit_module.HANDOVER_SECRET_ENV, "own-secret")
+        result: list[Any] = []
+        waiting = threading.Thread(
+            target=lambda: result.append(visit_module._wait_for_visit(round_timeout=0.5)),
+            daemon=True,
+        )
+        waiting.start()
+        waiting.join(timeout=60)
+        server.shutdown()
+    assert result == [visit]
+    assert all(c.get(HANDOVER_HEADER) == "own-secret" for c in connections)
+    assert visit_module.HANDOVER_SECRET_ENV not in __import__("os").environ
+
+
+class _Counted:
+    def __init__(self, running: int, mine: int) -> None:
+        self.running, self.mine = running, mine
+        self._pending_kernels: dict[str, Any] = {}
+
+    def list_kernel_ids(self) -> list[str]:
+        return [f"k{i}" for i in range(self.running)]
+
+    def kernels_of(self, _visitor: str) -> int:
+        return self.mine
+
+
+@pytest.mark.parametrize(
+    ("running", "mine", "status"), [(2, 0, 200), (30, 0, 503), (9, 8, 503), (9, 7, 200)]
+)
+def test_past_the_caps_a_visit_gets_a_plain_busy_page(
+    running: int, mine: int, status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SECOND_OPINION_MAX_KERNELS", raising=False)
+    monkeypatch.delenv("SECOND_OPINION_KERNELS_PER_ADDRESS", raising=False)
+
+    async def visit() -> tuple[int, str, str | None]:
+        page = capped(_Page)
+        app = tornado.web.Application([(r"/", page)], kernel_manager=_Counted(running, mine))
+        server, port = await _serve(app)
+        try:
+            try:
+                answer = await AsyncHTTPClient().fetch(f"http://127.0.0.1:{port}/")
+            except HTTPClientError as error:
+                assert error.response is not None
+                answer = error.response
+        finally:
+            server.stop()
+        return answer.code, answer.body.decode(), answer.headers.get("Retry-After")
+
+    code, body, retry = asyncio.run(visit())
+    assert code == status
+    if status == 503:
+        assert body == BUSY_PAGE and "try again in a minute" in body and retry == "60"
+
+
+def test_a_kernel_no_browser_ever_connected_to_is_stopped_within_minutes(tmp_path: Any) -> None:
+    manager = WorkbookKernelManager(connection_dir=str(tmp_path))
+    stopped: list[str] = []
+
+    async def shutdown(kernel_id: str, *_: Any, **__: Any) -> None:
+        stopped.append(kernel_id)
+
+    class Kernel:
+        execution_state = "idle"
+        kernel_name = "python3"
+        kernel_spec = types.SimpleNamespace(metadata={})
+        last_activity = utcnow()
+
+    manager.shutdown_kernel = shutdown  # type: ignore[method-assign]
+    manager.cull_idle_timeout = 3600
+    manager._kernels.update({"never": Kernel(), "browsed": Kernel(), "young": Kernel()})
+    old = _kernels.time.monotonic() - _kernels.NEVER_CONNECTED_LIMIT - 1
+    manager.started_at.update({"never": old, "browsed": old, "young": _kernels.time.monotonic()})
+    manager.ever_connected.add("browsed")
+
+    async def cull() -> None:
+        for kernel_id in ("never", "young"):
+            await manager.cull_kernel_if_idle(kernel_id)
+
+    asyncio.run(cull())
+    assert stopped == ["never"]
+    assert _kernels.NEVER_CONNECTED_LIMIT + 60 <= 150  # with the check every minute
+
+
+def test_no_traceback_or_server_path_goes_to_the_page() -> None:
+    repo = str(__import__("pathlib").Path(__file__).resolve().parents[1])
+    content = {
+        "data": {"value": f"Could not open {repo}/data/workbooks.sqlite3"},
+        "text": 'Traceback (most recent call last):\n  File "/x.py", line 1',
+        "n": 3,
+    }
+    cleaned = plain(content)
+    assert repo not in json.dumps(cleaned)
+    assert cleaned["text"] == _kernels.PLAIN_ERROR
+    assert cleaned["n"] == 3
+
+
+def test_connection_files_have_random_names_and_kernels_use_ipc(tmp_path: Any) -> None:
+    manager = WorkbookKernelManager(connection_dir=str(tmp_path))
+    km, _name, kernel_id = manager.pre_start_kernel("python3", {})
+    assert kernel_id not in km.connection_file
+    assert km.connection_file.startswith(str(tmp_path))
+    assert km.transport == "ipc"
