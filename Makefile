@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8866
 BASE_URL ?= /
 
-.PHONY: setup dashboard lab test lint unit notebooks browser-tests chromium postgresql bench lock clean
+.PHONY: setup dashboard lab test lint unit notebooks browser-tests chromium fonts postgresql bench lock clean
 
 setup: $(STAMP)
 
@@ -75,6 +75,14 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; \
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian) and try again." >&2; exit 1; fi; }
 
+# Debian's Noto fonts, so the printed question sheet has letters for Chinese, Japanese, Korean,
+# Hindi and other scripts DejaVu Sans lacks (_sheet_layout.py finds them; without them the sheet
+# and the page say which characters could not be printed).
+fonts:
+	@ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fonts-noto-core; \
+	  else echo "Noto fonts are missing: run 'sudo apt-get install fonts-noto-cjk fonts-noto-core' (Debian) for sheets in every script." >&2; fi; }
+
 # Debian's PostgreSQL server programs, for the store tests on a real server (tests/store_support.py
 # starts a throw-away one; as root it runs as the 'postgres' user the package creates).
 postgresql:
@@ -82,7 +90,7 @@ postgresql:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	  else echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (Debian) and try again." >&2; exit 1; fi; }
 
-test: setup chromium postgresql $(CHP) lint
+test: setup chromium fonts postgresql $(CHP) lint
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax notebooks/ -p no:cacheprovider
 

@@ -339,3 +339,29 @@ def test_every_story_gets_something_chosen_for_it(content: Content) -> None:
     for name in NAMES:
         if name != "empty":
             assert plan_of(name, content).item_ids - everyone, name
+
+
+def test_an_interpreter_is_offered_to_whoever_finds_it_hard_to_talk_with_the_doctor(
+    content: Content,
+) -> None:
+    hard = tailor(
+        Situation.from_answers({"reasons": ["trouble_understanding"]}, content.intake), content
+    )
+    english_fine = tailor(
+        Situation.from_answers(
+            {"reasons": ["trouble_understanding"], "language_needs": "english_fine"},
+            content.intake,
+        ),
+        content,
+    )
+    for plan, offered in ((hard, True), (english_fine, False)):
+        audiences = {q.item.audience for q in plan.questions if "interpreter" in q.text.lower()}
+        steps = [s for s in plan.next_steps if "interpreter" in s.text.lower()]
+        assert (audiences >= {"current_doctor", "second_doctor"}) is offered
+        assert bool(steps) is offered
+
+
+def test_a_spanish_speaker_gets_the_help_line_that_answers_in_spanish(content: Content) -> None:
+    plan = plan_of("spanish_interpreter_phone_only", content)
+    details = " ".join(s.item.detail or "" for s in plan.next_steps)
+    assert "Spanish" in details

@@ -251,3 +251,32 @@ def test_the_sheet_command_names_an_unknown_workbook(
     assert command("sheet", "--workbook", "0123456789ab", "--out", out, "--data", folder) == 1
     assert "There is no workbook with the id '0123456789ab'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_answers_in_chinese_and_hindi_print_and_what_no_font_has_is_named_not_dropped(
+    store: WorkbookStore, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Letters DejaVu Sans lacks are set in an installed Noto font; what no font has is said."""
+    from secondopinion.documents import _sheet_layout as layout
+
+    if not layout._installed_fallbacks():
+        pytest.skip("Debian's Noto fonts are not installed (make fonts installs them)")
+    summary, _ = store.create_workbook("王小明", "patient")
+    store.set_question(summary.id, "q_how_sure", starred=True, answer="我的诊断是什么 नमस्ते")
+    store.set_notes(summary.id, "ok \U00013000")  # an Egyptian hieroglyph: no font here
+    book = store.load(summary.id)
+    data = question_sheet_pdf(book, content, page_size="A4", today=TODAY)
+    text = flat(" ".join(pdf_text(data))).replace("\x00", "")
+    assert "王小明" in text and "我的诊断是什么" in text
+    assert "न" in text  # Devanagari letters are in the sheet (unshaped, like Arabic)
+    assert "egyptian hieroglyph a001" in text  # named where it cannot be printed
+    fonts = {f for page in PdfReader(io.BytesIO(data)).pages for f in page["/Resources"]["/Font"]}
+    assert len(fonts) >= 3
+    from secondopinion.documents.question_sheet import unprintable
+
+    assert unprintable(book) == "\U00013000"
+    # without the fallback fonts, the sheet says which characters it cannot print
+    monkeypatch.setattr(layout, "_installed_fallbacks", list)
+    data = question_sheet_pdf(book, content, page_size="A4", today=TODAY)
+    text = flat(" ".join(pdf_text(data))).replace("\x00", "")
+    assert "cannot be printed" in text and "cjk unified ideograph" in text

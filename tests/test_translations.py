@@ -172,3 +172,23 @@ def test_the_sheet_and_calendar_come_in_the_workbook_language(
 def test_the_real_spanish_content_loads() -> None:
     """Fails until every English text has a Spanish one (content/translations/es/)."""
     assert load_content(language="es").language == "es"
+
+
+def test_switching_language_rebuilds_the_views_and_keeps_everything(tmp_path: Path) -> None:
+    from widgets.app import WorkbookApp
+    from widgets.session_state import WorkbookState
+
+    with WorkbookStore.open(tmp_path / "data") as store:
+        state = WorkbookState(store, load_content())
+        app = WorkbookApp(state, link_base="http://127.0.0.1:8866/")
+        state.set_answer("diagnosis_kind", "cancer")
+        app.go_to(1)
+        assert app.step_buttons[0].description == "1. Your situation"
+        app.language_switch.value = "es"
+        assert state.language == "es" and state.content.language == "es"
+        assert app.step_buttons[0].description == "1. Su situación"
+        assert app.step == 1 and app.next.description == "Siguiente →"
+        assert state.answers["diagnosis_kind"] == "cancer"
+        assert store.load(state.session_id).summary.language == "es"
+        reopened = WorkbookState(store, load_content(), session_id=state.session_id)
+        assert reopened.language == "es" and reopened.content.language == "es"

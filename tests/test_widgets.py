@@ -217,6 +217,16 @@ def test_the_question_sheet_can_be_downloaded(app: WorkbookApp) -> None:
     assert sheet.value.count('href="data:application/pdf;base64,') == 2
 
 
+def test_the_page_says_when_typed_characters_cannot_be_printed_on_the_sheet(
+    app: WorkbookApp,
+) -> None:
+    field(app, "diagnosis_name").control.value = "ok \U00013000"  # no font here has it
+    app.go_to(5)
+    sheet = app.export_panel.download_sheet.value
+    assert sheet.count('href="data:application/pdf;base64,') == 2
+    assert "workbook-unprintable" in sheet and "egyptian hieroglyph a001" in sheet
+
+
 def test_a_person_can_delete_their_workbook_after_confirming(
     app: WorkbookApp, store: WorkbookStore
 ) -> None:
@@ -295,6 +305,30 @@ def test_a_records_date_past_9999_gets_a_plain_message_and_nothing_is_lost(
     row.requested_on.set_state({"value": {"year": 2027, "month": 0, "date": 6}})
     assert row.date_warning.value == ""
     assert str(store.load(app.state.session_id).records[row.item_id].requested_on) == "2027-01-06"
+
+
+def test_another_tab_of_a_deleted_workbook_says_it_is_gone_without_its_id(
+    store: WorkbookStore, content: Content
+) -> None:
+    one = WorkbookApp(WorkbookState(store, content), link_base="http://127.0.0.1:8866/")
+    field(one, "diagnosis_kind").control.value = "cancer"
+    workbook_id = one.state.session_id
+    assert workbook_id is not None
+    other = WorkbookApp(
+        WorkbookState(store, content, session_id=workbook_id), link_base="http://x/"
+    )
+    one.export_panel.delete.click()
+    one.export_panel.confirm_delete.click()
+    assert store.workbooks() == []
+    assert other.state.check_gone()  # what the heartbeat asks every few seconds
+    assert "was deleted" in other.saved.value and workbook_id not in other.saved.value
+    field(other, "diagnosis_kind").control.value = "rare_disease"  # a change, typed anyway
+    intake = other.view(0)
+    assert isinstance(intake, IntakeView)
+    shown = intake.problem.value + other.saved.value
+    assert "was deleted" in shown and workbook_id not in shown
+    assert "All changes saved" not in other.saved.value
+    assert store.workbooks() == []  # nothing came back to life
 
 
 class _FailingStore:

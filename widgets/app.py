@@ -15,9 +15,9 @@ import ipywidgets as w
 from secondopinion import ContentError
 from secondopinion.language import LANGUAGE_NAMES, LANGUAGES, N_, translator
 from widgets.parts.feedback import ProblemMessage, guarded
-from widgets.parts.page_script import STEP_HOOKS, PageScript
+from widgets.parts.page_script import STEP_HOOKS, Heartbeat, PageScript
 from widgets.parts.style import stylesheet
-from widgets.session_state import WorkbookState
+from widgets.session_state import GONE, WorkbookState
 from widgets.steps.compare import CompareOpinions
 from widgets.steps.export_panel import ExportPanel
 from widgets.steps.intake import IntakeView
@@ -71,7 +71,13 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         super().__init__()
         self.add_class("workbook-app")
         self._build(link_base)
-        state.observe(lambda _: self._show_saved(), names=["last_saved", "last_failed", "typing"])
+        # The kernel's sign of life for the page; it also notices a workbook deleted elsewhere.
+        self.beat = Heartbeat(state.check_gone)
+        built: tuple[w.Widget, ...] = tuple(getattr(self, "children", ()))
+        self.children = (*built, self.beat)
+        state.observe(
+            lambda _: self._show_saved(), names=["last_saved", "last_failed", "typing", "gone"]
+        )
         state.observe(lambda _: self._refresh_export(), names="workbook")
         state.observe(lambda _: self._rebuild(), names="language")
         self.go_to(0)
@@ -141,8 +147,9 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             self.script,
         ]
         # Whatever was added after the app was built (the dashboard's address bar) stays.
-        extras = [child for child in self.children if child not in self._old]
-        self.children = [*self._core, *extras]
+        built: tuple[w.Widget, ...] = tuple(getattr(self, "children", ()))
+        extras = [child for child in built if child not in self._old]
+        self.children = (*self._core, *extras)
 
     def _switch(self, language: str) -> None:
         """Show the workbook in ``language``; if its words cannot load, say so and stay."""
@@ -213,7 +220,13 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
 
     def _show_saved(self) -> None:
         _ = self.state.tr.gettext
-        if self.state.last_failed is not None:
+        if self.state.gone:
+            self.saved.value = (
+                '<p role="alert" class="workbook-save-failed workbook-gone" data-save="failed">'
+                + html.escape(_(GONE))
+                + "</p>"
+            )
+        elif self.state.last_failed is not None:
             why = self.state.failed_message
             self.saved.value = (
                 '<p role="status" class="workbook-save-failed" data-save="failed">'

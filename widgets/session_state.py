@@ -17,7 +17,12 @@ from traitlets import HasTraits
 
 from secondopinion import Content, Derived, Plan, Situation, derive, load_content
 from secondopinion.language import DEFAULT_LANGUAGE, check_language, translator
-from secondopinion.store import StoreError, Workbook, WorkbookStore
+from secondopinion.store import NotFoundError, StoreError, Workbook, WorkbookStore
+
+GONE = (
+    "This workbook was deleted, maybe in another tab or by your patient navigator. Nothing more "
+    "can be saved to it. What is still on this page is not stored anywhere."
+)
 
 
 class WorkbookState(HasTraits):
@@ -40,6 +45,7 @@ class WorkbookState(HasTraits):
     )
     last_saved = traitlets.Instance(dt.datetime, allow_none=True, help="when the last change saved")
     typing = traitlets.Int(0, help="how many text boxes hold typed text not saved yet")
+    gone = traitlets.Bool(False, help="the workbook was deleted (in another tab, or elsewhere)")
     last_failed = traitlets.Instance(
         dt.datetime, allow_none=True, help="when a change last failed to save (None once saved)"
     )
@@ -210,12 +216,15 @@ class WorkbookState(HasTraits):
                 self.session_id = summary.id
                 self.token = token
             change(self.session_id)
+        except NotFoundError as error:
+            if self.session_id is None or not self.check_gone():
+                self._failed_with(keys, str(error))
+                raise
+            self._failed_with(keys, GONE)
+            raise StoreError(GONE) from None  # said plainly, without the workbook's id
         except Exception as error:
-            message = str(error) if isinstance(error, StoreError | ValueError) else ""
-            for key in keys:
-                self._failed.pop(key, None)
-                self._failed[key] = message or "A change could not be saved."
-            self.last_failed = dt.datetime.now(dt.UTC)
+            plain = isinstance(error, StoreError | ValueError)
+            self._failed_with(keys, str(error) if plain else "")
             raise
         for key in keys:
             self._failed.pop(key, None)
@@ -223,3 +232,24 @@ class WorkbookState(HasTraits):
             self.last_failed = None
         self.workbook = self.store.load(self.session_id)
         self.last_saved = dt.datetime.now(dt.UTC)
+
+    def check_gone(self) -> bool:
+        """Ask the store whether this workbook was deleted (in another tab, or by a navigator).
+
+        True (and ``gone`` set) once it was. A workbook not stored yet is not gone.
+        """
+        if self.gone:
+            return True
+        if self.session_id is None:
+            return False
+        try:
+            self.store.load(self.session_id)
+        except NotFoundError:
+            self.gone = True
+        return bool(self.gone)
+
+    def _failed_with(self, keys: tuple[tuple[str, ...], ...], message: str) -> None:
+        for key in keys:
+            self._failed.pop(key, None)
+            self._failed[key] = message or "A change could not be saved."
+        self.last_failed = dt.datetime.now(dt.UTC)

@@ -75,7 +75,7 @@ def load_content(
 
 
 def translation_languages(directory: Path | str | None = None) -> tuple[str, ...]:
-    """The languages that have a folder under ``content/translations/`` (checked by check-content)."""
+    """The languages with a folder under ``content/translations/`` (check-content checks each)."""
     from secondopinion.content._translations import languages_in
 
     return languages_in(Path(directory) if directory is not None else DEFAULT_CONTENT_DIR)

@@ -5,8 +5,13 @@ accented Latin, Greek, Cyrillic, Hebrew and Arabic letters and many symbols prin
 wraps at word boundaries (or inside a word longer than a line) and is never cut off. Lines
 with right-to-left letters are put in visual order one line at a time (the Unicode bidi
 algorithm that fpdf2 ships); Arabic letters print in their separate forms, not joined,
-because joining needs a shaping engine (uharfbuzz) that is not installed. Chinese, Japanese
-and Korean characters and emoji are not in DejaVu Sans and print as nothing.
+because joining needs a shaping engine (uharfbuzz) that is not installed.
+
+Letters DejaVu Sans lacks (Chinese, Japanese, Korean, Hindi, Bengali, Tamil, Thai...) are set in
+the Noto fonts of Debian's ``fonts-noto-cjk`` and ``fonts-noto-core`` when they are installed
+(``make fonts``); only the fonts the text needs are loaded. What no font here can print (emoji,
+or a script whose font is missing) is never dropped in silence: ``SheetPdf.missing`` holds
+those characters, so that the sheet and the page can say so.
 """
 
 from __future__ import annotations
@@ -35,6 +40,89 @@ ANSWER_INK: Final = (16, 52, 120)
 RULE: Final = (175, 175, 175)
 
 _RTL_CLASSES = frozenset({"R", "AL"})
+
+FALLBACK_FOLDERS: Final = (
+    Path("/usr/share/fonts/opentype/noto"),
+    Path("/usr/share/fonts/truetype/noto"),
+)
+FALLBACK_FONTS: Final = (
+    # (file name, font number in a collection), the first that has a letter is used for it
+    ("NotoSansCJK-Regular.ttc", 0),
+    ("NotoSansDevanagari-Regular.ttf", 0),
+    ("NotoSansBengali-Regular.ttf", 0),
+    ("NotoSansGurmukhi-Regular.ttf", 0),
+    ("NotoSansGujarati-Regular.ttf", 0),
+    ("NotoSansTamil-Regular.ttf", 0),
+    ("NotoSansTelugu-Regular.ttf", 0),
+    ("NotoSansKannada-Regular.ttf", 0),
+    ("NotoSansMalayalam-Regular.ttf", 0),
+    ("NotoSansSinhala-Regular.ttf", 0),
+    ("NotoSansThai-Regular.ttf", 0),
+    ("NotoSansLao-Regular.ttf", 0),
+    ("NotoSansKhmer-Regular.ttf", 0),
+    ("NotoSansMyanmar-Regular.ttf", 0),
+    ("NotoSansEthiopic-Regular.ttf", 0),
+    ("NotoSansArmenian-Regular.ttf", 0),
+    ("NotoSansGeorgian-Regular.ttf", 0),
+    ("NotoSansHebrew-Regular.ttf", 0),
+    ("NotoSans-Regular.ttf", 0),
+    ("NotoSansSymbols-Regular.ttf", 0),
+    ("NotoSansSymbols2-Regular.ttf", 0),
+    ("NotoSansMath-Regular.ttf", 0),
+)
+"""Fonts for letters DejaVu Sans lacks, from Debian's fonts-noto-cjk and fonts-noto-core."""
+
+
+@cache
+def _letters_of(path: Path, number: int = 0) -> frozenset[int]:
+    """The code points a font file has a glyph for (empty if it cannot be read)."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fpdf2 depends on it
+
+    try:
+        font = TTFont(str(path), fontNumber=number, lazy=True)
+        try:
+            cmap = font.getBestCmap() or {}
+            return frozenset(cmap)
+        finally:
+            font.close()
+    except Exception:  # a damaged font is a font we do not have
+        return frozenset()
+
+
+def _installed_fallbacks() -> list[tuple[str, Path, int]]:
+    found = []
+    for name, number in FALLBACK_FONTS:
+        for folder in FALLBACK_FOLDERS:
+            path = folder / name
+            if path.is_file():
+                found.append((name.split("-")[0].lower(), path, number))
+                break
+    return found
+
+
+def fonts_for(text: str) -> tuple[list[tuple[str, Path, int]], str]:
+    """The fallback fonts ``text`` needs, and the characters no font here has, in order.
+
+    Spaces, line breaks and control or format characters (which ``printable`` drops) never
+    count as missing.
+    """
+    main = _letters_of(font_files()[""])
+    wanted = {
+        ord(ch)
+        for ch in text
+        if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Mn", "Me")
+    } - main
+    chosen: list[tuple[str, Path, int]] = []
+    if wanted:
+        for family, path, number in _installed_fallbacks():
+            has = _letters_of(path, number) & wanted
+            if has:
+                chosen.append((family, path, number))
+                wanted -= has
+            if not wanted:
+                break
+    missing = "".join(dict.fromkeys(ch for ch in text if ord(ch) in wanted))
+    return chosen, missing
 
 
 @cache
@@ -76,12 +164,26 @@ class SheetPdf(FPDF):
     """An fpdf2 document with the sheet's fonts, margins, footer and text helpers."""
 
     def __init__(
-        self, page_size: PageSize, footer_text: str, page_words: str = "Page {page} of {pages}"
+        self,
+        page_size: PageSize,
+        footer_text: str,
+        page_words: str = "Page {page} of {pages}",
+        *,
+        typed: str = "",
     ) -> None:
-        """Start an empty document on A4 or US Letter paper, in millimetres."""
+        """Start an empty document on A4 or US Letter paper, in millimetres.
+
+        ``typed`` is all the text the person typed that the sheet may print: the fonts for its
+        letters are loaded, and what no font has is in ``missing``.
+        """
         super().__init__(orientation="portrait", unit="mm", format=page_size)
         for style, path in font_files().items():
             self.add_font(FONT, style, str(path))
+        fallbacks, self.missing = fonts_for(typed)
+        for family, path, number in fallbacks:
+            self.add_font(family, "", str(path), collection_font_number=number)
+        if fallbacks:
+            self.set_fallback_fonts([family for family, _, _ in fallbacks], exact_match=False)
         self.footer_text = footer_text
         self.page_words = page_words
         self.set_margins(MARGIN, MARGIN, MARGIN)

@@ -50,14 +50,17 @@ class Downloads:
 
     csv: bytes
     sheets: dict[PageSize, bytes]
+    unprintable: str = ""
+    """Characters typed that the sheet cannot print (no font here has them), '' if none."""
 
 
 def make_downloads(workbook: Workbook, content: Content, today: dt.date) -> Downloads:
     """Make the CSV and the question sheets in this process."""
     from secondopinion.documents.exports import long_form, to_csv_bytes
-    from secondopinion.documents.question_sheet import question_sheet_pdf
+    from secondopinion.documents.question_sheet import question_sheet_pdf, unprintable
 
     return Downloads(
+        unprintable=unprintable(workbook),
         csv=to_csv_bytes(long_form(workbook, content)),
         sheets={
             size: question_sheet_pdf(workbook, content, page_size=size, today=today)

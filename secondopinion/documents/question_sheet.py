@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from secondopinion.documents._sheet_layout import (
     RULE_GAP,
     PageSize,
     SheetPdf,
+    fonts_for,
     line_height,
 )
 from secondopinion.language import N_, translator
@@ -96,10 +98,48 @@ def question_sheet_pdf(
         _LANGUAGE.reset(language)
 
 
+def typed_text(workbook: Workbook) -> str:
+    """Everything the person (or navigator) typed into the workbook, as one text."""
+    parts: list[str] = [workbook.summary.display_name, workbook.notes]
+    for value in workbook.answers.values():
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, list):
+            parts += [v for v in value if isinstance(v, str)]
+    parts += [q.answer for q in workbook.questions.values()]
+    parts += [t for q in workbook.own_questions for t in (q.text, q.answer)]
+    parts += [t for r in workbook.records.values() for t in (r.from_whom, r.note)]
+    parts += [entry.text for entry in workbook.comparison.values()]
+    return "\n".join(p for p in parts if p)
+
+
+def unprintable(workbook: Workbook) -> str:
+    """The characters typed into the workbook that no font of the sheet has ('' if none)."""
+    return fonts_for(typed_text(workbook))[1]
+
+
+def described(characters: str, most: int = 5) -> str:
+    """Characters by their names ('grinning face'), since they cannot be shown themselves."""
+    names = [unicodedata.name(ch, f"U+{ord(ch):04X}").lower() for ch in characters[:most]]
+    more = len(characters) - most
+    return ", ".join(names) + (f" (+{more})" if more > 0 else "")
+
+
+UNPRINTABLE_NOTE: Final = N_(
+    "Some characters you typed cannot be printed with the fonts on this computer, so they are "
+    "left blank on this sheet ({characters}). They are kept in your workbook and in the CSV."
+)
+
+
 def _sheet(workbook: Workbook, content: Content, page_size: PageSize, today: dt.date) -> bytes:
     derived = derive(workbook, content, today)
     plan, timeline = derived.plan, derived.timeline
-    pdf = SheetPdf(page_size, _(NOT_MEDICAL_ADVICE), page_words=_("Page {page} of {pages}"))
+    pdf = SheetPdf(
+        page_size,
+        _(NOT_MEDICAL_ADVICE),
+        page_words=_("Page {page} of {pages}"),
+        typed=typed_text(workbook),
+    )
     pdf.set_title(_(TITLE))
     pdf.set_creator(_("Second-opinion workbook"))
     pdf.set_lang(content.language)
@@ -131,6 +171,9 @@ def _title(pdf: SheetPdf, workbook: Workbook, today: dt.date) -> None:
     pdf.paragraph(_("Name: {name}").format(name=name or "______________________"), size=12)
     pdf.paragraph(_("Date: {date}").format(date=long_date(today)), size=12)
     pdf.ln(2)
+    if pdf.missing:
+        note = _(UNPRINTABLE_NOTE).format(characters=described(pdf.missing))
+        pdf.paragraph(note, size=10, style="B", color=MUTED)
     pdf.paragraph(_(NOT_MEDICAL_ADVICE), size=10, style="I", color=MUTED)
     pdf.paragraph(
         _("Tick each question once you have asked it, and write the answer on the lines."),

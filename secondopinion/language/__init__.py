@@ -95,7 +95,7 @@ _TAG = re.compile(r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\
 
 
 def preferred_language(accept: str | None) -> str:
-    """The workbook language that best fits a browser's ``Accept-Language`` (or ``navigator.languages``).
+    """The workbook language that best fits a browser's ``Accept-Language`` header.
 
     >>> preferred_language("es-MX,es;q=0.9,en;q=0.8")
     'es'

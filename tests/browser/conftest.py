@@ -43,6 +43,9 @@ class DashboardServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}{base_url}"
         env = dict(os.environ, SECOND_OPINION_DATA=str(data_dir))
+        # Every test page comes from 127.0.0.1 and a module's pages share one server: the cap
+        # per address (tests/test_serving_kernels.py, bench_exhaust) would turn them away.
+        env.setdefault("SECOND_OPINION_KERNELS_PER_ADDRESS", "30")
         self.log = (data_dir.parent / "voila.log").open("wb")
         self.process = subprocess.Popen(
             dashboard_command(port=self.port, notebook=notebook, base_url=base_url),

@@ -65,9 +65,7 @@ def test_every_intake_field_has_a_label_a_screen_reader_reads(
     answers = {"filled_by": "family", "diagnosis_kind": "cancer", "can_travel": True}
     for field_id, value in answers.items():
         field = content.intake.field(field_id)
-        label = (
-            ("Yes" if value else "No") if field.kind == "yes_no" else field.choice_label(value)
-        )
+        label = ("Yes" if value else "No") if field.kind == "yes_no" else field.choice_label(value)
         page.locator(f".field-{field_id}").get_by_role("radio", name=label, exact=True).check()
     situation = Situation.from_answers(answers, content.intake)
     shown = {f.id for f in situation.shown_fields(content.intake)}

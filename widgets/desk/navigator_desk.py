@@ -29,6 +29,7 @@ from itables.widget import ITable
 
 from secondopinion import Content, load_content
 from secondopinion.documents.exports import long_form, to_csv_bytes, write_private
+from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from secondopinion.store import RECORD_STATUS_LABELS, WorkbookStore
 from widgets.app import WorkbookApp
 from widgets.desk.person_link import dashboard_address, person_link, qr_svg
@@ -94,6 +95,12 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.shown = self.everyone
         self.app: WorkbookApp | None = None
 
+        self.new_language = w.Dropdown(
+            options=[(LANGUAGE_NAMES[code], code) for code in LANGUAGES],
+            value=DEFAULT_LANGUAGE,
+            description="Language",
+        )
+        self.new_language.add_class("workbook-new-language")
         self.new_name = w.Text(
             description="Name or initials",
             style={"description_width": "initial"},
@@ -179,7 +186,10 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 w.HBox([self.delete]),
                 self.confirm_box,
                 w.HTML("<h2>A new person</h2>"),
-                w.HBox([self.new_name, self.create_workbook], layout=w.Layout(**_WRAP)),
+                w.HBox(
+                    [self.new_name, self.new_language, self.create_workbook],
+                    layout=w.Layout(**_WRAP),
+                ),
                 w.HBox([self.new_link, self.qr_code], layout=w.Layout(**_WRAP)),
                 self.workbook_area,
             ]
@@ -236,7 +246,9 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
     # Changing -----------------------------------------------------------------------------
 
     def _create(self) -> None:
-        summary, token = self.store.create_workbook(self.new_name.value.strip(), "navigator")
+        summary, token = self.store.create_workbook(
+            self.new_name.value.strip(), "navigator", self.new_language.value
+        )
         self._show_link(summary.display_name, token, "Workbook created for")
         self.new_name.value = ""
         self.refresh()

@@ -18,6 +18,7 @@ import pandas as pd
 
 from secondopinion import Content
 from secondopinion.documents.exports import roster
+from secondopinion.language import LANGUAGE_NAMES
 from secondopinion.store import AnswerValue, WorkbookOverview, WorkbookStore
 
 MISSING: Final = "—"
@@ -31,6 +32,7 @@ SEARCHED: Final = "searched"
 
 COLUMNS: Final = (
     "Name",
+    "Language",
     "Diagnosis",
     "Treatment",
     "Decision date",
@@ -74,6 +76,7 @@ def desk_table(store: WorkbookStore | Iterable[WorkbookOverview], content: Conte
         diagnosis = _diagnosis(named.get(workbook_id, ""), str(row["diagnosis_kind"]))
         shown: dict[str, str | int] = {
             "Name": display_label(_text(row["name"])),
+            "Language": LANGUAGE_NAMES.get(str(row["language"]), str(row["language"])),
             "Diagnosis": display_label(diagnosis),
             "Treatment": _text(row["treatment_status"]),
             "Decision date": _date(row["decision_date"]),
@@ -81,7 +84,9 @@ def desk_table(store: WorkbookStore | Iterable[WorkbookOverview], content: Conte
             **{header: int(row[column]) for header, column in RECORD_COUNTS.items()},
             "Last change (UTC)": _time(row["last_change"]),
         }
-        words = [str(shown[c]) for c in ("Name", "Diagnosis", "Treatment", "Next due step")]
+        words = [
+            str(shown[c]) for c in ("Name", "Language", "Diagnosis", "Treatment", "Next due step")
+        ]
         words += [text for column, text in _STATUS_WORDS.items() if int(row[column])]
         rows.append({**shown, ID: workbook_id, SEARCHED: " ".join(words).casefold()})
     return pd.DataFrame(rows, columns=[*COLUMNS, ID, SEARCHED])

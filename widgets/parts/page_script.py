@@ -4,6 +4,13 @@
   watches the kernel's websocket itself. While it is down, the save status says "Not saved: the
   connection was lost", what was typed stays in its box, and once a new connection is open the
   boxes still waiting are sent again.
+- **The kernel.** A kernel that died (killed, or restarted without the workbook) may leave the
+  websocket open, so the kernel beats (``Heartbeat``: a hidden widget it changes every two
+  seconds). When the beats stop, or the server says the kernel is restarting or dead, the page
+  says the workbook stopped and that what was typed is kept in this tab.
+- **Kept in the tab only.** Typed text the kernel has not confirmed as saved is kept in the
+  tab's ``sessionStorage`` (gone when the tab closes; never ``localStorage`` or IndexedDB).
+  When the same workbook is open again in that tab, the page offers it back, box by box.
 - **Leaving the page** with typed text that the kernel has not confirmed as saved asks first.
 - **Moving to a step** brings its heading to the top and puts the keyboard focus on it.
 - **The copy button** of the private link, the skip link, the page's title and its icon.
@@ -13,9 +20,14 @@ Nothing here talks to any server but the kernel's own connection.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+from collections.abc import Callable
 
 import ipywidgets as w
+
+log = logging.getLogger("secondopinion.widgets")
 
 TITLE = "Second-opinion workbook"
 
@@ -42,10 +54,33 @@ LOST = (
     "sent as soon as the connection is back. Please keep this page open."
 )
 
+STOPPED = (
+    "Not saved: the workbook stopped on the server. What you typed is kept in this tab only. "
+    "Reload this page to open the workbook again; what you typed will be offered back."
+)
+
+OFFER = (
+    "Text you typed before was not saved when the workbook stopped. It is kept in this tab "
+    "only. Put it back in its boxes? Each piece is saved once it is back."
+)
+PUT_BACK = "Put it back"
+LEAVE_OUT = "Leave it out"
+
+BEAT_SECONDS = 2.0
+"""How often the kernel beats; the page says the workbook stopped after five missed beats."""
+BEAT_LOST_MS = 10_000
+
+STORAGE_KEY = "workbook-typed"
+
 _SCRIPT = r"""(function () {
   if (window.workbookPage) { return; }
-  var page = window.workbookPage = { online: true, dirty: new Set(), lastInput: 0, savedAt: 0 };
-  var LOST = %(lost)s;
+  var page = window.workbookPage = {
+    online: true, dirty: new Set(), lastInput: 0, savedAt: 0, beatAt: 0, beat: "",
+    kernelGone: false, pending: {}, offered: {}
+  };
+  var LOST = %(lost)s, STOPPED = %(stopped)s, OFFER = %(offer)s;
+  var PUT_BACK = %(put_back)s, LEAVE_OUT = %(leave_out)s;
+  var BEAT_LOST_MS = %(beat_lost_ms)d, STORE = %(storage_key)s;
   var STEP_HEADINGS = %(headings)s;
   document.title = %(title)s;
   document.querySelectorAll("link[rel~='icon']").forEach(function (l) { l.remove(); });
@@ -81,10 +116,107 @@ _SCRIPT = r"""(function () {
     var app = root(), el = status();
     if (!app || !el) { return; }
     app.classList.toggle("workbook-offline", !page.online);
-    el.textContent = page.online ? "" : LOST;
+    el.textContent = page.online ? "" : (page.kernelGone ? STOPPED : LOST);
     el.style.display = page.online ? "none" : "";
   }
   page.show = show;
+
+  // What was typed and not confirmed saved: kept in this tab's sessionStorage only.
+  function keyOf(box) {
+    var holder = box.parentElement;
+    while (holder && holder !== document.body) {
+      var found = null;
+      holder.classList.forEach(function (c) {
+        if (!found && /^(item|field)-[a-z0-9_]+$/.test(c)) { found = c; }
+      });
+      if (found) {
+        var boxes = holder.querySelectorAll("textarea, input[type=text]");
+        return found + "#" + Array.prototype.indexOf.call(boxes, box);
+      }
+      holder = holder.parentElement;
+    }
+    return null;
+  }
+  function boxOf(key) {
+    var parts = key.split("#");
+    var holder = document.querySelector(".workbook-app ." + parts[0]);
+    if (!holder) { return null; }
+    return holder.querySelectorAll("textarea, input[type=text]")[Number(parts[1])] || null;
+  }
+  function keep() {
+    var boxes = {};
+    [page.offered, page.pending].forEach(function (kept) {
+      Object.keys(kept).forEach(function (k) { boxes[k] = kept[k]; });
+    });
+    page.dirty.forEach(function (box) {
+      var key = document.contains(box) && keyOf(box);
+      if (key) { boxes[key] = box.value; }
+    });
+    try {
+      if (Object.keys(boxes).length) {
+        sessionStorage.setItem(STORE, JSON.stringify({ address: location.search, boxes: boxes }));
+      } else {
+        sessionStorage.removeItem(STORE);
+      }
+    } catch (e) { /* storage full or refused: the text is still in its box */ }
+  }
+  page.keep = keep;
+  function putBack() {
+    Object.keys(page.pending).forEach(function (key) {
+      var box = boxOf(key);
+      if (!box) { return; }  // its step is not open yet: put back when it is
+      var text = page.pending[key];
+      delete page.pending[key];
+      if (box.value === text) { return; }
+      box.value = text;
+      page.dirty.add(box);
+      page.lastInput = Date.now();
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    keep();
+  }
+  var offered = null;
+  try {
+    offered = JSON.parse(sessionStorage.getItem(STORE) || "null");
+  } catch (e) { offered = null; }
+  if (offered && offered.address === location.search && offered.boxes) {
+    var waiting = page.offered = offered.boxes;
+    (function offer() {
+      var app = root();
+      if (!app || !app.classList.contains("workbook-ready")) { setTimeout(offer, 200); return; }
+      var bar = document.createElement("div");
+      bar.className = "workbook-offer";
+      bar.setAttribute("role", "alert");
+      var say = document.createElement("p");
+      say.textContent = OFFER;
+      bar.appendChild(say);
+      var list = document.createElement("ul");
+      Object.keys(waiting).forEach(function (key) {
+        var li = document.createElement("li");
+        var text = String(waiting[key]);
+        li.textContent = text.length > 120 ? text.slice(0, 120) + "…" : text;
+        list.appendChild(li);
+      });
+      bar.appendChild(list);
+      var yes = document.createElement("button");
+      yes.type = "button"; yes.className = "workbook-button workbook-put-back";
+      yes.textContent = PUT_BACK;
+      var no = document.createElement("button");
+      no.type = "button"; no.className = "workbook-button workbook-leave-out";
+      no.textContent = LEAVE_OUT;
+      yes.addEventListener("click", function () {
+        Object.keys(waiting).forEach(function (k) { page.pending[k] = waiting[k]; });
+        page.offered = {};
+        bar.remove(); putBack();
+      });
+      no.addEventListener("click", function () {
+        page.offered = {};
+        bar.remove(); keep();
+      });
+      bar.appendChild(yes); bar.appendChild(no);
+      app.insertBefore(bar, app.firstChild);
+    })();
+  }
 
   // Typing: remember every box typed in until the kernel says all is saved after it.
   document.addEventListener("input", function (event) {
@@ -94,10 +226,19 @@ _SCRIPT = r"""(function () {
     if (!event.isTrusted && page.resending) { return; }
     page.dirty.add(box);
     page.lastInput = Date.now();
+    keep();
   }, true);
   new MutationObserver(function () {
     if (kernelSays() === "saved") { page.savedAt = Date.now(); }
-    page.unsaved();
+    var beat = document.querySelector(".workbook-beat [data-beat]");
+    var now = beat ? beat.getAttribute("data-beat") : "";
+    if (now && now !== page.beat) {
+      page.beat = now;
+      page.beatAt = Date.now();
+      if (page.kernelGone) { page.kernelGone = false; check(); }
+    }
+    var had = page.dirty.size;
+    if (!page.unsaved() && had) { keep(); }
   }).observe(document.body, { subtree: true, childList: true, characterData: true });
 
   // The kernel's connection: every websocket to the kernel's channels is watched.
@@ -108,8 +249,9 @@ _SCRIPT = r"""(function () {
     page.socket = socket;
     socket.addEventListener("close", function () { sockets.delete(socket); check(); });
     socket.addEventListener("open", function () { check(); });
-    socket.addEventListener("message", function () {
+    socket.addEventListener("message", function (event) {
       if (page.resendDue && socket.readyState === 1) { page.resendDue = false; resend(); }
+      stoppedIn(event.data);
     });
   }
   var send = WebSocket.prototype.send;
@@ -117,12 +259,29 @@ _SCRIPT = r"""(function () {
     watch(this);
     return send.apply(this, arguments);
   };
+  var STATUS = /"execution_state"\s*:\s*"(restarting|dead|autorestarting)"/;
+  function stoppedIn(data) {
+    // The server says the kernel died (and maybe started a new one, without the workbook).
+    var text = "";
+    if (typeof data === "string") { text = data; }
+    else if (data instanceof ArrayBuffer && data.byteLength < 65536) {
+      try { text = new TextDecoder().decode(data); } catch (e) { text = ""; }
+    }
+    if (text && text.indexOf("execution_state") >= 0 && STATUS.test(text)) {
+      page.kernelGone = true;
+      page.beatAt = 0;
+      check();
+    }
+  }
   function check() {
     var open = false;
     sockets.forEach(function (s) { if (s.readyState === 1) { open = true; } });
     if (page.socket && sockets.size === 0) { open = false; }
     else if (!page.socket) { open = true; }  // no message sent yet: nothing to lose
+    if (page.beatAt && Date.now() - page.beatAt > BEAT_LOST_MS) { page.kernelGone = true; }
+    if (page.kernelGone) { open = false; }
     if (open && !page.online) { page.resendDue = true; }
+    if (!open && page.online) { keep(); }
     page.online = open;
     show();
   }
@@ -137,6 +296,7 @@ _SCRIPT = r"""(function () {
   page.resend = resend;
   setInterval(function () {
     check();
+    if (Object.keys(page.pending).length) { putBack(); }
     if (page.online && page.unsaved() && Date.now() - page.lastInput > 4000 &&
         kernelSays() !== "saving") { resend(); }
   }, 500);
@@ -202,6 +362,12 @@ def page_script() -> str:
     """The page's script, as JavaScript text."""
     return _SCRIPT % {
         "lost": json.dumps(LOST),
+        "stopped": json.dumps(STOPPED),
+        "offer": json.dumps(OFFER),
+        "put_back": json.dumps(PUT_BACK),
+        "leave_out": json.dumps(LEAVE_OUT),
+        "beat_lost_ms": BEAT_LOST_MS,
+        "storage_key": json.dumps(STORAGE_KEY),
         "title": json.dumps(TITLE),
         "icon": json.dumps(ICON),
         "headings": json.dumps(", ".join(f".{hook} h2" for hook in STEP_HOOKS)),
@@ -235,3 +401,50 @@ class PageScript(w.Output):  # type: ignore[misc]
             f"window.workbookPage.focusStep({json.dumps(hook)}));"
         )
         self.outputs = _javascript(page_script()) + _javascript(code)
+
+
+class Heartbeat(w.HTML):  # type: ignore[misc]
+    """A hidden widget the kernel changes every ``BEAT_SECONDS``: the page's sign of life.
+
+    ``check`` (if given) is called every third beat, to notice what the page should hear about
+    without a click (the workbook deleted in another tab). Without a running kernel (a script,
+    a unit test) nothing beats.
+    """
+
+    def __init__(
+        self, check: Callable[[], object] | None = None, *, every: float = BEAT_SECONDS
+    ) -> None:
+        super().__init__(value="", layout=w.Layout(display="none"))
+        self.add_class("workbook-beat")
+        self._check = check
+        self._every = every
+        self._count = 0
+        self._handle: asyncio.TimerHandle | None = None
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+            return
+        self._handle = self._loop.call_later(every, self.beat)
+
+    def beat(self) -> None:
+        """One beat: a new value for the page to see; then the next one is set."""
+        self._handle = None
+        if self.comm is None:  # closed: the page is gone
+            return
+        self._count += 1
+        self.value = f'<span data-beat="{self._count}"></span>'
+        if self._check is not None and self._count % 3 == 0:
+            try:
+                self._check()
+            except Exception:
+                log.exception("A check on the heartbeat failed")
+        if self._loop is not None:
+            self._handle = self._loop.call_later(self._every, self.beat)
+
+    def close(self) -> None:
+        """Stop beating, and close the widget."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        super().close()

@@ -154,6 +154,11 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
                 f'href="data:application/pdf;base64,{encoded}">'
                 f"{html.escape(label)}</a>"
             )
+        if files.unprintable:
+            from secondopinion.documents.question_sheet import UNPRINTABLE_NOTE, described
+
+            note = _(UNPRINTABLE_NOTE).format(characters=described(files.unprintable))
+            links.append(f'<p class="workbook-unprintable" role="status">{html.escape(note)}</p>')
         self.download_sheet.value = "".join(links)
 
     def show_link(self) -> None:

@@ -14,8 +14,8 @@ from secondopinion.planning import PlannedItem
 from widgets.parts.feedback import ProblemMessage, guarded
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
 from widgets.parts.typing import TypedText
-from widgets.steps.intake import UNREADABLE_DATE, DateBox
 from widgets.session_state import WorkbookState
+from widgets.steps.intake import UNREADABLE_DATE, DateBox
 
 STATUSES = (
     (N_("Still needed"), "needed"),
@@ -102,7 +102,8 @@ class RecordRow(w.VBox):  # type: ignore[misc]
             ),
             "unreadable",
         )
-        self.children = [*self.children[:3], self.date_warning, *self.children[3:]]
+        shown: tuple[w.Widget, ...] = tuple(getattr(self, "children", ()))
+        self.children = (*shown[:3], self.date_warning, *shown[3:])
         self.typed_note = TypedText(
             self.note,
             keep(lambda text: save(note=text)),
