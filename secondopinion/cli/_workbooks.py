@@ -132,19 +132,8 @@ def export_command(args: argparse.Namespace) -> int:
         for path, table in files:
             write_csv(table, path)
             print(f"Saved {path} ({len(table)} rows)")
-    except NotFoundError:
-        print(
-            f"There is no workbook with the id {_printable(str(args.workbook))!r}. "
-            "Run 'python -m secondopinion workbooks' to list them.",
-            file=sys.stderr,
-        )
-        return 1
-    except StoreError as error:
-        print(error.full_message(), file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"Cannot write to {out}: {error.strerror or error}", file=sys.stderr)
-        return 1
+    except (StoreError, OSError) as error:
+        return _say_why_not(error, args, out)
     return 0
 
 
@@ -188,21 +177,25 @@ def _write_for_workbook(
         content = load_content(args.content, language=book.summary.language)
         data, what = make(book, content)
         write_private(data, out)
-    except NotFoundError:
-        print(
-            f"There is no workbook with the id {_printable(str(args.workbook))!r}. "
-            "Run 'python -m secondopinion workbooks' to list them.",
-            file=sys.stderr,
-        )
-        return 1
-    except StoreError as error:
-        print(error.full_message(), file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"Cannot write {out}: {error.strerror or error}", file=sys.stderr)
-        return 1
+    except (StoreError, OSError) as error:
+        return _say_why_not(error, args, out)
     print(f"Saved {out}: {what}")
     return 0
+
+
+def _say_why_not(error: StoreError | OSError, args: argparse.Namespace, out: Path) -> int:
+    """Tell on standard error why nothing was written; the exit code 1."""
+    if isinstance(error, NotFoundError):
+        message = (
+            f"There is no workbook with the id {_printable(str(args.workbook))!r}. "
+            "Run 'python -m secondopinion workbooks' to list them."
+        )
+    elif isinstance(error, StoreError):
+        message = error.full_message()
+    else:
+        message = f"Cannot write to {out}: {error.strerror or error}"
+    print(message, file=sys.stderr)
+    return 1
 
 
 def workbooks_command(args: argparse.Namespace) -> int:

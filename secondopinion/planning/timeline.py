@@ -48,6 +48,7 @@ from secondopinion.content import (
     StatusId,
     TimelineContent,
     TimelineStepSpec,
+    UndatedStep,
 )
 from secondopinion.content import rules as _rules
 from secondopinion.content.vocabulary import DECISION_DATE_FIELD, RECORD_NEEDED
@@ -181,23 +182,11 @@ def build_timeline(
     calm = knowledge.no_countdown is not None and _rules.evaluate(knowledge.no_countdown, answers)
     if calm or decision is None or decision < today:
         undated = [
-            TimelineStep(
-                id=spec.id,
-                kind=spec.id,
-                text=spec.text,
-                why=spec.why,
-                sources=spec.sources,
-                date=None,
-                planned=None,
-                latest=None,
-                status=None,
-                status_label=None,
-                instead=None,
-            )
+            _without_date(spec.id, spec, spec.text)
             for spec in knowledge.undated_steps
             if spec.when is None or _rules.evaluate(spec.when, answers)
         ]
-        steps = (*undated, *(_undated(entry) for entry in chosen))
+        steps = (*undated, *(_without_date(e.id, e.spec, e.text, e.record) for e in chosen))
         if calm:
             return Timeline(
                 today, decision, "no_countdown", knowledge.message("no_countdown"), steps
@@ -254,12 +243,17 @@ def _depths(knowledge: TimelineContent) -> dict[str, int]:
     return found
 
 
-def _undated(entry: _Chosen) -> TimelineStep:
-    spec = entry.spec
+def _without_date(
+    step_id: str,
+    spec: TimelineStepSpec | UndatedStep,
+    text: str,
+    record: str | None = None,
+) -> TimelineStep:
+    """A step listed in order, with no date (no decision date, or no countdown)."""
     return TimelineStep(
-        id=entry.id,
+        id=step_id,
         kind=spec.id,
-        text=entry.text,
+        text=text,
         why=spec.why,
         sources=spec.sources,
         date=None,
@@ -268,7 +262,7 @@ def _undated(entry: _Chosen) -> TimelineStep:
         status=None,
         status_label=None,
         instead=None,
-        record_id=entry.record,
+        record_id=record,
     )
 
 
