@@ -254,3 +254,14 @@ def test_direction_controls_in_a_name_cannot_turn_the_labels_around(
     assert not controls & set(label)
     assert label.startswith("\u2068Eve detsil ton\u2069")
     assert label.count("\u2068") == label.count("\u2069")
+
+
+def test_the_roster_shows_each_persons_language(desk: NavigatorDesk, store: WorkbookStore) -> None:
+    add_person(store, "Ann")
+    desk.new_name.value = "Ana Peña"
+    desk.new_language.value = "es"
+    desk.create_workbook.click()
+    table = desk.table.df
+    assert table.set_index("Name").loc["Ana Peña", "Language"] == "Español"
+    assert table.set_index("Name").loc["Ann", "Language"] == "English"
+    assert "Pe-a" not in " ".join(table["Name"])

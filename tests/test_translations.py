@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,62 @@ def test_switching_language_rebuilds_the_views_and_keeps_everything(tmp_path: Pa
         assert store.load(state.session_id).summary.language == "es"
         reopened = WorkbookState(store, load_content(), session_id=state.session_id)
         assert reopened.language == "es" and reopened.content.language == "es"
+        script = app.script.outputs[0]["data"]["application/javascript"]
+        assert json.dumps("Cuaderno para la segunda opinión") in script  # the page's title
+
+
+def test_an_unnamed_workbook_is_named_in_its_language(tmp_path: Path) -> None:
+    """The word for "workbook" in a file name is in the catalogue (not hidden in an f-string)."""
+    with WorkbookStore.open(tmp_path / "data") as store:
+        summary, _token = store.create_workbook("", "patient", "es")
+        workbook = store.load(summary.id)
+    day = dt.date(2031, 1, 6)
+    assert _file_name(workbook, day, "es") == "segunda-opinion-cuaderno-2031-01-06"
+    assert _file_name(workbook, day, "en") == "second-opinion-workbook-2031-01-06"
+
+
+def test_the_page_script_speaks_the_workbook_language() -> None:
+    from widgets.parts.page_script import LOST, page_script
+
+    spanish = page_script("es")
+    for words in ("Cuaderno para la segunda opinión", "se perdió la conexión", "Copiado"):
+        assert json.dumps(words)[1:-1] in spanish
+    assert json.dumps(LOST) not in spanish and json.dumps(LOST) in page_script("en")
+    assert 'document.documentElement.lang = "es"' in spanish
+
+
+def test_store_messages_reach_a_spanish_page_in_spanish() -> None:
+    """The store keeps its English (logs, CLI); the page shows its messages translated."""
+    from secondopinion.documents.downloads import NOT_MADE
+    from secondopinion.store import NotFoundError, StoreBusyError, StoreError, TooManyChangesError
+    from secondopinion.store._db import UNREACHABLE_MESSAGE
+    from secondopinion.store._errors import CORRUPT_MESSAGE
+    from widgets.parts.feedback import STORE_MESSAGES, ProblemMessage, plain
+
+    for message in (str(StoreBusyError()), str(TooManyChangesError()), CORRUPT_MESSAGE):
+        assert message in STORE_MESSAGES, "the store's words changed: change them in feedback.py"
+    assert UNREACHABLE_MESSAGE in STORE_MESSAGES and NOT_MADE in STORE_MESSAGES
+    es = translator("es").gettext
+    for message in STORE_MESSAGES:
+        assert es(message) != message, f"no Spanish for {message!r}"
+    problem = ProblemMessage("es")
+    problem.show(TooManyChangesError())
+    assert "Este cambio no se guardó. Se hicieron demasiados cambios" in problem.value
+    problem.show(
+        ValueError(
+            f"The answer to 'x' is too long to save ({200_001:,} characters; "
+            f"the most is {200_000:,})."
+        )
+    )
+    assert "demasiado largo" in problem.value and "200,001" in problem.value
+    problem.show(NotFoundError("There is no workbook with the id 'abc123abc123'."))
+    assert "No se encontró este cuaderno" in problem.value and "abc123" not in problem.value
+    problem.show(StoreError("Something the page has no words for."))
+    assert "Este cambio no se guardó." in problem.value and "Something" not in problem.value
+    assert plain("Something the page has no words for.", "es") == ""
+    assert plain("The workbook database cannot be opened.", "en") == (
+        "The workbook database cannot be opened."
+    )
+    english = ProblemMessage("en")
+    english.show(StoreError("The workbook database cannot be opened."))
+    assert "This change was not saved. The workbook database cannot be opened." in english.value

@@ -14,7 +14,7 @@ import ipywidgets as w
 
 from secondopinion import ContentError
 from secondopinion.language import LANGUAGE_NAMES, LANGUAGES, N_, translator
-from widgets.parts.feedback import ProblemMessage, guarded
+from widgets.parts.feedback import ProblemMessage, guarded, plain
 from widgets.parts.page_script import STEP_HOOKS, Heartbeat, PageScript
 from widgets.parts.style import stylesheet
 from widgets.session_state import GONE, WorkbookState
@@ -117,7 +117,7 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         self.welcome_back = w.HTML(welcome_back(state))
         self.welcome_back.add_class("workbook-welcome-back")
         reminder = w.HTML(f'<p class="workbook-reminder">{_(REMINDER)}</p>')
-        self.script = PageScript()
+        self.script = PageScript(state.language)
         skip = w.HTML(f'<a class="workbook-skip" href="#">{_(SKIP)}</a>')
         skip.add_class("workbook-skip-link")
         self.language_problem = ProblemMessage(state.language)
@@ -227,7 +227,7 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
                 + "</p>"
             )
         elif self.state.last_failed is not None:
-            why = self.state.failed_message
+            why = plain(self.state.failed_message, self.state.language)
             self.saved.value = (
                 '<p role="status" class="workbook-save-failed" data-save="failed">'
                 + _("A change you made is not stored yet. It stays on this page until it is.")

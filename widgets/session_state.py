@@ -16,10 +16,10 @@ import traitlets
 from traitlets import HasTraits
 
 from secondopinion import Content, Derived, Plan, Situation, derive, load_content
-from secondopinion.language import DEFAULT_LANGUAGE, check_language, translator
+from secondopinion.language import DEFAULT_LANGUAGE, N_, check_language, translator
 from secondopinion.store import NotFoundError, StoreError, Workbook, WorkbookStore
 
-GONE = (
+GONE = N_(
     "This workbook was deleted, maybe in another tab or by your patient navigator. Nothing more "
     "can be saved to it. What is still on this page is not stored anywhere."
 )
@@ -71,6 +71,7 @@ class WorkbookState(HasTraits):
         self.today = today
         self._watching: list[tuple[Callable[..., None], str | list[str]]] = []
         self._failed: dict[tuple[str, ...], str] = {}  # what did not save, and why
+        self._last_failed_keys: tuple[tuple[str, ...], ...] = ()
         self._content_for = content_for or (lambda code: load_content(language=code))
         self.workbook = store.load(session_id) if session_id else None
         wanted = self.workbook.summary.language if self.workbook else language
@@ -188,7 +189,7 @@ class WorkbookState(HasTraits):
     def change_private_link(self) -> None:
         """Give this workbook a new private link (``token``); the old link stops working."""
         if self.session_id is None:
-            raise ValueError("There is no private link yet: it comes with your first answer.")
+            raise ValueError(N_("There is no private link yet: it comes with your first answer."))
         self.token = self.store.change_private_link(self.session_id)
 
     def set_display_name(self, name: str) -> None:
@@ -251,5 +252,17 @@ class WorkbookState(HasTraits):
     def _failed_with(self, keys: tuple[tuple[str, ...], ...], message: str) -> None:
         for key in keys:
             self._failed.pop(key, None)
-            self._failed[key] = message or "A change could not be saved."
+            self._failed[key] = message or N_("A change could not be saved.")
+        self._last_failed_keys = keys
         self.last_failed = dt.datetime.now(dt.UTC)
+
+    def take_back_failed(self) -> None:
+        """The page took back the change that just failed (a star shown unstarred again).
+
+        It shows what is stored, so that change no longer waits to be saved; others still do.
+        """
+        for key in self._last_failed_keys:
+            self._failed.pop(key, None)
+        self._last_failed_keys = ()
+        if not self._failed:
+            self.last_failed = None

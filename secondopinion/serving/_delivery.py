@@ -25,8 +25,10 @@ Nothing here changes what the server answers, only how it travels.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
+import json
 import os
 import re
 import threading
@@ -57,6 +59,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 REVALIDATE = "no-cache"
 """Cache-Control of every other file: keep it, but ask (with its ETag) before using it again."""
+
+WEBSOCKET_COMPRESSION = {"compression_level": 6, "mem_level": 8}
+"""permessage-deflate on the kernel's websocket (Tornado's ``websocket_compression_options``)."""
 
 COMPRESSIBLE = re.compile(
     r"^(text/.*|application/(javascript|x-javascript|json|xml|xhtml\+xml|wasm)|image/svg\+xml)$"
@@ -286,9 +291,66 @@ class CompressedOutput(tornado.web.OutputTransform):
         return bytes(out)
 
 
+PRELOAD = Path(__file__).with_name("preload.json")
+"""The scripts a dashboard page loads, beyond ``voila.js``, in the order the page asks for them.
+
+Voilà's scripts are webpack chunks that ask for more chunks once they have run, and the widgets'
+extensions only once Voilà's have: on a phone's 150 ms round trip that makes four waves of
+downloads, each waiting for the one before. The page's head names every one of them with
+``<link rel="preload">``, so they all come in one wave. The list was recorded from a page load
+with Voilà 0.5.13 and its widgets (``tests/browser/test_compression.py`` checks that the page asks
+for nothing that is not on it, so an upgrade cannot silently make it stale); a file that is not
+installed is left out rather than asked for.
+"""
+
+
+def _installed(relative: str, roots: Iterable[str | Path]) -> bool:
+    name = relative.split("?", 1)[0]
+    return any((Path(root) / name).is_file() for root in roots)
+
+
+@functools.cache
+def _preload_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(Voilà's chunks, extension files) on the recorded list that are installed here."""
+    import voila
+    from voila.utils import get_voila_labextensions_path
+
+    try:
+        recorded = json.loads(PRELOAD.read_text())
+    except (OSError, ValueError):
+        return (), ()
+    static = Path(voila.__file__).resolve().parents[4] / "share/jupyter/voila/templates/base/static"
+    labextensions = get_voila_labextensions_path()
+    allowed = tuple(f"{name}/" for name in EXTENSIONS)
+    return (
+        tuple(name for name in recorded.get("static", []) if _installed(name, [static])),
+        tuple(
+            name
+            for name in recorded.get("labextensions", [])
+            if name.startswith(allowed) and _installed(name, labextensions)
+        ),
+    )
+
+
+def preload_urls(page_config: dict[str, Any]) -> list[str]:
+    """The addresses of every script on the preload list, for this page's configuration."""
+    static, labextensions = _preload_files()
+    static_url = page_config["fullStaticUrl"].rstrip("/")
+    labextensions_url = page_config.get("fullLabextensionsUrl", "").rstrip("/")
+    urls = [f"{static_url}/{name}" for name in static]
+    if labextensions_url:
+        urls += [f"{labextensions_url}/{name}" for name in labextensions]
+    return urls
+
+
 def versioned_static(page_config: dict[str, Any], **_: Any) -> dict[str, Any]:
-    """Voilà's ``page_config_hook``: load Voilà's scripts from the fingerprinted path."""
+    """Voilà's ``page_config_hook``: load Voilà's scripts from the fingerprinted path, at once.
+
+    ``workbookPreload`` (the addresses of ``preload_urls``) is taken out again by the page
+    template, which turns it into ``<link rel="preload">`` in the page's head.
+    """
     page_config["fullStaticUrl"] = f"{page_config['fullStaticUrl'].rstrip('/')}/{STATIC_VERSION}"
+    page_config["workbookPreload"] = preload_urls(page_config)
     return page_config
 
 
@@ -308,6 +370,9 @@ class WorkbookVoila(Voila):  # type: ignore[misc]
             configuration.extension_allowlist = list(EXTENSIONS)
         settings: dict[str, Any] = super().init_settings()
         settings["transforms"] = [CompressedOutput]
+        # The kernel's channel carries the widgets' state as JSON (about 2.4 MB for the page's
+        # first screen, mostly message headers): permessage-deflate makes it a tenth of that.
+        settings["websocket_compression_options"] = WEBSOCKET_COMPRESSION
         settings["log_function"] = _kernels.log_request
         self.kernel_manager.allow_tracebacks = False
         _kernels.count_handed_visits(self.kernel_manager)

@@ -136,3 +136,44 @@ def test_each_client_gets_an_encoding_it_accepts_and_the_same_file(
     except urllib.error.HTTPError as error:
         status = error.code
     assert status == 304
+
+
+def test_the_page_names_every_script_it_needs_up_front_and_nothing_more(
+    page: Page, dashboard_server: DashboardServer
+) -> None:
+    """One wave of downloads: each script the page loads is preloaded from its head, none idly.
+
+    The list is ``secondopinion/serving/preload.json``, recorded with Voilà 0.5.13; after an
+    upgrade this names the scripts to add or take out.
+    """
+    sent = _first_visit(page, dashboard_server)
+    html = next(item for item in sent if item.kind == "document")
+    head = page.evaluate(
+        "() => [...document.querySelectorAll('link[rel=preload][as=script]')].map(l => l.href)"
+    )
+    assert head, "the page preloads nothing"
+    preloaded = {url.split("#")[0] for url in head}
+    scripts = {item.url for item in sent if item.kind == "script"}
+    missing = sorted(scripts - preloaded)
+    assert not missing, f"scripts the page asks for only later, wave after wave: {missing}"
+    idle = sorted(preloaded - scripts)
+    assert not idle, f"preloaded but never used (bytes a phone pays for nothing): {idle}"
+    assert "workbookPreload" not in page.content(), "the list was sent twice"
+    assert html.url.startswith(dashboard_server.url)
+
+
+def test_the_kernel_channel_is_compressed(page: Page, dashboard_server: DashboardServer) -> None:
+    """The widgets' state (JSON, about 2 MB for the first screen) travels deflated."""
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    extensions: dict[str, str] = {}
+
+    def handshake(event: dict) -> None:  # type: ignore[type-arg]
+        headers = {k.lower(): v for k, v in event["response"]["headers"].items()}
+        extensions[event["requestId"]] = headers.get("sec-websocket-extensions", "")
+
+    session.on("Network.webSocketHandshakeResponseReceived", handshake)
+    open_workbook(page, dashboard_server.url)
+    page.wait_for_timeout(500)
+    assert extensions, "no websocket seen"
+    assert any("permessage-deflate" in value for value in extensions.values()), extensions

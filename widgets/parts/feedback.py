@@ -11,13 +11,14 @@ import asyncio
 import functools
 import html
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import ipywidgets as w
 
-from secondopinion.language import N_, translator
+from secondopinion.language import DEFAULT_LANGUAGE, N_, translator
 from secondopinion.store import StoreBusyError, StoreError
 
 log = logging.getLogger("secondopinion.widgets")
@@ -47,6 +48,100 @@ GAVE_UP = N_(
 )
 
 
+STORE_MESSAGES = (
+    # secondopinion.store: BUSY_MESSAGE, CORRUPT_MESSAGE, TOO_MANY_CHANGES_MESSAGE, and _db.py's
+    N_("The workbook database is busy (locked by another program). Nothing was lost; try again."),
+    N_(
+        "The workbook database file is damaged or is not a workbook database, so it cannot be "
+        "opened. It has been left exactly as it is: restore it from a backup, or move it away to "
+        "start a new, empty one."
+    ),
+    N_(
+        "Too many changes were made to this workbook in the last minute, so this one was not "
+        "saved. Please wait a minute, then try again."
+    ),
+    N_(
+        "The workbook database server cannot be reached just now (it may be restarting). What was "
+        "saved before is safe; try again in a moment."
+    ),
+    N_("The disk is full, so the workbook database could not be saved to."),
+    N_("The workbook database is read-only, so nothing was saved."),
+    N_("The workbook database cannot be opened."),
+    N_("The disk reported an error while the workbook database was in use."),
+    N_("The workbook database could not be used."),
+    N_("This workbook store has been closed; open it again."),
+    N_("There is no workbook database yet: nothing has been saved."),
+    # secondopinion.documents.downloads.NOT_MADE
+    N_(
+        "Your files could not be made just now. Your answers are saved. "
+        "Please open this step again in a moment."
+    ),
+)
+"""The store's own plain messages, word for word, so that the page can show them translated.
+
+The store keeps its English (logs, the command line); the page looks its message up here
+(``plain``). tests/test_translations.py checks that these are still the store's words.
+"""
+
+STORE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r".+ is too long to save \((?P<count>[\d,]+) characters; the most is "
+            r"(?P<most>[\d,]+)\)\."
+        ),
+        N_("This text is too long to save ({count} characters; the most is {most})."),
+    ),
+    (
+        re.compile(r"This workbook already has (?P<most>\d+) questions of your own, .+"),
+        N_(
+            "This workbook already has {most} questions of your own, the most it can hold. "
+            "Delete one you no longer need to add another."
+        ),
+    ),
+    (
+        re.compile(r"There is no workbook with the id .+\."),
+        N_("This workbook could not be found. It may have been deleted."),
+    ),
+    (
+        re.compile(r"This workbook has no (own question|question|record|comparison) .+\."),
+        N_("This part of the workbook could not be found. Please reload the page."),
+    ),
+    (
+        re.compile(r"The workbook database was written by a newer version of this program.+"),
+        N_(
+            "The workbook database was written by a newer version of this program. Please tell "
+            "your patient navigator."
+        ),
+    ),
+)
+"""The store's messages that name a number or an id, and their words for the page."""
+
+
+def plain(message: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """``message`` (the store's English, or words marked for translation) in ``language``.
+
+    '' when ``language`` has no words for it: the caller then says something general rather
+    than show English in a page in another language.
+
+    >>> plain("The workbook database cannot be opened.", "es")
+    'No se puede abrir la base de datos del cuaderno.'
+    >>> plain("No words for this one.", "es")
+    ''
+    """
+    message = message.strip()
+    if not message or language == DEFAULT_LANGUAGE:
+        return message
+    _ = translator(language).gettext
+    said = _(message)
+    if said != message:
+        return said
+    for pattern, words in STORE_PATTERNS:
+        found = pattern.fullmatch(message)
+        if found:
+            return _(words).format(**found.groupdict())
+    return ""
+
+
 class ProblemMessage(w.HTML):  # type: ignore[misc]
     """A plain message shown when something goes wrong; never a traceback."""
 
@@ -67,13 +162,14 @@ class ProblemMessage(w.HTML):  # type: ignore[misc]
     def show(self, error: BaseException) -> None:
         """Show a readable message for this error."""
         _ = translator(self.language).gettext
+        # The store's messages are written for people: what happened and what to do.
+        reason = plain(str(error), self.language)
         if isinstance(error, StoreBusyError):
             text = NOT_SAVED_BUSY
         elif isinstance(error, StoreError) and str(error):
-            # The store's messages are written for people: what happened and what to do.
-            text = _("This change was not saved. {reason}").format(reason=error)
-        elif isinstance(error, ValueError | KeyError | OSError) and str(error):
-            text = _("That did not work: {reason}").format(reason=_(str(error)))
+            text = _("This change was not saved. {reason}").format(reason=reason).strip()
+        elif isinstance(error, ValueError | KeyError | OSError) and reason:
+            text = _("That did not work: {reason}").format(reason=reason)
         else:
             text = _("Something went wrong and this change was not made. Please try again.")
         self.say(text)
@@ -194,7 +290,7 @@ def busy_button(button: w.Button, message: ProblemMessage, work: Callable[[], ob
     def run() -> None:
         label = button.description
         button.disabled = True
-        button.description = "Working…"
+        button.description = translator(message.language).gettext("Working…")
         try:
             work()
         finally:

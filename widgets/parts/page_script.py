@@ -27,9 +27,11 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
+from secondopinion.language import DEFAULT_LANGUAGE, N_, translator
+
 log = logging.getLogger("secondopinion.widgets")
 
-TITLE = "Second-opinion workbook"
+TITLE = N_("Second-opinion workbook")
 
 # A small blue page with a tick, drawn inline: no request for an icon file.
 ICON = (
@@ -49,22 +51,25 @@ STEP_HOOKS = (
 )
 """Each step's container class, in order."""
 
-LOST = (
+LOST = N_(
     "Not saved: the connection was lost. What you typed is kept on this page and will be "
     "sent as soon as the connection is back. Please keep this page open."
 )
 
-STOPPED = (
+STOPPED = N_(
     "Not saved: the workbook stopped on the server. What you typed is kept in this tab only. "
     "Reload this page to open the workbook again; what you typed will be offered back."
 )
 
-OFFER = (
+OFFER = N_(
     "Text you typed before was not saved when the workbook stopped. It is kept in this tab "
     "only. Put it back in its boxes? Each piece is saved once it is back."
 )
-PUT_BACK = "Put it back"
-LEAVE_OUT = "Leave it out"
+NOT_SAVED = N_("Not saved: see the message below.")
+PUT_BACK = N_("Put it back")
+LEAVE_OUT = N_("Leave it out")
+COPIED = N_("Copied. Paste it somewhere safe, like a note to yourself.")
+NOT_COPIED = N_("Could not copy. Press and hold the link to copy it.")
 
 BEAT_SECONDS = 2.0
 """How often the kernel beats; the page says the workbook stopped after five missed beats."""
@@ -73,16 +78,24 @@ BEAT_LOST_MS = 10_000
 STORAGE_KEY = "workbook-typed"
 
 _SCRIPT = r"""(function () {
-  if (window.workbookPage) { return; }
+  var WORDS = {
+    lost: %(lost)s, stopped: %(stopped)s, offer: %(offer)s, putBack: %(put_back)s,
+    leaveOut: %(leave_out)s, copied: %(copied)s, notCopied: %(not_copied)s,
+    notSaved: %(not_saved)s
+  };
+  document.title = %(title)s;
+  document.documentElement.lang = %(language)s;
+  if (window.workbookPage) {  // the page in another language: new words, the same page
+    window.workbookPage.words = WORDS;
+    if (window.workbookPage.show) { window.workbookPage.show(); }
+    return;
+  }
   var page = window.workbookPage = {
     online: true, dirty: new Set(), lastInput: 0, savedAt: 0, beatAt: 0, beat: "",
-    kernelGone: false, pending: {}, offered: {}
+    kernelGone: false, pending: {}, offered: {}, words: WORDS
   };
-  var LOST = %(lost)s, STOPPED = %(stopped)s, OFFER = %(offer)s;
-  var PUT_BACK = %(put_back)s, LEAVE_OUT = %(leave_out)s;
   var BEAT_LOST_MS = %(beat_lost_ms)d, STORE = %(storage_key)s;
   var STEP_HEADINGS = %(headings)s;
-  document.title = %(title)s;
   document.querySelectorAll("link[rel~='icon']").forEach(function (l) { l.remove(); });
   var icon = document.createElement("link");
   icon.rel = "icon"; icon.type = "image/svg+xml"; icon.href = %(icon)s;
@@ -116,8 +129,25 @@ _SCRIPT = r"""(function () {
     var app = root(), el = status();
     if (!app || !el) { return; }
     app.classList.toggle("workbook-offline", !page.online);
-    el.textContent = page.online ? "" : (page.kernelGone ? STOPPED : LOST);
+    el.textContent = page.online ? "" : (page.kernelGone ? page.words.stopped : page.words.lost);
     el.style.display = page.online ? "none" : "";
+    // The kernel's own save status cannot change while it is out of reach: never let it
+    // say "saved" then. What it said comes back with the connection.
+    var said = document.querySelector(".workbook-saved [data-save]");
+    if (!said) { return; }
+    if (!page.online) {
+      if (!said.hasAttribute("data-kernel-save")) {
+        said.setAttribute("data-kernel-save", said.getAttribute("data-save"));
+        said.setAttribute("data-kernel-text", said.textContent);
+      }
+      said.setAttribute("data-save", "offline");
+      said.textContent = page.words.notSaved;
+    } else if (said.hasAttribute("data-kernel-save")) {
+      said.setAttribute("data-save", said.getAttribute("data-kernel-save"));
+      said.textContent = said.getAttribute("data-kernel-text");
+      said.removeAttribute("data-kernel-save");
+      said.removeAttribute("data-kernel-text");
+    }
   }
   page.show = show;
 
@@ -187,8 +217,12 @@ _SCRIPT = r"""(function () {
       var bar = document.createElement("div");
       bar.className = "workbook-offer";
       bar.setAttribute("role", "alert");
+      // fixed at the foot of the window: seen wherever the page is scrolled, on any phone
+      bar.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:1000;" +
+        "max-height:50vh;overflow:auto;padding:0.75em 1em;background:#fff8e1;" +
+        "border-top:3px solid #8a6d00;color:#1a1a1a;box-shadow:0 -2px 8px rgba(0,0,0,0.2)";
       var say = document.createElement("p");
-      say.textContent = OFFER;
+      say.textContent = page.words.offer;
       bar.appendChild(say);
       var list = document.createElement("ul");
       Object.keys(waiting).forEach(function (key) {
@@ -200,10 +234,10 @@ _SCRIPT = r"""(function () {
       bar.appendChild(list);
       var yes = document.createElement("button");
       yes.type = "button"; yes.className = "workbook-button workbook-put-back";
-      yes.textContent = PUT_BACK;
+      yes.textContent = page.words.putBack;
       var no = document.createElement("button");
       no.type = "button"; no.className = "workbook-button workbook-leave-out";
-      no.textContent = LEAVE_OUT;
+      no.textContent = page.words.leaveOut;
       yes.addEventListener("click", function () {
         Object.keys(waiting).forEach(function (k) { page.pending[k] = waiting[k]; });
         page.offered = {};
@@ -214,7 +248,7 @@ _SCRIPT = r"""(function () {
         bar.remove(); keep();
       });
       bar.appendChild(yes); bar.appendChild(no);
-      app.insertBefore(bar, app.firstChild);
+      document.body.appendChild(bar);
     })();
   }
 
@@ -347,10 +381,10 @@ _SCRIPT = r"""(function () {
       var done = function (text) { if (said) { said.textContent = text; } };
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(link).then(
-          function () { done("Copied. Paste it somewhere safe, like a note to yourself."); },
-          function () { done("Could not copy. Press and hold the link to copy it."); });
+          function () { done(page.words.copied); },
+          function () { done(page.words.notCopied); });
       } else {
-        done("Could not copy. Press and hold the link to copy it.");
+        done(page.words.notCopied);
       }
     }
   });
@@ -358,17 +392,22 @@ _SCRIPT = r"""(function () {
 })();"""
 
 
-def page_script() -> str:
-    """The page's script, as JavaScript text."""
+def page_script(language: str = DEFAULT_LANGUAGE) -> str:
+    """The page's script, as JavaScript text, with its words in ``language``."""
+    _ = translator(language).gettext
     return _SCRIPT % {
-        "lost": json.dumps(LOST),
-        "stopped": json.dumps(STOPPED),
-        "offer": json.dumps(OFFER),
-        "put_back": json.dumps(PUT_BACK),
-        "leave_out": json.dumps(LEAVE_OUT),
+        "lost": json.dumps(_(LOST)),
+        "stopped": json.dumps(_(STOPPED)),
+        "offer": json.dumps(_(OFFER)),
+        "put_back": json.dumps(_(PUT_BACK)),
+        "leave_out": json.dumps(_(LEAVE_OUT)),
+        "not_saved": json.dumps(_(NOT_SAVED)),
+        "copied": json.dumps(_(COPIED)),
+        "not_copied": json.dumps(_(NOT_COPIED)),
+        "language": json.dumps(language),
         "beat_lost_ms": BEAT_LOST_MS,
         "storage_key": json.dumps(STORAGE_KEY),
-        "title": json.dumps(TITLE),
+        "title": json.dumps(_(TITLE)),
         "icon": json.dumps(ICON),
         "headings": json.dumps(", ".join(f".{hook} h2" for hook in STEP_HOOKS)),
     }
@@ -385,12 +424,16 @@ def _javascript(code: str) -> tuple[dict[str, object], ...]:
 
 
 class PageScript(w.Output):  # type: ignore[misc]
-    """An invisible output that runs the page's script, and later asks it to focus a step."""
+    """An invisible output that runs the page's script, and later asks it to focus a step.
 
-    def __init__(self) -> None:
+    ``language`` is the workbook's: the page's title and the script's messages are in it.
+    """
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
         super().__init__(layout=w.Layout(display="none"))
         self.add_class("workbook-page-script")
-        self.outputs = _javascript(page_script())
+        self.language = language
+        self.outputs = _javascript(page_script(language))
         self._count = 0
 
     def focus_step(self, hook: str) -> None:
@@ -400,7 +443,7 @@ class PageScript(w.Output):  # type: ignore[misc]
             f"/* {self._count} */ (window.workbookPage && "
             f"window.workbookPage.focusStep({json.dumps(hook)}));"
         )
-        self.outputs = _javascript(page_script()) + _javascript(code)
+        self.outputs = _javascript(page_script(self.language)) + _javascript(code)
 
 
 class Heartbeat(w.HTML):  # type: ignore[misc]

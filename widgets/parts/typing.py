@@ -22,6 +22,9 @@ from widgets.parts.feedback import ProblemMessage
 from widgets.session_state import WorkbookState
 
 DELAY = 0.4
+RETRY_FIRST = 2.0
+"""Seconds before a box whose save failed is saved again (doubling, up to ``RETRY_LONGEST``)."""
+RETRY_LONGEST = 30.0
 """Seconds after the last key when a box's text is saved."""
 QUESTION_LIMIT = 500
 """The most characters in a question of the person's own."""
@@ -75,6 +78,8 @@ class TypedText:
         self._skip = skip
         self.state = state
         self._handle: asyncio.TimerHandle | None = None
+        self._retry: asyncio.TimerHandle | None = None
+        self._retry_delay = RETRY_FIRST
         self._too_long = False
         box.continuous_update = True
         box.add_class("workbook-typed")
@@ -107,6 +112,9 @@ class TypedText:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
 
     def flush(self) -> None:
         """Save what is in the box now (if it waits, or when called directly)."""
@@ -121,8 +129,34 @@ class TypedText:
             if self._too_long:
                 self._too_long = False
                 self.problem.clear()
+            before = self.state.last_failed if self.state is not None else None
             self._save(text)
+            if self.state is not None:
+                failed = self.state.last_failed
+                if failed is not None and failed != before:
+                    self._try_again_later()
+                else:
+                    self._retry_delay = RETRY_FIRST
         self._tell()
+
+    def _try_again_later(self) -> None:
+        """The save failed (a full disk, say): save the box again later, until it is saved.
+
+        The page cannot do it by sending the same text again: the box's value does not change,
+        so nothing would be called. A new key in the box replaces the try.
+        """
+        loop = _kernel_loop()
+        if loop is None:
+            return
+        if self._retry is not None:
+            self._retry.cancel()
+        self._retry = loop.call_later(self._retry_delay, self._again)
+        self._retry_delay = min(self._retry_delay * 2, RETRY_LONGEST)
+
+    def _again(self) -> None:
+        self._retry = None
+        if not self.waiting and getattr(self.box, "comm", None) is not None:  # not closed
+            self.flush()
 
 
 def _kernel_loop() -> asyncio.AbstractEventLoop | None:

@@ -309,4 +309,5 @@ def _file_name(workbook: object, day: dt.date, language: str = "en") -> str:
     _ = translator(language).gettext
     name = getattr(getattr(workbook, "summary", None), "display_name", "") or ""
     base = file_name_part(_("second-opinion"))
-    return f"{base}-{file_name_part(name) or file_name_part(_('workbook'))}-{day.isoformat()}"
+    unnamed = _("workbook")  # outside the f-string, so that pybabel extract finds it
+    return f"{base}-{file_name_part(name) or file_name_part(unnamed)}-{day.isoformat()}"

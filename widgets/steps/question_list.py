@@ -36,6 +36,7 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
         state: WorkbookState | None = None,
     ):
         self.item_id = item_id
+        self.state = state
         self.language = problem.language
         _ = translator(self.language).gettext
         self.text = w.HTML(f'<p class="workbook-question-text">{escaped(text)}</p>')
@@ -84,6 +85,8 @@ class QuestionRow(w.VBox):  # type: ignore[misc]
                 self.star.value = not self.star.value
             finally:
                 self._undoing = False
+            if self.state is not None:  # the page shows what is stored again
+                self.state.take_back_failed()
             raise
         self._label_star()
 
