@@ -102,7 +102,8 @@ def _describe(
 ) -> list[str]:
     _ = translator(content.language).gettext
     heading = f"* {planned.item.text}" + (f"  [{group}]" if group else "")
-    sources = ", ".join(content.sources[s].publisher for s in planned.item.sources)
+    publishers = dict.fromkeys(content.sources[s].publisher for s in planned.item.sources)
+    sources = ", ".join(publishers)
     return [
         "",
         *textwrap.wrap(heading, width=96, subsequent_indent="  "),
