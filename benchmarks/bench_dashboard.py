@@ -53,10 +53,10 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # n
 RESULTS = REPO / "benchmarks" / "results" / "bench_dashboard.json"
 TARGETS = {"tti_ratio": 1.2, "response_median_ms": 100.0, "response_p95_ms": 200.0, "rss_mb": 150.0}
 STATUSES = [  # answers to "How serious is it?": each one changes the list from the one before
-    "Found early",
     "I was told it is terminal, or that nothing more can be done",
     "Advanced, or it has spread",
     "It has come back after treatment",
+    "Found early",
 ]
 # Changes an intake answer, then waits until the re-tailored list shows up in the page.
 RESPONSE_JS = """async (label) => {

@@ -159,9 +159,11 @@ def first_and_return(
     figures: dict[str, dict[str, float]] = {}
     for kind, server in servers.items():
         context = browser.new_context(viewport={"width": 412, "height": 915})
-        # Stock Voilà links Font Awesome from a public CDN; this machine has no outside network,
-        # so such requests are refused at once (as a phone offline from that CDN would see).
-        context.route(OUTSIDE, lambda route: route.abort())
+        if kind == "stock":
+            # Stock Voilà links Font Awesome from a public CDN, and this machine has no outside
+            # network: refuse such requests at once. (Routing turns the browser's cache off, so
+            # only this page, whose return visit is not a target, is routed.)
+            context.route(OUTSIDE, lambda route: route.abort())
         try:
             settle(*servers.values())
             figures[f"{kind}_first"] = visit(context, server.url, kind, slow=slow)
