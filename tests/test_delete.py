@@ -167,3 +167,26 @@ def test_the_backup_kept_before_an_upgrade_is_erased_too(folder: Path) -> None:
         assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (2,)
     finally:
         conn.close()
+
+
+def test_a_reader_in_the_way_does_not_leave_the_deleted_text_in_the_wal(folder: Path) -> None:
+    """Another program reading at the moment of the deletion (a navigator's roster, another
+    tab) keeps SQLite from emptying the write-ahead log; the store waits for it and tries
+    again, so the log holds nothing of the deleted workbook when the deletion returns."""
+    import threading
+
+    with WorkbookStore.open(folder) as store:
+        gone, _ = store.create_workbook("", "patient")
+        fill(store, gone.id, MARK)
+        reader = sqlite3.connect(folder / DB_NAME, isolation_level=None, check_same_thread=False)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sessions").fetchone()  # a read snapshot held
+        timer = threading.Timer(0.3, lambda: reader.execute("COMMIT"))
+        timer.start()
+        try:
+            store.delete_workbook(gone.id)
+        finally:
+            timer.join()
+            reader.close()
+        wal = folder / f"{DB_NAME}-wal"
+        assert not wal.exists() or MARK.encode() not in wal.read_bytes()

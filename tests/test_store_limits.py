@@ -203,3 +203,11 @@ def test_own_questions_of_one_workbook_are_capped(
     with pytest.raises(ValueError, match="the most it can hold"):
         store.add_own_question(summary.id, "One more?")
     assert len(store.load(summary.id).own_questions) == 3
+
+
+def test_has_workbook_says_whether_a_workbook_is_still_stored(store: WorkbookStore) -> None:
+    summary, _ = store.create_workbook("", "patient")
+    assert store.has_workbook(summary.id)
+    store.delete_workbook(summary.id)
+    assert not store.has_workbook(summary.id)
+    assert not store.has_workbook("not an id")

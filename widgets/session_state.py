@@ -243,9 +243,7 @@ class WorkbookState(HasTraits):
             return True
         if self.session_id is None:
             return False
-        try:
-            self.store.load(self.session_id)
-        except NotFoundError:
+        if not self.store.has_workbook(self.session_id):
             self.gone = True
         return bool(self.gone)
 

@@ -167,7 +167,7 @@ def flush_deleted(engine: Engine, path: Path, workbook_id: str) -> None:
     try:
         cur = raw.cursor()
         try:
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # waits busy_timeout for readers
         finally:
             cur.close()
     except sqlite3.Error:

@@ -294,6 +294,12 @@ class WorkbookStore:
             return None
         return found[0]
 
+    def has_workbook(self, workbook_id: str) -> bool:
+        """True if a workbook with this id is stored (False once it was deleted). One light read."""
+        if not maybe_workbook_id(workbook_id):
+            return False
+        return self._read(lambda conn: reads.workbook_exists(conn, workbook_id))
+
     def workbooks(self) -> list[WorkbookSummary]:
         """Return every workbook's summary, most recently changed first. For navigators."""
         return self._read(reads.load_summaries)
@@ -330,6 +336,11 @@ class WorkbookStore:
 
         For a deleted workbook that is the one row that says it was deleted, and when (section
         'workbook', field 'deleted', no old or new value).
+
+        A burst of changes to one field by one actor within ``COALESCE_SECONDS`` is one row
+        (the value before the burst, the value after it), and each workbook keeps at most
+        ``MAX_LOG_ROWS`` rows and ``MAX_LOG_CHARS`` characters of values, the oldest going
+        first: the log tells the history; the answers themselves are never trimmed.
         """
         workbook_id = check_workbook_id(workbook_id)
         found = self._read(lambda conn: reads.load_changes(conn, workbook_id))

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from secondopinion.serving import REPO, dashboard_command
 
 from ._pages import (
+    EXPORT,
     QUESTIONS,
     kernel_process,
     open_step,
@@ -229,9 +230,7 @@ def test_a_full_disk_is_said_plainly_stays_failed_and_saves_once_freed(
             expect(status).to_have_attribute("data-save", "saved")  # and it is true
         assert failed is not None, "the full disk never refused a save"
         question, text = failed
-        expect(page.locator(".workbook-problem [role=alert]").first).to_contain_text(
-            "disk is full"
-        )
+        expect(page.locator(".workbook-problem [role=alert]").first).to_contain_text("disk is full")
         assert stored_answer(server, link, question) != text
         expect(page.locator(f".item-{question} textarea")).to_have_value(text)  # still there
         # Another change, and the page trying the failed text again: "saved" only if it is.
@@ -245,5 +244,78 @@ def test_a_full_disk_is_said_plainly_stays_failed_and_saves_once_freed(
         filler.unlink()  # the disk is freed: the page sends the text again, and it is saved
         expect(page.locator(STATUS)).to_have_attribute("data-save", "saved", timeout=30_000)
         assert stored_answer(server, link, question) == text
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------------------- deleted elsewhere
+
+
+def test_another_tab_of_a_deleted_workbook_says_it_is_gone_without_its_id(
+    server: DashboardServer, browser: Browser
+) -> None:
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        one = first.new_page()
+        link = start(one, server.url)
+        workbook_id = stored(server, token_of(link)).id
+        two = second.new_page()
+        open_workbook(two, link)
+        open_step(one, EXPORT)
+        one.get_by_role("button", name="Delete this workbook").click()
+        one.get_by_role("button", name="Yes, delete everything").click()
+        expect(one.locator(".workbook-export")).to_contain_text("was deleted", timeout=20_000)
+        # the other tab hears of it by itself, within seconds, in plain words
+        said = two.locator(".workbook-saved")
+        expect(said).to_contain_text("was deleted", timeout=30_000)
+        assert workbook_id not in two.locator("body").inner_text()
+        expect(two.locator(STATUS)).not_to_have_attribute("data-save", "saved")
+    finally:
+        first.close()
+        second.close()
+
+
+# --------------------------------------------------------------------------- the pings and idle
+
+
+class _QuickCullServer(DashboardServer):
+    """A server that stops a closed tab's kernel after 4 s idle (checked every 2 s)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from .conftest import _free_port
+
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.log = (data_dir.parent / "voila.log").open("wb")
+        self.process = subprocess.Popen(
+            dashboard_command(port=self.port, pool=0, idle_limit=4, check_every=2),
+            cwd=REPO,
+            env=dict(os.environ, SECOND_OPINION_DATA=str(data_dir)),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_up()
+
+
+def test_the_pings_stop_with_the_tab_so_its_kernel_is_still_stopped_when_idle(
+    tmp_path: Path, browser: Browser
+) -> None:
+    """The page asks the kernel for a sign of life; a closed tab asks nothing, so the kernel
+    of a closed tab goes idle and is stopped as before (the kernel never beats on its own)."""
+    server = _QuickCullServer(tmp_path / "data")
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        open_workbook(page, server.url)
+        wait_until(
+            lambda: page.evaluate("window.workbookPage && window.workbookPage.beat"),
+            timeout=30,
+            what="an answer to the page's ping",
+        )
+        kernel = kernel_process(server, page)
+        context.close()
+        wait_until(lambda: not kernel.is_running(), timeout=60, what="the idle kernel stopped")
     finally:
         server.stop()

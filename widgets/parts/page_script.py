@@ -5,9 +5,10 @@
   connection was lost", what was typed stays in its box, and once a new connection is open the
   boxes still waiting are sent again.
 - **The kernel.** A kernel that died (killed, or restarted without the workbook) may leave the
-  websocket open, so the kernel beats (``Heartbeat``: a hidden widget it changes every two
-  seconds). When the beats stop, or the server says the kernel is restarting or dead, the page
-  says the workbook stopped and that what was typed is kept in this tab.
+  websocket open, so the page pings it every two seconds (``Heartbeat``: a hidden button the
+  page clicks, and a hidden text the kernel changes in answer). When the answers stop, or the
+  server says the kernel is restarting or dead, the page says the workbook stopped and that
+  what was typed is kept in this tab.
 - **Kept in the tab only.** Typed text the kernel has not confirmed as saved is kept in the
   tab's ``sessionStorage`` (gone when the tab closes; never ``localStorage`` or IndexedDB).
   When the same workbook is open again in that tab, the page offers it back, box by box.
@@ -20,7 +21,6 @@ Nothing here talks to any server but the kernel's own connection.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -72,7 +72,7 @@ COPIED = N_("Copied. Paste it somewhere safe, like a note to yourself.")
 NOT_COPIED = N_("Could not copy. Press and hold the link to copy it.")
 
 BEAT_SECONDS = 2.0
-"""How often the kernel beats; the page says the workbook stopped after five missed beats."""
+"""How often the page pings the kernel; no answer for ``BEAT_LOST_MS``: the workbook stopped."""
 BEAT_LOST_MS = 10_000
 
 STORAGE_KEY = "workbook-typed"
@@ -94,7 +94,8 @@ _SCRIPT = r"""(function () {
     online: true, dirty: new Set(), lastInput: 0, savedAt: 0, beatAt: 0, beat: "",
     kernelGone: false, pending: {}, offered: {}, words: WORDS
   };
-  var BEAT_LOST_MS = %(beat_lost_ms)d, STORE = %(storage_key)s;
+  var BEAT_LOST_MS = %(beat_lost_ms)d, BEAT_EVERY_MS = %(beat_every_ms)d;
+  var STORE = %(storage_key)s;
   var STEP_HEADINGS = %(headings)s;
   document.querySelectorAll("link[rel~='icon']").forEach(function (l) { l.remove(); });
   var icon = document.createElement("link");
@@ -269,6 +270,7 @@ _SCRIPT = r"""(function () {
     if (now && now !== page.beat) {
       page.beat = now;
       page.beatAt = Date.now();
+      page.asked = 0;  // the kernel answered
       if (page.kernelGone) { page.kernelGone = false; check(); }
     }
     var had = page.dirty.size;
@@ -312,7 +314,7 @@ _SCRIPT = r"""(function () {
     sockets.forEach(function (s) { if (s.readyState === 1) { open = true; } });
     if (page.socket && sockets.size === 0) { open = false; }
     else if (!page.socket) { open = true; }  // no message sent yet: nothing to lose
-    if (page.beatAt && Date.now() - page.beatAt > BEAT_LOST_MS) { page.kernelGone = true; }
+    if (page.asked && Date.now() - page.asked > BEAT_LOST_MS) { page.kernelGone = true; }
     if (page.kernelGone) { open = false; }
     if (open && !page.online) { page.resendDue = true; }
     if (!open && page.online) { keep(); }
@@ -329,6 +331,14 @@ _SCRIPT = r"""(function () {
   }
   page.resend = resend;
   setInterval(function () {
+    // Ping the kernel every BEAT_SECONDS while its connection is open; it answers.
+    var ping = document.querySelector(".workbook-beat-button");
+    if (ping && (!page.socket || page.socket.readyState === 1) &&
+        Date.now() - (page.pinged || 0) >= BEAT_EVERY_MS) {
+      page.pinged = Date.now();
+      if (!page.asked) { page.asked = page.pinged; }
+      ping.click();
+    }
     check();
     if (Object.keys(page.pending).length) { putBack(); }
     if (page.online && page.unsaved() && Date.now() - page.lastInput > 4000 &&
@@ -406,6 +416,7 @@ def page_script(language: str = DEFAULT_LANGUAGE) -> str:
         "not_copied": json.dumps(_(NOT_COPIED)),
         "language": json.dumps(language),
         "beat_lost_ms": BEAT_LOST_MS,
+        "beat_every_ms": int(BEAT_SECONDS * 1000),
         "storage_key": json.dumps(STORAGE_KEY),
         "title": json.dumps(_(TITLE)),
         "icon": json.dumps(ICON),
@@ -446,48 +457,33 @@ class PageScript(w.Output):  # type: ignore[misc]
         self.outputs = _javascript(page_script(self.language)) + _javascript(code)
 
 
-class Heartbeat(w.HTML):  # type: ignore[misc]
-    """A hidden widget the kernel changes every ``BEAT_SECONDS``: the page's sign of life.
+class Heartbeat(w.HBox):  # type: ignore[misc]
+    """The page's sign that the kernel is alive: the page pings, the kernel answers.
 
-    ``check`` (if given) is called every third beat, to notice what the page should hear about
-    without a click (the workbook deleted in another tab). Without a running kernel (a script,
-    a unit test) nothing beats.
+    Every ``BEAT_SECONDS`` the page clicks a hidden button; the kernel answers by changing a
+    hidden text. No answer for ``BEAT_LOST_MS``: the page says the workbook stopped. The page
+    asks, not the kernel, so a kernel whose tab was closed hears nothing and sends nothing, and
+    is stopped as idle like any other. ``check`` (if given) is called on every third ping, to
+    notice what the page should hear about without a click (the workbook deleted in another
+    tab).
     """
 
-    def __init__(
-        self, check: Callable[[], object] | None = None, *, every: float = BEAT_SECONDS
-    ) -> None:
-        super().__init__(value="", layout=w.Layout(display="none"))
-        self.add_class("workbook-beat")
+    def __init__(self, check: Callable[[], object] | None = None) -> None:
+        self.ping = w.Button(description="")
+        self.ping.add_class("workbook-beat-button")
+        self.answer = w.HTML(value="")
+        self.answer.add_class("workbook-beat")
+        super().__init__([self.ping, self.answer], layout=w.Layout(display="none"))
         self._check = check
-        self._every = every
         self._count = 0
-        self._handle: asyncio.TimerHandle | None = None
-        try:
-            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._loop = None
-            return
-        self._handle = self._loop.call_later(every, self.beat)
+        self.ping.on_click(lambda _: self.beat())
 
     def beat(self) -> None:
-        """One beat: a new value for the page to see; then the next one is set."""
-        self._handle = None
-        if self.comm is None:  # closed: the page is gone
-            return
+        """Answer one ping: a new value for the page to see."""
         self._count += 1
-        self.value = f'<span data-beat="{self._count}"></span>'
+        self.answer.value = f'<span data-beat="{self._count}"></span>'
         if self._check is not None and self._count % 3 == 0:
             try:
                 self._check()
             except Exception:
                 log.exception("A check on the heartbeat failed")
-        if self._loop is not None:
-            self._handle = self._loop.call_later(self._every, self.beat)
-
-    def close(self) -> None:
-        """Stop beating, and close the widget."""
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-        super().close()
