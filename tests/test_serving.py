@@ -4,7 +4,6 @@ address of the private link, and the page a pre-heated kernel builds before its 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from secondopinion.serving._launch import (
 from secondopinion.serving._launch import _hand_each_visit_over_once as hand_each_visit_over_once
 from secondopinion.serving._launch import _refuse_unchecked_voila as refuse_unchecked_voila
 from secondopinion.store import WorkbookStore
+from tests.event_loops import run_alone
 from widgets.app import WorkbookApp
 from widgets.dashboard import Notice, dashboard
 from widgets.parts.address_bar import AddressBar, address_script
@@ -89,9 +89,7 @@ def test_voila_hands_a_visit_to_its_kernel_once_and_then_forgets_it(
             server.stop()
         return handed, again
 
-    # In a thread of its own: the browser tests' Playwright may run a loop in this one.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        handed, again = pool.submit(asyncio.run, exchange()).result(timeout=60)
+    handed, again = run_alone(exchange(), timeout=60)
     assert handed == visit
     assert again is None
     assert kernel not in RequestInfoSocketHandler._cache

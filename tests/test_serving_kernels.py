@@ -36,6 +36,7 @@ from secondopinion.serving._kernels import (
     redact_every_log_line,
     without_query,
 )
+from tests.event_loops import run_alone
 
 SECRET = "s3cr3t-t0ken-of-a-private-link"
 
@@ -85,7 +86,7 @@ def test_no_query_string_reaches_the_log_whatever_the_method(
             server.stop()
 
     with caplog.at_level(logging.DEBUG):
-        asyncio.run(requests())
+        run_alone(requests())
         logging.getLogger("anything").warning("GET /?session=%s from a visitor", SECRET)
     assert "HEAD /" in caplog.text and "POST /" in caplog.text
     assert SECRET not in caplog.text
@@ -165,7 +166,7 @@ def test_the_hand_over_answers_only_the_kernel_with_its_own_secret(
             server.stop()
         return refused, handed if isinstance(handed, str) else None
 
-    refused, handed = asyncio.run(exchange())
+    refused, handed = run_alone(exchange())
     assert refused == [403, 403, 403, 403]
     assert handed == visit
     assert kernel not in RequestInfoSocketHandler._cache  # no copy kept after the hand-over
@@ -240,7 +241,7 @@ def test_past_the_caps_a_visit_gets_a_plain_busy_page(
             server.stop()
         return answer.code, answer.body.decode(), answer.headers.get("Retry-After")
 
-    code, body, retry = asyncio.run(visit())
+    code, body, retry = run_alone(visit())
     assert code == status
     if status == 503:
         assert body == BUSY_PAGE and "try again in a minute" in body and retry == "60"
@@ -270,7 +271,7 @@ def test_a_kernel_no_browser_ever_connected_to_is_stopped_within_minutes(tmp_pat
         for kernel_id in ("never", "young"):
             await manager.cull_kernel_if_idle(kernel_id)
 
-    asyncio.run(cull())
+    run_alone(cull())
     assert stopped == ["never"]
     assert _kernels.NEVER_CONNECTED_LIMIT + 60 <= 150  # with the check every minute
 

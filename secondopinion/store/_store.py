@@ -1,39 +1,31 @@
 """``WorkbookStore``: the one way in to the saved workbooks, for every part of the program.
 
-Each method checks what it is given (``_validation``), then runs one short transaction: reads
-through ``_reads``, writes through ``_writes`` on the workbook's locked row. Opening, locks, retries
-and the translation of database errors into plain ``StoreError`` messages are in ``_db``.
+Each method checks what it is given (``_validation``), then runs one short transaction
+(``_connection``): reads through ``_reads``, writes through ``_writes`` on the workbook's locked
+row. Locks, retries and the translation of database errors into plain ``StoreError`` messages
+are in ``_db``.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
-from pathlib import Path
-from types import TracebackType
-from typing import Self, TypeVar
-
-import sqlalchemy as sa
-from sqlalchemy import Connection
 
 from secondopinion.content.vocabulary import DECISION_DATE_FIELD, RECORD_NEEDED
 
 from . import _db as db
 from . import _reads as reads
 from . import _writes as writes
-from ._errors import NotFoundError, StoreError, TooManyChangesError
+from ._connection import StoreConnection
+from ._errors import NotFoundError
 from ._records import Change, Workbook, WorkbookOverview, WorkbookSummary
 from ._schema import own_questions, question_states, record_states
-from ._sqlite_files import flush_deleted, prepare_sqlite_file, tighten_side_files
+from ._sqlite_files import flush_deleted
 from ._validation import (
     KEEP,
     Keep,
-    check_actor,
     check_answer,
     check_created_by,
     check_flag,
@@ -49,189 +41,13 @@ from ._validation import (
     token_shape_ok,
 )
 
-T = TypeVar("T")
-DEFAULT_BUSY_TIMEOUT = 2.0
-MAX_CHANGES_PER_MINUTE = 600
-"""The most saves one workbook takes in a minute through one store (ten a second, more than any
-person makes); past that a save is refused with ``TooManyChangesError``, and nothing is written."""
 
-
-class WorkbookStore:
+class WorkbookStore(StoreConnection):
     """All saved workbooks in one database. Open it with ``WorkbookStore.open()``.
 
     The store can be used from several threads; each method is one short transaction. Use it as a
     context manager, or call ``close()`` when done.
     """
-
-    def __init__(self, engine: sa.Engine, location: db.Location, actor: str) -> None:
-        """Use ``WorkbookStore.open()``; this wraps an engine that is already set up."""
-        self._engine = engine
-        self._writer = db.writer_engine(engine)
-        self._reader = db.reader_engine(engine)
-        self._loc = location
-        self._actor = check_actor(actor)
-        self._closed = False
-        self.changes_per_minute: int | None = MAX_CHANGES_PER_MINUTE
-        """The most saves of one workbook in a minute (None: no limit)."""
-        self.coalesce_seconds: float = writes.COALESCE_SECONDS
-        """Changes of one field by this store within this many seconds are one change-log row
-        (0: every change its own row)."""
-        self._recent: dict[str, deque[float]] = {}
-        self._recent_lock = threading.Lock()
-
-    # ----- opening and closing
-
-    @classmethod
-    def open(
-        cls,
-        data_dir: Path | str | None = None,
-        *,
-        url: str | None = None,
-        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
-        create: bool = True,
-        actor: str | None = None,
-    ) -> WorkbookStore:
-        """Open (creating or upgrading if needed) the workbook database.
-
-        Args:
-            data_dir: folder for ``workbooks.sqlite3``. Default: ``$SECOND_OPINION_DATA``, else
-                the project's ``data/`` folder. A new folder is made owner-only (0o700) and a
-                new database file owner-only (0o600).
-            url: a SQLAlchemy database URL instead of a folder, for example
-                ``postgresql+psycopg://user@host/workbooks``. Default:
-                ``$SECOND_OPINION_DB_URL`` when neither argument is given. The folder of a
-                SQLite file named by a URL must exist already.
-            busy_timeout: seconds to wait for another program's lock before trying again; after
-                three tries a ``StoreBusyError`` is raised.
-            create: make the SQLite file (and folder) if missing. With False, a missing file is
-                a StoreError, for tools that should only read what is there.
-            actor: who makes the changes through this store, written on every change-log row
-                (for example 'navigator:ana' or 'dashboard'); default 'user@host:process id'.
-
-        Opening only reads, unless the tables must be created or upgraded: a database in use by
-        another program (even one holding the write lock) opens, and can be read, at once.
-
-        Raises:
-            StoreError: the file is damaged or not a workbook database, was written by a newer
-                version of this program, or cannot be created; or the URL cannot be used (not a
-                URL, an unknown kind of database, its driver not installed, the folder it names
-                missing). The file is never overwritten. The message is plain words without the
-                file's path or the server's address, which are in the error's ``path``.
-
-        """
-        if url is not None and data_dir is not None:
-            raise ValueError("Give a data folder or a database URL, not both.")
-        if busy_timeout <= 0:
-            raise ValueError("busy_timeout must be a positive number of seconds.")
-        who = check_actor(db.default_actor() if actor is None else actor)
-        loc = db.resolve_location(Path(data_dir) if data_dir is not None else None, url)
-        engine = db.make_engine(loc, busy_timeout)  # checks the URL, touches nothing yet
-        try:
-            if loc.path is not None:
-                prepare_sqlite_file(loc.path, create=create, make_folder=not loc.from_url)
-            db.check_connection(engine, loc)
-            with db.translated(loc):
-                db.init_schema(engine, loc)
-        except BaseException:
-            engine.dispose()
-            raise
-        if loc.path is not None:
-            tighten_side_files(loc.path)
-        return cls(engine, loc, who)
-
-    @property
-    def path(self) -> Path | None:
-        """The SQLite database file, or None for a database server."""
-        return self._loc.path
-
-    @property
-    def data_dir(self) -> Path:
-        """The local data folder, for exports and such.
-
-        The SQLite file's folder; for a database server, ``$SECOND_OPINION_DATA`` or the project's
-        ``data/``.
-        """
-        if self._loc.path is not None:
-            return self._loc.path.parent
-        return db.local_data_dir()
-
-    @property
-    def location(self) -> str:
-        """Where the data is, safe to show (a file path, or a URL without its password)."""
-        return self._loc.describe()
-
-    @property
-    def actor(self) -> str:
-        """Who makes the changes through this store, as written in the change log."""
-        return self._actor
-
-    def close(self) -> None:
-        """Close every database connection. The store cannot be used afterwards."""
-        if not self._closed:
-            self._closed = True
-            self._engine.dispose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"WorkbookStore({self.location!r})"
-
-    # ----- plumbing
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreError("This workbook store has been closed; open it again.")
-
-    def _read(self, body: Callable[[Connection], T]) -> T:
-        self._check_open()
-
-        def action() -> T:
-            with self._reader.connect() as conn, conn.begin():
-                return body(conn)
-
-        return db.with_retries(self._loc, action)
-
-    def _count_change(self, workbook_id: str) -> None:
-        """Refuse a save past ``changes_per_minute`` for this workbook in the last minute."""
-        limit = self.changes_per_minute
-        if limit is None:
-            return
-        now = time.monotonic()
-        with self._recent_lock:
-            recent = self._recent.setdefault(workbook_id, deque())
-            while recent and now - recent[0] > 60.0:
-                recent.popleft()
-            if len(recent) >= limit:
-                raise TooManyChangesError(path=self._loc.describe())
-            recent.append(now)
-            if len(self._recent) > 10_000:  # forget workbooks not changed in the last minute
-                for key in [k for k, v in self._recent.items() if not v or now - v[-1] > 60.0]:
-                    del self._recent[key]
-
-    def _mutate(self, workbook_id: str, body: Callable[[writes.Tx], T]) -> T:
-        """Run ``body`` in one write transaction on a locked, existing workbook, then commit."""
-        self._check_open()
-        self._count_change(workbook_id)
-
-        def action() -> T:
-            with self._writer.begin() as conn:
-                if not writes.lock_workbook(conn, workbook_id):
-                    raise NotFoundError(f"There is no workbook with the id {workbook_id!r}.")
-                tx = writes.Tx(conn, workbook_id, db.utc_now(), self._actor, self.coalesce_seconds)
-                result = body(tx)
-                tx.finish()
-                return result
-
-        return db.with_retries(self._loc, action)
 
     # ----- workbooks
 
