@@ -276,4 +276,18 @@ def _hand_each_visit_over_once() -> None:
         if waiting is not None:
             self.write_message(waiting)
 
+    def send_or_keep(cls: type[Handler], msg: dict[str, str]) -> None:
+        # A waiter whose connection is closing would swallow the visit: keep it for the next.
+        kernel_id, payload = msg["kernel_id"], msg["payload"]
+        waiter = cls._waiters.get(kernel_id)
+        connection = getattr(waiter, "ws_connection", None)
+        if waiter is not None and connection is not None and not connection.is_closing():
+            try:
+                waiter.write_message(payload)
+                return
+            except Exception:  # noqa: S110 - closed meanwhile: kept below for the next connection
+                pass
+        cls._cache[kernel_id] = payload
+
     Handler.open = open_once
+    Handler.send_updates = classmethod(send_or_keep)

@@ -45,7 +45,7 @@ HANDOVER_SECRET_ENV = "SECOND_OPINION_HANDOVER"  # noqa: S105 (a variable name)
 
 HANDOVER_HEADER = "X-Workbook-Handover"
 
-WAIT_ROUND = 30.0
+WAIT_ROUND = 300.0
 """Seconds one connection waits for the visit before it is opened again.
 
 A pre-heated kernel may wait hours for its visit, so the wait itself has no end; but no single

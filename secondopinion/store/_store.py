@@ -224,13 +224,7 @@ class WorkbookStore(StoreConnection):
         """
         workbook_id = check_workbook_id(workbook_id)
         item_id = check_item_id(item_id)
-        new: dict[str, object] = {}
-        if starred is not None:
-            new["starred"] = check_flag(starred, "starred")
-        if asked is not None:
-            new["asked"] = check_flag(asked, "asked")
-        if answer is not None:
-            new["answer"] = check_text(answer, "The answer")
+        new = _question_changes(starred, asked, answer)
         if not new:
             return
         defaults = {"starred": False, "asked": False, "answer": ""}
@@ -277,12 +271,7 @@ class WorkbookStore(StoreConnection):
             new["audience"] = (
                 None if audience in (None, "") else check_item_id(audience, "audience")
             )
-        if starred is not None:
-            new["starred"] = check_flag(starred, "starred")
-        if asked is not None:
-            new["asked"] = check_flag(asked, "asked")
-        if answer is not None:
-            new["answer"] = check_text(answer, "The answer")
+        new.update(_question_changes(starred, asked, answer))
         if not new:
             return
         key = {"session_id": workbook_id, "id": own_id}
@@ -377,3 +366,17 @@ class WorkbookStore(StoreConnection):
         self._mutate(workbook_id, writes.erase_workbook)
         if self._loc.path is not None:
             flush_deleted(self._engine, self._loc.path, workbook_id)
+
+
+def _question_changes(
+    starred: bool | None, asked: bool | None, answer: str | None
+) -> dict[str, object]:
+    """The checked changes to a question's star, tick and answer (None: left as it is)."""
+    new: dict[str, object] = {}
+    if starred is not None:
+        new["starred"] = check_flag(starred, "starred")
+    if asked is not None:
+        new["asked"] = check_flag(asked, "asked")
+    if answer is not None:
+        new["answer"] = check_text(answer, "The answer")
+    return new

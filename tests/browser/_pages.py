@@ -42,6 +42,18 @@ def open_step(page: Page, hook: str) -> None:
     expect(page.locator(f".{hook}")).to_be_visible(timeout=20_000)
 
 
+def question_ids(page: Page, count: int) -> list[str]:
+    """The item ids of the first ``count`` questions shown in step 2, in order."""
+    rows = page.locator(".workbook-questions .workbook-question")
+    expect(rows.nth(count - 1)).to_be_visible()
+    ids = []
+    for index in range(count):
+        match = re.search(r"\bitem-([a-z0-9_]+)", rows.nth(index).get_attribute("class") or "")
+        assert match
+        ids.append(match.group(1))
+    return ids
+
+
 def private_link(page: Page) -> str:
     """The private link back to this workbook, read from "Take it with you"; then step 1 again."""
     open_step(page, EXPORT)

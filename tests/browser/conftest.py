@@ -43,9 +43,11 @@ class DashboardServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}{base_url}"
         env = dict(os.environ, SECOND_OPINION_DATA=str(data_dir))
-        # Every test page comes from 127.0.0.1 and a module's pages share one server: the cap
-        # per address (tests/test_serving_kernels.py, bench_exhaust) would turn them away.
-        env.setdefault("SECOND_OPINION_KERNELS_PER_ADDRESS", "30")
+        # Every test page comes from 127.0.0.1, and the whole session's pages share one server
+        # whose closed tabs keep their kernels for minutes: the caps (proven by
+        # tests/test_serving_kernels.py and benchmarks/bench_exhaust.py) would turn them away.
+        env.setdefault("SECOND_OPINION_KERNELS_PER_ADDRESS", "400")
+        env.setdefault("SECOND_OPINION_MAX_KERNELS", "400")
         self.log = (data_dir.parent / "voila.log").open("wb")
         self.process = subprocess.Popen(
             dashboard_command(port=self.port, notebook=notebook, base_url=base_url),

@@ -25,6 +25,7 @@ from ._pages import (
     kernel_process,
     open_step,
     private_link,
+    question_ids,
     stored,
     token_of,
     wait_until,
@@ -41,17 +42,6 @@ def fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard
     server = DashboardServer(tmp_path_factory.mktemp("faults") / "data")
     yield server
     server.stop()
-
-
-def question_ids(page: Page, count: int) -> list[str]:
-    rows = page.locator(".workbook-questions .workbook-question")
-    expect(rows.nth(count - 1)).to_be_visible()
-    ids = []
-    for index in range(count):
-        match = re.search(r"\bitem-([a-z0-9_]+)", rows.nth(index).get_attribute("class") or "")
-        assert match
-        ids.append(match.group(1))
-    return ids
 
 
 def answer(page: Page, question_id: str, text: str) -> None:

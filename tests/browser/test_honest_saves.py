@@ -8,7 +8,6 @@ it back once the workbook is open again; a failed save stays failed until that c
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from ._pages import (
     kernel_process,
     open_step,
     private_link,
+    question_ids,
     stored,
     token_of,
     wait_until,
@@ -52,17 +52,6 @@ def start(page: Page, url: str) -> str:
     link = private_link(page)
     open_step(page, QUESTIONS)
     return link
-
-
-def question_ids(page: Page, count: int) -> list[str]:
-    rows = page.locator(".workbook-questions .workbook-question")
-    expect(rows.nth(count - 1)).to_be_visible()
-    found = []
-    for index in range(count):
-        match = re.search(r"\bitem-([a-z0-9_]+)", rows.nth(index).get_attribute("class") or "")
-        assert match
-        found.append(match.group(1))
-    return found
 
 
 def type_into(page: Page, question: str, text: str) -> None:
