@@ -218,10 +218,16 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
 
 
 def record_visitor(kernel_id: str, manager: Any) -> None:
-    """Count a pre-heated kernel Voilà just gave to a visit against the visit's address."""
+    """Count a pre-heated kernel Voilà just gave to a visit against the visit's address.
+
+    Its "never connected" clock starts now: it may have waited in the pool for an hour, and its
+    visitor's browser has yet to load the page and connect.
+    """
     visitor = _VISITOR.get()
-    if visitor is not None and isinstance(manager, WorkbookKernelManager):
-        manager.visitor_of[kernel_id] = visitor
+    if isinstance(manager, WorkbookKernelManager):
+        manager.started_at[kernel_id] = time.monotonic()
+        if visitor is not None:
+            manager.visitor_of[kernel_id] = visitor
 
 
 class HandOverHandler(RequestInfoSocketHandler):  # type: ignore[misc]
