@@ -96,12 +96,7 @@ class StockVoila:
         DashboardServer._wait_until_up(self)  # type: ignore[arg-type]
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        DashboardServer.stop(self)  # type: ignore[arg-type]
 
 
 class Traffic:
