@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import queue
 import threading
 import types
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 import tornado.web
+import zmq.asyncio
 from jupyter_server._tz import utcnow
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.websocket import websocket_connect
@@ -295,3 +297,80 @@ def test_connection_files_have_random_names_and_kernels_use_ipc(tmp_path: Any) -
     assert kernel_id not in km.connection_file
     assert km.connection_file.startswith(str(tmp_path))
     assert km.transport == "ipc"
+
+
+BURST = 5000
+"""Messages a kernel publishes at once in the tests below: ZeroMQ alone keeps about 2,000."""
+
+SHOWN = (
+    "from IPython.display import display\n"
+    f"for i in range({BURST}): display({{'text/plain': str(i)}}, raw=True)"
+)
+
+
+async def _run(client: Any, code: str) -> str:
+    msg_id: str = client.execute(code)
+    while (await client.get_shell_msg(timeout=120))["parent_header"]["msg_id"] != msg_id:
+        pass
+    return msg_id
+
+
+async def _published_unread(manager: WorkbookKernelManager, client_context: Any, first: str) -> Any:
+    """Run ``first``, then a burst of outputs nobody reads until the kernel is done; count them.
+
+    Returns what the notebook's client got (outputs, and whether the kernel's "idle" came) and
+    how many messages a browser's channel got.
+    """
+    kernel_id = await manager.start_kernel(kernel_name="python3")
+    kernel = manager.get_kernel(kernel_id)
+    client = kernel.client() if client_context is None else kernel.client(context=client_context)
+    client.start_channels()
+    browser = kernel.connect_iopub()
+    try:
+        await client.wait_for_ready(timeout=60)
+        await _run(client, first)
+        await asyncio.sleep(0.5)
+        msg_id = await _run(client, SHOWN)
+        await asyncio.sleep(1)
+        shown, done = 0, False
+        while True:
+            try:
+                message = await client.get_iopub_msg(timeout=2)
+            except queue.Empty:  # nothing more came: all is read
+                break
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            shown += message["msg_type"] == "display_data"
+            done = done or message["content"].get("execution_state") == "idle"
+        socket = getattr(browser, "socket", browser)  # a plain socket under its stream
+        to_browser = 0
+        while socket.poll(2000):
+            socket.recv_multipart()
+            to_browser += 1
+        return shown, done, to_browser
+    finally:
+        browser.close()
+        client.stop_channels()
+        await manager.shutdown_kernel(kernel_id, now=True)
+
+
+def test_the_server_drops_nothing_a_kernel_publishes_while_it_is_busy(tmp_path: Any) -> None:
+    # The server reads nothing while the kernel publishes (as a busy server on two cores): both
+    # the client Voilà runs the notebook through and a browser's channel get every message, and
+    # the kernel's "idle" (a private link's page hung waiting for it when it was dropped).
+    manager = WorkbookKernelManager(connection_dir=str(tmp_path))
+    shown, done, to_browser = run_alone(_published_unread(manager, None, "pass"))
+    assert shown == BURST
+    assert done
+    assert to_browser >= BURST
+
+
+def test_a_dashboard_kernel_keeps_what_it_publishes_for_a_server_that_reads_late(
+    tmp_path: Any,
+) -> None:
+    # A client with ZeroMQ's own limit of 1,000: all that arrives beyond was kept by the kernel.
+    manager = WorkbookKernelManager(connection_dir=str(tmp_path))
+    first = "from secondopinion.serving.visit import keep_every_message\nkeep_every_message()"
+    shown, done, _ = run_alone(_published_unread(manager, zmq.asyncio.Context(), first))
+    assert shown == BURST
+    assert done

@@ -20,7 +20,12 @@ import ipywidgets as w
 
 from secondopinion import Content, ContentError, load_content
 from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGES, preferred_language
-from secondopinion.serving.visit import page_address, page_query, waits_for_visit
+from secondopinion.serving.visit import (
+    keep_every_message,
+    page_address,
+    page_query,
+    waits_for_visit,
+)
 from secondopinion.store import StoreError, WorkbookStore
 from widgets.app import WorkbookApp
 from widgets.parts.address_bar import AddressBar
@@ -48,6 +53,7 @@ def dashboard(query_string: str | None = None) -> WorkbookApp | Notice:
     In a pre-heated kernel this loads the content and builds a new workbook's page, then waits
     for the visit; the page is kept for a new visit and closed for a private link.
     """
+    keep_every_message()
     content: Content | ContentError
     try:
         content = load_content()

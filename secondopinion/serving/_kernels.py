@@ -24,6 +24,13 @@ Here:
 - **Kernels no browser ever connected to** (a page load by a script, a link preview) are
   stopped after ``NEVER_CONNECTED_LIMIT`` seconds (and the server looks every
   ``KERNEL_CHECK_EVERY``), not after the hour-long idle limit of a closed tab.
+- **No message of a kernel is dropped on its way to the server.** ZeroMQ drops what a kernel
+  publishes once 1,000 messages wait unread on the server's side; a private link's first screen
+  sends about two thousand (widgets made, the unused new page's closed) while a busy server
+  reads them. Lost, the page hangs: the server waits for the kernel's "done" that never comes,
+  or the browser for widgets it never gets. The server's sockets keep up to
+  ``MESSAGES_KEPT_UNREAD`` (``UnboundedKernelClient`` and the manager's shared context), and
+  the dashboard kernel as many (``visit.keep_every_message``).
 - **Nothing of the server travels over the websocket.** Errors arrive as plain words, the
   kernels' error stream (where tracebacks go) is not sent, and the server's own paths are
   blanked out of every message (``PlainChannels``).
@@ -43,6 +50,9 @@ from collections.abc import Callable
 from typing import Any
 
 import tornado.web
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.session import DELIM
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -112,6 +122,27 @@ def kernels_per_address() -> int:
     return _whole_number("SECOND_OPINION_KERNELS_PER_ADDRESS", KERNELS_PER_ADDRESS)
 
 
+MESSAGES_KEPT_UNREAD = 50_000
+"""Messages a socket of the server keeps from a kernel until it reads them (ZeroMQ: 1,000)."""
+
+
+def _keeping_messages(context: zmq.asyncio.Context) -> zmq.asyncio.Context:
+    """``context``, whose new sockets keep ``MESSAGES_KEPT_UNREAD`` messages rather than drop."""
+    context.setsockopt(zmq.RCVHWM, MESSAGES_KEPT_UNREAD)
+    return context
+
+
+class UnboundedKernelClient(AsyncKernelClient):
+    """The client Voilà runs the notebook through, which drops nothing the kernel publishes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        created = "context" not in kwargs
+        if created:
+            kwargs["context"] = _keeping_messages(zmq.asyncio.Context())
+        super().__init__(**kwargs)
+        self._created_context = created  # so that it is closed with the client
+
+
 def clean_pool_env(env: dict[str, str]) -> dict[str, str]:
     """A pre-heated kernel's environment without any visitor's address or secret in it."""
     clean = {k: v for k, v in env.items() if k not in VISIT_ENV and not k.startswith("HTTP_")}
@@ -137,12 +168,18 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
         create = super()._create_kernel_manager_factory()
 
         def create_kernel_manager(*args: Any, **kwargs: Any) -> Any:
+            # shared by every kernel's manager, which opens the browsers' channels with it
+            if self.context.closed:
+                self.context = self._context_default()
+            _keeping_messages(self.context)
             if kwargs.get("connection_file"):
                 # a name unrelated to the kernel id: the file is on the kernel's command line
                 folder = os.path.dirname(kwargs["connection_file"])
                 kwargs["connection_file"] = os.path.join(folder, f"k-{secrets.token_hex(12)}.json")
                 kwargs.setdefault("transport", "ipc")
-            return create(*args, **kwargs)
+            manager = create(*args, **kwargs)
+            manager.client_factory = UnboundedKernelClient
+            return manager
 
         return create_kernel_manager
 
