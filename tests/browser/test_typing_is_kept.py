@@ -153,4 +153,7 @@ def test_leaving_with_text_not_yet_saved_asks_first(
     with page.expect_event("dialog", timeout=10_000) as asked:
         page.close(run_before_unload=True)
     assert asked.value.type == "beforeunload"
-    asked.value.dismiss()
+    # Leaving anyway closes the tab: no dialog is left open for the context's own close, which
+    # failed now and then after a dismissed one (a known race in Playwright with Chromium).
+    with page.expect_event("close"):
+        asked.value.accept()
