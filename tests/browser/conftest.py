@@ -36,7 +36,7 @@ def _free_port() -> int:
 
 
 class DashboardServer:
-    """A running Voilà dashboard with its own data folder."""
+    """A running Voilà dashboard with its own data folder; ``with`` stops it at the end."""
 
     def __init__(self, data_dir: Path, notebook: Path = DASHBOARD, base_url: str = "/") -> None:
         self.data_dir = data_dir
@@ -79,13 +79,17 @@ class DashboardServer:
             self.process.kill()
         self.log.close()
 
+    def __enter__(self) -> DashboardServer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
 
 @pytest.fixture(scope="session")
 def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
-    data_dir = tmp_path_factory.mktemp("dashboard") / "data"
-    server = DashboardServer(data_dir)
-    yield server
-    server.stop()
+    with DashboardServer(tmp_path_factory.mktemp("dashboard") / "data") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -39,9 +39,8 @@ DB_NAME = "workbooks.sqlite3"
 
 @pytest.fixture(scope="module")
 def fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
-    server = DashboardServer(tmp_path_factory.mktemp("faults") / "data")
-    yield server
-    server.stop()
+    with DashboardServer(tmp_path_factory.mktemp("faults") / "data") as server:
+        yield server
 
 
 def answer(page: Page, question_id: str, text: str) -> None:
@@ -270,9 +269,8 @@ def test_a_workbook_opens_while_another_program_holds_the_write_lock(
 
 @pytest.fixture(scope="module")
 def broken_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
-    server = DashboardServer(tmp_path_factory.mktemp("broken") / "data")
-    yield server
-    server.stop()
+    with DashboardServer(tmp_path_factory.mktemp("broken") / "data") as server:
+        yield server
 
 
 @pytest.fixture

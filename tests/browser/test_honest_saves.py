@@ -39,9 +39,8 @@ CONNECTION = ".workbook-connection"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[DashboardServer]:
-    server = DashboardServer(tmp_path / "data")
-    yield server
-    server.stop()
+    with DashboardServer(tmp_path / "data") as server:
+        yield server
 
 
 def start(page: Page, url: str) -> str:
@@ -197,8 +196,7 @@ def _refused_or_stored(
 def test_a_full_disk_is_said_plainly_stays_failed_and_saves_once_freed(
     small_disk: Path, page: Page
 ) -> None:
-    server = DashboardServer(small_disk)
-    try:
+    with DashboardServer(small_disk) as server:
         link = start(page, server.url)
         questions = question_ids(page, 3)
         filler = _fill(small_disk)
@@ -233,8 +231,6 @@ def test_a_full_disk_is_said_plainly_stays_failed_and_saves_once_freed(
         filler.unlink()  # the disk is freed: the page sends the text again, and it is saved
         expect(page.locator(STATUS)).to_have_attribute("data-save", "saved", timeout=30_000)
         assert stored_answer(server, link, question) == text
-    finally:
-        server.stop()
 
 
 # --------------------------------------------------------------------------- deleted elsewhere
@@ -293,8 +289,7 @@ def test_the_pings_stop_with_the_tab_so_its_kernel_is_still_stopped_when_idle(
 ) -> None:
     """The page asks the kernel for a sign of life; a closed tab asks nothing, so the kernel
     of a closed tab goes idle and is stopped as before (the kernel never beats on its own)."""
-    server = _QuickCullServer(tmp_path / "data")
-    try:
+    with _QuickCullServer(tmp_path / "data") as server:
         context = browser.new_context()
         page = context.new_page()
         open_workbook(page, server.url)
@@ -306,5 +301,3 @@ def test_the_pings_stop_with_the_tab_so_its_kernel_is_still_stopped_when_idle(
         kernel = kernel_process(server, page)
         context.close()
         wait_until(lambda: not kernel.is_running(), timeout=60, what="the idle kernel stopped")
-    finally:
-        server.stop()

@@ -52,8 +52,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer
         running = DashboardServer(tmp_path_factory.mktemp("serving") / "data")
     finally:
         os.umask(old)
-    yield running
-    running.stop()
+    with running:
+        yield running
 
 
 class Answer:
@@ -249,14 +249,12 @@ def test_a_database_address_that_cannot_be_used_gets_a_plain_page(
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SECOND_OPINION_DB_URL", "nosuchdatabase://nowhere/workbooks")
         failing = DashboardServer(tmp_path_factory.mktemp("bad-url") / "data")
-    try:
+    with failing:
         page.goto(failing.url)
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "The workbook cannot open right now", timeout=90_000
         )
         text = page.locator("body").inner_text()
-    finally:
-        failing.stop()
     assert "Nothing you saved before has been changed" in text
     for technical in ("Traceback", "show_tracebacks", "Voilà", 'File "'):
         assert technical not in text
@@ -274,14 +272,12 @@ def test_no_traceback_reaches_the_page_when_something_unexpected_fails(
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PYTHONPATH", str(broken))
         failing = DashboardServer(tmp_path_factory.mktemp("failing") / "data")
-    try:
+    with failing:
         raw = fetch(failing.url).text
         page.goto(failing.url)
         problem = page.locator(".workbook-page-problem")
         expect(problem).to_contain_text("The workbook cannot open right now", timeout=90_000)
         text = page.locator("body").inner_text()
-    finally:
-        failing.stop()
     for technical in ("Traceback", "Error", "error", "show_tracebacks", "Voilà", "nosuchdatabase"):
         assert technical not in text
     for technical in ("Traceback", "show_tracebacks", "RuntimeError", "nosuchdatabase"):
@@ -297,7 +293,7 @@ def test_behind_a_proxy_the_page_is_served_under_its_path_and_the_link_uses_the_
         hub = DashboardServer(
             tmp_path_factory.mktemp("hub") / "data", base_url="/services/workbook/"
         )
-    try:
+    with hub:
         assert hub.url.endswith("/services/workbook/")
         open_workbook(page, hub.url)
         page.locator(".field-filled_by").get_by_label("I am the patient", exact=True).check()
@@ -308,8 +304,6 @@ def test_behind_a_proxy_the_page_is_served_under_its_path_and_the_link_uses_the_
         open_workbook(page, hub.url + link.removeprefix(public))
         expect(page.locator(".field-filled_by").get_by_label("I am the patient")).to_be_checked()
         assert fetch(f"http://127.0.0.1:{hub.port}/").status == 404
-    finally:
-        hub.stop()
 
 
 def test_the_server_listens_on_loopback_only(server: DashboardServer) -> None:

@@ -40,9 +40,8 @@ MARKER = "Zebra-quartz-4711 biopsy"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[DashboardServer]:
-    running = DashboardServer(tmp_path / "data")
-    yield running
-    running.stop()
+    with DashboardServer(tmp_path / "data") as running:
+        yield running
 
 
 def _log(server: DashboardServer) -> str:
