@@ -84,21 +84,11 @@ def make_owner_only(path: Path, what: str) -> None:
     plain message: tightening it is not this program's to do, and using it would share the
     workbooks with that account. ``what`` names it in the message ('The data folder').
     """
-    try:
-        info = path.lstat()
-    except OSError as e:
-        raise StoreError(
-            f"{what} cannot be checked ({_reason(e)}).", path=str(path), detail=str(e)
-        ) from None
+    info = _status(path, what, follow=False)
     if stat.S_ISLNK(info.st_mode) and path.name != "":
         # a link may point anywhere, even into another account's files: follow it only if
         # what it points at is ours and private, which the checks below make sure of
-        try:
-            info = path.stat()
-        except OSError as e:
-            raise StoreError(
-                f"{what} cannot be checked ({_reason(e)}).", path=str(path), detail=str(e)
-            ) from None
+        info = _status(path, what, follow=True)
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise StoreError(
             f"{what} belongs to another account on this computer, so others could read the "
@@ -120,6 +110,16 @@ def make_owner_only(path: Path, what: str) -> None:
             "owner only (chmod go-rwx).",
             path=str(path),
             detail=str(e),
+        ) from None
+
+
+def _status(path: Path, what: str, *, follow: bool) -> os.stat_result:
+    """``path``'s status (of what a link points at if ``follow``), or a plain StoreError."""
+    try:
+        return path.stat() if follow else path.lstat()
+    except OSError as e:
+        raise StoreError(
+            f"{what} cannot be checked ({_reason(e)}).", path=str(path), detail=str(e)
         ) from None
 
 
