@@ -35,28 +35,34 @@ dashboard: setup catalogues
 
 # JupyterLab for navigators, on this machine only, with notebooks/ as its root folder (exports
 # land in notebooks/exports/). New people's links point at the dashboard above, or at
-# $$SECOND_OPINION_PUBLIC_URL when set. No news feed, no update check: Lab calls nowhere.
-# As root (a container), Jupyter needs --allow-root.
+# $$SECOND_OPINION_PUBLIC_URL when set. No news feed, no update check, no first-run questions: Lab
+# calls nowhere; its kernels talk over IPC sockets in an owner-only folder, never TCP
+# (hub/jupyter_config, hub/jupyter_data). As root (a container), Jupyter needs --allow-root.
 LAB_PORT ?= 8888
 lab: setup
 	SECOND_OPINION_DASHBOARD_URL=$${SECOND_OPINION_DASHBOARD_URL:-http://$(HOST):$(PORT)$(BASE_URL)} \
+	JUPYTER_CONFIG_PATH=$(CURDIR)/hub/jupyter_config JUPYTER_PATH=$(CURDIR)/hub/jupyter_data \
+	PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} \
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/navigator.ipynb
 
-# JupyterHub for a navigation program, on this machine (hub/, docs/deploying.md): navigators sign
-# up at http://127.0.0.1:$(HUB_PORT)/hub/signup (an admin, HUB_ADMINS, approves them) and get
-# JupyterLab on navigator.ipynb; patients open the dashboard at /services/workbook/ with no hub
-# account. One store for all: $$SECOND_OPINION_DB_URL, else a throw-away PostgreSQL started here
-# (Debian's postgresql package, installed as root when missing). Ctrl+C stops everything.
+# JupyterHub for a navigation program, on this machine (hub/, docs/deploying.md). Runs as root:
+# each navigator's JupyterLab runs as their own account (made when an admin approves them, with
+# their own home and navigator.ipynb), the patients' dashboard at /services/workbook/ as the
+# account so-workbook. The first admin ($$HUB_ADMINS, 'admin') is made before the hub listens and
+# its password printed once here; navigators sign up at http://127.0.0.1:$(HUB_PORT)/hub/signup.
+# The store: a PostgreSQL started here on a Unix socket only (Debian's postgresql package,
+# installed when missing), kept in .hub/state/postgres ($$HUB_THROWAWAY_DB=1: a throw-away one),
+# or $$SECOND_OPINION_DB_URL. Ctrl+C stops everything.
 HUB_PORT ?= 8000
 CHP_VERSION := 5.3.0
 CHP := .hub/node_modules/.bin/configurable-http-proxy
 .PHONY: hub
 hub: setup $(CHP)
+	@[ "$$(id -u)" = 0 ] || { echo "The hub runs as root (each navigator gets an account of their own): run 'sudo make hub'." >&2; exit 1; }
 	@[ -n "$$SECOND_OPINION_DB_URL" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
-	  else echo "PostgreSQL is missing: run 'sudo apt-get install postgresql' (Debian), or set SECOND_OPINION_DB_URL." >&2; exit 1; fi; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 	$(BIN)/python hub/run_hub.py --ip $(HOST) --port $(HUB_PORT)
 
 # configurable-http-proxy (the hub's proxy), pinned, in .hub/ (not the machine's global npm).

@@ -1,33 +1,41 @@
 """JupyterHub for a navigation program, on one machine: navigators and the patient dashboard.
 
-Started by ``hub/run_hub.py`` (``make hub``), which sets the environment read below. What runs:
+Started by ``hub/run_hub.py`` (``make hub``, as root), which sets the environment read below.
+What runs, and as whom:
 
-- the hub and configurable-http-proxy (from ``.hub/node_modules``, installed by ``make hub``) on
-  ``http://$HUB_IP:$HUB_PORT`` (127.0.0.1:8000);
-- navigators log in (NativeAuthenticator: they sign up, an admin approves them) and each gets a
-  JupyterLab, opened on ``navigator.ipynb``;
-- the patient dashboard is a hub-managed service at ``/services/workbook/``. The proxy sends those
-  addresses straight to Voilà: no hub account and no hub login are needed (the private link is
-  what opens a workbook), and Voilà runs no code a visitor sends, only the dashboard;
-- one store for all of them: ``$SECOND_OPINION_DB_URL`` (PostgreSQL) goes to the dashboard and to
-  every navigator's server and kernels.
+- the hub and configurable-http-proxy (from ``.hub/node_modules``) as root, on
+  ``http://$HUB_IP:$HUB_PORT``; the hub's request log has no query strings (``hub/quiet_log.py``);
+- navigators sign up and an admin approves them at ``/hub/authorize`` (approving is a POST with
+  the hub's XSRF check; ``hub/guarded_login.py``). Approving makes the navigator's own system
+  account ``nav-<name>`` with an owner-only home and their own copy of ``navigator.ipynb``; their
+  JupyterLab runs as that account, never as root (``hub/spawners.py``, ``hub/accounts.py``).
+  The first admins are made by ``run_hub.py`` before the hub listens; nobody can sign up under
+  an admin's name;
+- the patient dashboard is a hub-managed service at ``/services/workbook/``, run as the account
+  ``so-workbook`` in its own owner-only home. The proxy sends those addresses straight to Voilà:
+  no hub account is needed (the private link is what opens a workbook). Its notebooks and code are
+  root's, in this repository, and no navigator can change them;
+- kernels of Lab and of the dashboard talk over IPC sockets in the account's owner-only runtime
+  folder, never TCP (``hub/jupyter_config``, ``hub/jupyter_data``, ``hub/ipc_kernel.py``);
+- one store: the navigators reach it as one database role and the dashboard as another
+  (``hub/database.py``); secrets reach each process only through its own environment, which
+  only its own account can read, never through a command line.
 
-Roles are JupyterHub's defaults: a navigator (role ``user``) reaches only their own server; a
-patient has no hub account at all. Admins (``$HUB_ADMINS``, who approve sign-ups) have the
-``admin`` role, which JupyterHub does not let a configuration narrow: it includes reaching other
-servers, so keep admin accounts to the program lead.
+Admins (``$HUB_ADMINS``) have JupyterHub's ``admin`` role, which includes reaching other
+servers: keep admin accounts to the program lead.
 
-Environment (all optional except the store):
+Environment:
 
-``SECOND_OPINION_DB_URL``  the shared store (``run_hub.py`` starts a PostgreSQL when unset)
+``HUB_NAVIGATOR_DB_URL``   the store as navigators reach it (``run_hub.py`` sets it)
+``HUB_DASHBOARD_DB_URL``   the store as the dashboard reaches it (``run_hub.py`` sets it)
+``SECOND_OPINION_DB_URL``  the store for both, when the two above are not set
 ``HUB_IP``, ``HUB_PORT``   the public address of the proxy (127.0.0.1, 8000)
 ``HUB_PUBLIC_URL``         how patients reach the hub, for private links (http://HUB_IP:HUB_PORT)
-``HUB_STATE_DIR``          hub database, cookie secret, proxy pid (``.hub/state``)
+``HUB_STATE_DIR``          hub state: cookie secret, homes, the store's server (``.hub/state``)
 ``JUPYTERHUB_DB_URL``      the hub's own database (default: SQLite in the state folder)
 ``HUB_AUTHENTICATOR``      ``native`` (default) or ``dummy`` (tests: ``$HUB_DUMMY_PASSWORD``)
 ``HUB_ADMINS``             comma-separated admin user names (``admin``)
-``HUB_NOTEBOOK_DIR``       the navigators' root folder (``notebooks/`` of this repository)
-``HUB_HOME_TEMPLATE``      each navigator's home folder (``.hub/home/{username}``)
+``HUB_PYTHON``             the Python other accounts run (``run_hub.py`` sets it)
 ``HUB_INTERNAL_PORT``, ``HUB_PROXY_API_PORT``, ``HUB_WORKBOOK_PORT``  internal ports
 """
 
@@ -36,13 +44,25 @@ Environment (all optional except the store):
 from __future__ import annotations
 
 import os
+import pwd
 import sys
 from pathlib import Path
 
 import nativeauthenticator
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from hub.accounts import SERVICE_ACCOUNT, USERNAME_PATTERN, runtime_folder  # noqa: E402
+from hub.guarded_login import GuardedNativeAuthenticator  # noqa: E402
+from hub.quiet_log import log_request  # noqa: E402
+from hub.spawners import NavigatorSpawner  # noqa: E402
+
+HUB = REPO / "hub"
 VENV_BIN = Path(sys.executable).parent
+PYTHON = os.environ.get("HUB_PYTHON", "").strip() or sys.executable
+"""The Python of the navigators' servers and the dashboard (``hub/shared_python.py``)."""
 SERVICE = "workbook"
 SERVICE_PREFIX = f"/services/{SERVICE}/"
 
@@ -76,21 +96,35 @@ def _native_login_needs_statsd() -> None:
         LoginHandler.statsd = _NoStatsd()
 
 
+if os.geteuid() != 0:
+    raise SystemExit(
+        "The hub runs as root, so that each navigator's server and the dashboard run as "
+        "accounts of their own: start it with 'sudo make hub'."
+    )
+
 ip = _env("HUB_IP", "127.0.0.1")
 port = int(_env("HUB_PORT", "8000"))
 public_url = _env("HUB_PUBLIC_URL", f"http://{ip}:{port}").rstrip("/")
 state = Path(_env("HUB_STATE_DIR", str(REPO / ".hub" / "state")))
-state.mkdir(parents=True, exist_ok=True, mode=0o700)
-store_url = os.environ.get("SECOND_OPINION_DB_URL", "").strip()
-if not store_url:
+state.mkdir(parents=True, exist_ok=True, mode=0o711)
+shared_store = os.environ.get("SECOND_OPINION_DB_URL", "").strip()
+navigator_store = _env("HUB_NAVIGATOR_DB_URL", shared_store)
+dashboard_store = _env("HUB_DASHBOARD_DB_URL", shared_store)
+if not (navigator_store and dashboard_store):
     raise SystemExit(
-        "SECOND_OPINION_DB_URL is not set: start the hub with 'make hub' (it starts a local "
-        "PostgreSQL) or set it to the shared store's URL."
+        "The store is not set: start the hub with 'make hub' (it starts a local PostgreSQL) "
+        "or set SECOND_OPINION_DB_URL to the shared store's URL."
     )
 workbook_port = int(_env("HUB_WORKBOOK_PORT", "8866"))
-notebook_dir = Path(_env("HUB_NOTEBOOK_DIR", str(REPO / "notebooks")))
 dashboard_url = f"{public_url}{SERVICE_PREFIX}"
-as_root = os.geteuid() == 0
+search_path = os.pathsep.join(
+    [str(Path(PYTHON).parent), str(VENV_BIN), os.environ.get("PATH", "/usr/bin:/bin")]
+)
+jupyter_settings = {
+    # Lab's settings (IPC kernels, no news, no first-run questions) and its IPC-only kernel
+    "JUPYTER_CONFIG_PATH": str(HUB / "jupyter_config"),
+    "JUPYTER_PATH": str(HUB / "jupyter_data"),
+}
 
 # ------------------------------------------------------------------ hub, proxy, hub's own data
 c.JupyterHub.bind_url = f"http://{ip}:{port}"
@@ -107,10 +141,13 @@ c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 c.JupyterHub.db_url = _env("JUPYTERHUB_DB_URL", f"sqlite:///{state / 'jupyterhub.sqlite'}")
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops the navigators' servers too
 c.JupyterHub.cleanup_proxy = True
+# No query string in the hub's log: a private link sent to the error page stays out of it.
+c.JupyterHub.tornado_settings = {"log_function": log_request}
 
 # ------------------------------------------------------------------ who logs in
 admins = {name.strip() for name in _env("HUB_ADMINS", "admin").split(",") if name.strip()}
 c.Authenticator.admin_users = admins
+c.Authenticator.username_pattern = USERNAME_PATTERN  # a hub name makes a valid account name
 if _env("HUB_AUTHENTICATOR", "native") == "dummy":
     # Tests only: any allowed name with the one shared password.
     c.JupyterHub.authenticator_class = "dummy"
@@ -120,57 +157,51 @@ else:
     _native_login_needs_statsd()
     # A clinic's hub: people sign up with a name and a password, an admin approves each one at
     # /hub/authorize before they can log in; passwords are hashed with bcrypt, common and short
-    # ones are refused, repeated failures lock the name for a while.
-    c.JupyterHub.authenticator_class = "native"
-    c.JupyterHub.template_paths = [str(Path(nativeauthenticator.__file__).parent / "templates")]
+    # ones are refused; wrong passwords are limited per address and name, sign-ups per hour.
+    c.JupyterHub.authenticator_class = GuardedNativeAuthenticator
+    c.JupyterHub.template_paths = [
+        str(HUB / "templates"),
+        str(Path(nativeauthenticator.__file__).parent / "templates"),
+    ]
+    c.GuardedNativeAuthenticator.state_dir = str(state)
     c.NativeAuthenticator.open_signup = False
     c.NativeAuthenticator.check_common_password = True
     c.NativeAuthenticator.minimum_password_length = 10
-    c.NativeAuthenticator.allowed_failed_logins = 5
-    c.NativeAuthenticator.seconds_before_next_try = 300
     c.Authenticator.allow_all = True  # approval by an admin is the gate
 
 # ------------------------------------------------------------------ navigators' JupyterLab
-# One machine, one system user: SimpleLocalProcessSpawner runs every navigator's server as the
-# user running the hub, with no isolation between them (JupyterHub says: not for production).
-# In production use SystemUserSpawner, DockerSpawner or KubeSpawner (docs/deploying.md).
-c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = _env(
-    "HUB_HOME_TEMPLATE", str(REPO / ".hub" / "home" / "{username}")
-)
-c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
-c.Spawner.args = [
-    "--LabApp.news_url=",  # no calls home
-    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    *(["--ServerApp.allow_root=True"] if as_root else []),
-]
-c.Spawner.notebook_dir = str(notebook_dir)
+c.JupyterHub.spawner_class = NavigatorSpawner
+c.NavigatorSpawner.state_dir = str(state)
+c.Spawner.cmd = [PYTHON, "-m", "jupyterhub.singleuser"]
+c.Spawner.args = []
+c.Spawner.notebook_dir = "~"  # the navigator's own home, with their own navigator.ipynb
 c.Spawner.default_url = "/lab/tree/navigator.ipynb"
 c.Spawner.http_timeout = 120  # the first Lab start on a busy 2-core machine
 c.Spawner.start_timeout = 120
-_passed_on = [
-    key
-    for key in ("LANG", "LC_ALL", "JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR")
-    if os.environ.get(key)
+c.Spawner.env_keep = [
+    "JUPYTERHUB_SINGLEUSER_APP",
+    *(key for key in ("LANG", "LC_ALL") if os.environ.get(key)),
 ]
-c.Spawner.env_keep = ["JUPYTERHUB_SINGLEUSER_APP", *_passed_on]
 c.Spawner.environment = {
-    "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+    "PATH": search_path,
     "PYTHONPATH": str(REPO),
-    "SECOND_OPINION_DB_URL": store_url,
+    **jupyter_settings,
+    "SECOND_OPINION_DB_URL": navigator_store,
     # New people's private links point at the dashboard service, through the hub's proxy.
     "SECOND_OPINION_PUBLIC_URL": dashboard_url,
     "SECOND_OPINION_DASHBOARD_URL": dashboard_url,
 }
 
 # ------------------------------------------------------------------ the patient dashboard
+service_home = state / "workbook-home"
 c.JupyterHub.services = [
     {
         "name": SERVICE,
         "display": False,  # patients come by their private link, not the hub's home page
         "url": f"http://127.0.0.1:{workbook_port}",
+        "user": SERVICE_ACCOUNT,
         "command": [
-            sys.executable,
+            PYTHON,
             "-m",
             "secondopinion",
             "serve",
@@ -181,13 +212,17 @@ c.JupyterHub.services = [
             "--base-url",
             SERVICE_PREFIX,
         ],
-        "cwd": str(REPO),
+        "cwd": str(service_home),
         "environment": {
-            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "PATH": search_path,
             "PYTHONPATH": str(REPO),
-            "HOME": str(state / "workbook-home"),
-            "SECOND_OPINION_DB_URL": store_url,
+            "JUPYTER_PATH": jupyter_settings["JUPYTER_PATH"],
+            "SECOND_OPINION_DB_URL": dashboard_store,
+            "SECOND_OPINION_DATA": str(service_home / "data"),
+            "JUPYTER_RUNTIME_DIR": str(runtime_folder(pwd.getpwnam(SERVICE_ACCOUNT))),
             "SECOND_OPINION_PUBLIC_URL": dashboard_url,
+            # the hub's proxy, on this machine, says who each visitor is (X-Forwarded-For)
+            "SECOND_OPINION_TRUSTED_PROXIES": "127.0.0.1",
             **{
                 key: os.environ[key]
                 for key in ("LANG", "LC_ALL", "SECOND_OPINION_POOL_SIZE")
