@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_dashboard import RESPONSE_JS, STATUSES, bare_notebook, settle  # noqa: E402
 
 import tests.browser.conftest as harness  # noqa: E402
+from secondopinion.serving._kernels import log_label  # noqa: E402
 from tests.browser._pages import kernel_id  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
 
@@ -227,7 +228,7 @@ def _kernel_running(server: DashboardServer, kernel: str) -> bool:
     # No command line names a kernel id: the server's log says which process runs which.
     server.log.flush()
     log = Path(server.log.name).read_text(errors="replace")
-    found = re.search(rf"Kernel {re.escape(kernel)} runs as process (\d+)", log)
+    found = re.search(rf"Kernel {re.escape(log_label(kernel))} runs as process (\d+)", log)
     if found is None:
         return False
     try:

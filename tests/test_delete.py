@@ -190,3 +190,34 @@ def test_a_reader_in_the_way_does_not_leave_the_deleted_text_in_the_wal(folder: 
             reader.close()
         wal = folder / f"{DB_NAME}-wal"
         assert not wal.exists() or MARK.encode() not in wal.read_bytes()
+
+
+def test_a_deletion_made_while_another_connection_reads_leaves_no_copy_in_any_file(
+    folder: Path,
+) -> None:
+    """Another connection (a navigator's roster, another kernel) holds a read transaction open
+    through the whole deletion, longer than the store waits for it: SQLite cannot empty the
+    write-ahead log then. Once that reader ends, the store's next use empties it, and no file
+    in the data folder (database, WAL, shared memory, backups) holds any of the deleted text."""
+    build_v2(folder)  # so that the folder holds an upgrade backup too
+    with WorkbookStore.open(folder, busy_timeout=0.2) as store:
+        gone, _ = store.create_workbook("", "patient")
+        kept, _ = store.create_workbook("", "patient")
+        fill(store, gone.id, MARK)
+        fill(store, kept.id, "KEEPME")
+        assert MARK.encode() in raw_bytes(folder)
+        reader = sqlite3.connect(folder / DB_NAME, isolation_level=None)
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM answers").fetchone()  # a read snapshot held
+            store.delete_workbook(gone.id)
+            assert MARK.encode() in raw_bytes(folder)  # the reader's snapshot still needs it
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+        assert store.workbooks()[0].id == kept.id  # the store's next use, once no one reads
+        assert MARK.encode() not in raw_bytes(folder)
+        store.set_notes(kept.id, "KEEPME again")
+        assert MARK.encode() not in raw_bytes(folder)
+    assert MARK.encode() not in raw_bytes(folder)
+    assert b"KEEPME" in raw_bytes(folder)

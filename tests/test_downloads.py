@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import secondopinion.documents.downloads as downloads
-import widgets.steps.export_panel as export_panel
+import widgets.steps.file_maker as file_maker
 from secondopinion import Content
 from secondopinion.documents.downloads import DownloadsError, make_downloads, make_downloads_apart
 from secondopinion.store import Workbook, WorkbookStore
@@ -62,7 +62,7 @@ def test_when_the_files_cannot_be_made_the_step_says_so_and_keeps_the_rest(
     def fail(*_: object) -> None:
         raise DownloadsError(downloads.NOT_MADE)
 
-    monkeypatch.setattr(export_panel, "make_downloads_apart", fail)
+    monkeypatch.setattr(file_maker, "make_downloads_apart", fail)
     state = WorkbookState(WorkbookStore.open(tmp_path / "data"), content)
     app = WorkbookApp(state, link_base="http://127.0.0.1:8866/")
     state.set_answer("diagnosis_kind", "cancer")

@@ -206,3 +206,37 @@ def test_a_pre_heated_kernel_that_never_hears_of_its_visit_says_so_plainly(
     assert isinstance(page, Notice)
     assert "cannot open right now" in page.children[1].value
     assert "did not get its own address" in page.children[1].value
+
+
+def test_serve_writes_its_log_to_an_owner_only_file_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import stat
+
+    from secondopinion.serving import _launch
+
+    given: dict[str, object] = {}
+
+    class _Voila:
+        def __init__(self, command: list[str], **kwargs: object) -> None:
+            given.update(kwargs)
+            os.write(int(str(kwargs["stdout"])), b"the server's log\n")
+
+        def wait(self) -> int:
+            return 0
+
+        def terminate(self) -> None:
+            pass
+
+    log = tmp_path / "dashboard.log"
+    monkeypatch.setenv("SECOND_OPINION_LOG_FILE", str(log))
+    monkeypatch.setattr(_launch.subprocess, "Popen", _Voila)
+    old = os.umask(0)
+    try:
+        assert _launch.serve_dashboard(port=1) == 0
+    finally:
+        os.umask(old)
+    assert given["stdout"] == given["stderr"]
+    assert log.read_text() == "the server's log\n"
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600

@@ -38,6 +38,7 @@ from secondopinion.serving._kernels import (
     redact_every_log_line,
     without_query,
 )
+from secondopinion.store import VISITOR_ENV
 from tests.event_loops import run_alone
 
 SECRET = "s3cr3t-t0ken-of-a-private-link"
@@ -105,9 +106,31 @@ def test_a_pre_heated_kernel_never_holds_the_address_of_an_earlier_visit() -> No
         "SERVER_NAME": "127.0.0.1",
         "HTTP_REFERER": f"http://x/?session={SECRET}",
     }
+    earlier[VISITOR_ENV] = "203.0.113.9"
     clean = clean_pool_env(earlier)
     assert SECRET not in json.dumps(clean)
+    assert "203.0.113.9" not in json.dumps(clean)  # nor the earlier visitor's address
     assert clean["PATH"] == "/usr/bin" and clean["VOILA_PREHEAT"] == "True"
+
+
+def test_the_kernel_handed_to_a_visit_is_told_its_visitors_address(
+    hand_over: dict[str, str],
+) -> None:
+    # the store counts new workbooks per address: a pre-heated kernel learns the address with
+    # the rest of its visit (a kernel started for the visit has it in its environment)
+    kernel = "0b6c3f6e-3c1e-4c39-9a44-1f0c1c4b8a12"
+    _kernels.count_handed_visits(_Manager(hand_over))
+    token = _kernels._VISITOR.set("203.0.113.9")
+    try:
+        RequestInfoSocketHandler.send_updates(
+            {"kernel_id": kernel, "payload": {"QUERY_STRING": ""}}
+        )
+    finally:
+        _kernels._VISITOR.reset(token)
+    assert RequestInfoSocketHandler._cache[kernel] == {
+        "QUERY_STRING": "",
+        VISITOR_ENV: "203.0.113.9",
+    }
 
 
 @pytest.fixture
@@ -209,15 +232,13 @@ def test_a_kernel_whose_wait_went_quiet_asks_again_and_its_visit_opens(
 
 
 class _Counted:
+    """A kernel manager with ``running`` visit kernels, ``mine`` of them for this visitor."""
+
     def __init__(self, running: int, mine: int) -> None:
-        self.running, self.mine = running, mine
-        self._pending_kernels: dict[str, Any] = {}
-
-    def list_kernel_ids(self) -> list[str]:
-        return [f"k{i}" for i in range(self.running)]
-
-    def kernels_of(self, _visitor: str) -> int:
-        return self.mine
+        self._kernels: dict[str, Any] = {}
+        self.visits = _kernels.Visits(self)
+        for i in range(running):
+            self.visits.kernel_for(None, f"k{i}", "127.0.0.1" if i < mine else f"10.0.0.{i}")
 
 
 @pytest.mark.parametrize(
@@ -228,6 +249,7 @@ def test_past_the_caps_a_visit_gets_a_plain_busy_page(
 ) -> None:
     monkeypatch.delenv("SECOND_OPINION_MAX_KERNELS", raising=False)
     monkeypatch.delenv("SECOND_OPINION_KERNELS_PER_ADDRESS", raising=False)
+    monkeypatch.setenv("SECOND_OPINION_ROOM_WAIT", "0")  # and no kernel that could be paused
 
     async def visit() -> tuple[int, str, str | None]:
         page = capped(_Page)
@@ -374,3 +396,47 @@ def test_a_dashboard_kernel_keeps_what_it_publishes_for_a_server_that_reads_late
     shown, done, _ = run_alone(_published_unread(manager, zmq.asyncio.Context(), first))
     assert shown == BURST
     assert done
+
+
+KERNEL = "0b6c3f6e-3c1e-4c39-9a44-1f0c1c4b8a11"
+
+
+def test_no_kernel_id_reaches_the_log_not_even_in_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    redact_every_log_line()
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("tornado.access").info(
+            "101 GET /api/kernels/%s/channels?session_id=x (127.0.0.1)", KERNEL
+        )
+        logging.getLogger("ServerApp").info("Kernel started: %s", KERNEL.replace("-", ""))
+        try:
+            raise KeyError(f"No such kernel {KERNEL}")
+        except KeyError:
+            logging.getLogger("anything").exception("Opening a channel failed")
+    text = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
+    assert "Traceback" in text
+    assert KERNEL not in text and KERNEL.replace("-", "") not in text
+    assert text.count(_kernels.log_label(KERNEL)) >= 3  # each line still says which kernel
+
+
+def test_the_servers_log_file_is_owner_only(tmp_path: Any) -> None:
+    import os
+    import stat
+
+    from secondopinion.serving._logs import open_log, owner_only_log
+
+    made = tmp_path / "made.log"
+    old = os.umask(0)
+    try:
+        fd = open_log(made)
+    finally:
+        os.umask(old)
+    os.close(fd)
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    inherited = tmp_path / "inherited.log"
+    inherited.write_text("")
+    inherited.chmod(0o644)
+    with inherited.open("a") as file:
+        assert owner_only_log((file.fileno(),)) == [file.fileno()]
+    assert stat.S_IMODE(inherited.stat().st_mode) == 0o600

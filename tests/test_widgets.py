@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -10,9 +12,13 @@ import pytest
 from secondopinion import Content
 from secondopinion.planning import long_date
 from secondopinion.store import StoreError, WorkbookStore
-from widgets.app import WorkbookApp
+from widgets.app import WorkbookApp, welcome_back_html
+from widgets.parts.address_bar import AddressBar
+from widgets.parts.kept_text import workbook_mark
+from widgets.parts.page_script import page_script
 from widgets.session_state import WorkbookState
 from widgets.steps.compare import CompareOpinions
+from widgets.steps.export_panel import ExportPanel
 from widgets.steps.intake import FieldInput, IntakeView
 from widgets.steps.next_steps import NextSteps
 from widgets.steps.question_list import QuestionList
@@ -496,3 +502,202 @@ def test_the_save_status_says_saving_while_a_box_waits(app: WorkbookApp) -> None
     assert "Saving" in app.saved.value
     app.state.typing = 0
     assert 'data-save="saved"' in app.saved.value
+
+
+# --------------------------------------------------------------------------- one owner at a time
+
+
+def _page_of(store: WorkbookStore, content: Content, token: str) -> WorkbookApp:
+    """The page a private link opens (as the dashboard builds it), on step 1."""
+    session_id = store.workbook_id_for_token(token)
+    assert session_id is not None
+    state = WorkbookState(store, content, session_id=session_id)
+    state.token = token
+    return WorkbookApp(state, link_base="http://127.0.0.1:8866/")
+
+
+def test_a_new_private_link_ends_every_other_page_at_its_next_save(
+    app: WorkbookApp, store: WorkbookStore, content: Content
+) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    assert app.state.token is not None
+    other = _page_of(store, content, app.state.token)
+    app.export_panel.new_link.click()  # this page makes a new link; the other is not told
+    field(other, "diagnosis_kind").control.value = "rare_disease"  # its next save
+    assert other.state.ended
+    assert "can no longer save" in other.saved.value and 'data-save="failed"' in other.saved.value
+    assert "All changes saved" not in other.saved.value
+    intake = other.view(0)
+    assert isinstance(intake, IntakeView) and "new private link" in intake.problem.value
+    workbook_id = app.state.session_id
+    assert workbook_id is not None
+    assert store.load(workbook_id).answers == {"diagnosis_kind": "cancer"}
+    # nor can it delete the workbook, or take it back with a new link of its own
+    other.export_panel.new_link.click()
+    other.export_panel.confirm_delete.click()
+    assert store.workbook_id_for_token(app.state.token) == workbook_id
+    # the page that made the new link goes on
+    field(app, "diagnosis_kind").control.value = "other_serious"
+    assert store.load(workbook_id).answers == {"diagnosis_kind": "other_serious"}
+    assert not app.state.ended and "All changes saved" in app.saved.value
+
+
+def test_a_page_hears_of_a_new_link_on_its_heartbeat_without_a_save(
+    app: WorkbookApp, store: WorkbookStore, content: Content
+) -> None:
+    field(app, "diagnosis_kind").control.value = "cancer"
+    assert app.state.token is not None
+    other = _page_of(store, content, app.state.token)
+    for _ in range(3):
+        other.beat.beat()  # the page's pings: every third one asks the store
+    assert not other.state.ended
+    app.export_panel.new_link.click()
+    for _ in range(3):
+        other.beat.beat()
+    assert other.state.ended and "can no longer save" in other.saved.value
+    for _ in range(3):
+        app.beat.beat()
+    assert not app.state.ended
+    assert 'data-workbook-state="ended"' in other.kept_for.value
+    assert 'data-workbook-state="open"' in app.kept_for.value
+
+
+def test_the_link_check_and_the_write_are_one_transaction(
+    store: WorkbookStore,
+) -> None:
+    from secondopinion.store import LinkChangedError, only_with_link
+
+    summary, token = store.create_workbook("", "patient")
+    with only_with_link(token):
+        store.set_answers(summary.id, {"diagnosis_kind": "cancer"})
+    store.change_private_link(summary.id)
+    changes_before = len(store.changes(summary.id))
+    with pytest.raises(LinkChangedError), only_with_link(token):
+        store.set_answers(summary.id, {"diagnosis_kind": "rare_disease"})
+    assert store.load(summary.id).answers == {"diagnosis_kind": "cancer"}
+    assert len(store.changes(summary.id)) == changes_before  # nothing written, nothing logged
+    store.set_answers(summary.id, {"diagnosis_kind": "other_serious"})  # no link: a desk
+
+
+def test_a_link_to_a_blank_workbook_from_the_dashboard_opens_a_new_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from widgets.dashboard import dashboard
+
+    monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    with WorkbookStore.open(tmp_path / "data") as store:
+        stranger, stranger_token = store.create_workbook("", "patient", "es")
+        desk, desk_token = store.create_workbook("", "navigator")
+        used, used_token = store.create_workbook("", "patient")
+        store.set_answers(used.id, {"diagnosis_kind": "cancer"})
+
+    page = dashboard(f"session={stranger_token}")
+    assert isinstance(page, WorkbookApp)
+    assert page.state.session_id is None and page.state.token is None
+    assert page.state.language == "es"  # the only thing it had, and nothing private
+    assert "Welcome back" not in page.welcome_back.value and page.welcome_back.value == ""
+    bar = next(child for child in page.children if isinstance(child, AddressBar))
+    assert "null" in bar.outputs[0]["data"]["application/javascript"]  # the link taken out
+    page.state.set_answer("diagnosis_kind", "cancer")
+    assert page.state.session_id not in (None, stranger.id)
+    with WorkbookStore.open(tmp_path / "data") as store:
+        assert store.load(stranger.id).answers == {}
+
+    page = dashboard(f"session={desk_token}")  # made at the desk for this person
+    assert isinstance(page, WorkbookApp) and page.state.session_id == desk.id
+    page = dashboard(f"session={used_token}")
+    assert isinstance(page, WorkbookApp) and page.state.session_id == used.id
+    assert "Welcome back" in page.welcome_back.value
+
+
+def test_welcome_back_says_when_the_workbook_was_started_and_last_changed(
+    store: WorkbookStore, content: Content
+) -> None:
+    first = WorkbookApp(WorkbookState(store, content), link_base=None)
+    field(first, "diagnosis_kind").control.value = "cancer"
+    again = WorkbookApp(
+        WorkbookState(store, content, session_id=first.state.session_id), link_base=None
+    )
+    assert first.state.workbook is not None
+    summary = first.state.workbook.summary
+    started = long_date(summary.created_at.astimezone().date())
+    changed = long_date(summary.updated_at.astimezone().date())
+    assert f"You started this workbook on {started}" in again.welcome_back.value
+    assert f"last changed on {changed}" in again.welcome_back.value
+    assert "Not your workbook?" in again.welcome_back.value
+    assert (
+        welcome_back_html(
+            "es",
+            answered=1,
+            shown=2,
+            asked=0,
+            have=0,
+            records=1,
+            started=dt.date(2026, 2, 6),
+            changed=dt.date(2026, 2, 9),
+        ).count("febrero")
+        == 2
+    )
+
+
+def test_kept_text_belongs_to_the_stored_workbook_and_is_dropped_once_deleted(
+    app: WorkbookApp, store: WorkbookStore
+) -> None:
+    assert 'data-workbook=""' in app.kept_for.value  # not stored: nothing typed is kept
+    field(app, "diagnosis_kind").control.value = "cancer"
+    assert app.state.session_id is not None
+    mark = workbook_mark(app.state.session_id)
+    assert f'data-workbook="{mark}" data-workbook-state="open"' in app.kept_for.value
+    assert app.state.session_id not in app.kept_for.value and mark != workbook_mark("other")
+    app.export_panel.delete.click()
+    app.export_panel.confirm_delete.click()
+    assert f'data-workbook="{mark}" data-workbook-state="gone"' in app.kept_for.value
+    field(app, "diagnosis_kind").control.value = "rare_disease"  # a new workbook
+    assert f'data-workbook="{mark}"' not in app.kept_for.value
+    assert 'data-workbook-state="open"' in app.kept_for.value
+
+
+def test_the_page_script_keeps_text_only_for_a_stored_workbook() -> None:
+    script = page_script("en")
+    assert "address: location.search" not in script  # no longer by the page's address
+    assert "workbook: owner.id" in script and "offered.workbook !== owner.id" in script
+    assert "before anything was stored" in script
+
+
+def test_step_6_files_are_made_without_blocking_the_kernel_loop(
+    store: WorkbookStore, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a kernel, the files are made in a thread: its event loop runs while they are made."""
+    import asyncio
+    import threading
+
+    from widgets.steps import file_maker
+
+    release = threading.Event()
+    real = file_maker.make_downloads_apart
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        # Made on the loop's own thread, this would wait for ever: the loop sets it.
+        assert release.wait(timeout=60), "the loop did not run while the files were made"
+        return real(*args, **kwargs)
+
+    async def in_a_kernel() -> ExportPanel:
+        monkeypatch.setattr(file_maker, "make_downloads_apart", slow)
+        monkeypatch.setattr(file_maker, "kernel_loop", asyncio.get_running_loop)
+        app = WorkbookApp(WorkbookState(store, content), link_base="http://127.0.0.1:8866/")
+        app.state.set_answer("diagnosis_kind", "cancer")
+        app.go_to(5)
+        panel = app.export_panel
+        assert "Making your files" in panel.download_sheet.value
+        assert panel._maker.busy
+        await asyncio.sleep(0)  # the loop goes on (it would answer a heartbeat now)
+        release.set()
+        async with asyncio.timeout(60):
+            while panel._maker.busy:
+                await asyncio.sleep(0.05)
+        return panel
+
+    panel = asyncio.run(in_a_kernel())
+    assert "Download my answers (CSV)" in panel.download_csv.value
+    assert "Print my question sheet" in panel.download_sheet.value

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable
 from pathlib import Path
@@ -13,11 +14,12 @@ from pathlib import Path
 import ipywidgets as w
 
 from secondopinion import ContentError
-from secondopinion.language import LANGUAGE_NAMES, LANGUAGES, N_, translator
+from secondopinion.language import LANGUAGE_NAMES, LANGUAGES, N_, long_date, translator
 from widgets.parts.feedback import ProblemMessage, guarded, plain
+from widgets.parts.kept_text import KeptTextMark
 from widgets.parts.page_script import STEP_HOOKS, Heartbeat, PageScript
 from widgets.parts.style import stylesheet
-from widgets.session_state import GONE, WorkbookState
+from widgets.session_state import ENDED, GONE, WorkbookState
 from widgets.steps.compare import CompareOpinions
 from widgets.steps.export_panel import ExportPanel
 from widgets.steps.intake import IntakeView
@@ -71,12 +73,15 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         super().__init__()
         self.add_class("workbook-app")
         self._build(link_base)
-        # The kernel's sign of life for the page; it also notices a workbook deleted elsewhere.
-        self.beat = Heartbeat(state.check_gone)
+        # The kernel's sign of life for the page; it also notices a workbook deleted elsewhere,
+        # or given a new private link by another page.
+        self.beat = Heartbeat(state.check_elsewhere)
+        self.kept_for = KeptTextMark(state)
         built: tuple[w.Widget, ...] = tuple(getattr(self, "children", ()))
-        self.children = (*built, self.beat)
+        self.children = (*built, self.beat, self.kept_for)
         state.observe(
-            lambda _: self._show_saved(), names=["last_saved", "last_failed", "typing", "gone"]
+            lambda _: self._show_saved(),
+            names=["last_saved", "last_failed", "typing", "gone", "ended"],
         )
         state.observe(lambda _: self._refresh_export(), names="workbook")
         state.observe(lambda _: self._rebuild(), names="language")
@@ -226,6 +231,12 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
                 + html.escape(_(GONE))
                 + "</p>"
             )
+        elif self.state.ended:
+            self.saved.value = (
+                '<p role="alert" class="workbook-save-failed workbook-ended" data-save="failed">'
+                + html.escape(_(ENDED))
+                + "</p>"
+            )
         elif self.state.last_failed is not None:
             why = plain(self.state.failed_message, self.state.language)
             self.saved.value = (
@@ -267,14 +278,50 @@ def welcome_back(state: WorkbookState) -> str:
         asked=asked,
         have=have,
         records=len(plan.records),
+        started=_local_day(workbook.summary.created_at),
+        changed=_local_day(workbook.summary.updated_at),
     )
 
 
+def _local_day(moment: dt.datetime) -> dt.date:
+    """The day of a stored moment (UTC) on the server's clock."""
+    return moment.astimezone().date()
+
+
 def welcome_back_html(
-    language: str, *, answered: int, shown: int, asked: int, have: int, records: int
+    language: str,
+    *,
+    answered: int,
+    shown: int,
+    asked: int,
+    have: int,
+    records: int,
+    started: dt.date | None = None,
+    changed: dt.date | None = None,
 ) -> str:
-    """The "welcome back" box in ``language``, from the counts of what is done."""
+    """The "welcome back" box in ``language``, from the counts of what is done.
+
+    ``started`` and ``changed``, when given, say when the workbook was started and last
+    changed, so that someone sent a link to a workbook that is not theirs can tell.
+    """
     _ = translator(language).gettext
+    when = ""
+    if started is not None and changed is not None:
+        when = (
+            '<p class="workbook-started">'
+            + html.escape(
+                _("You started this workbook on {started}. It was last changed on {changed}.")
+            ).format(
+                started=html.escape(long_date(started, language)),
+                changed=html.escape(long_date(changed, language)),
+            )
+            + " "
+            + _(
+                'Not your workbook? Do not type in it. <a href="?">Start a new workbook of '
+                "your own</a>."
+            )
+            + "</p>"
+        )
     done = _(
         "You have answered {answered} of {shown} questions about your situation, asked "
         "{asked} of your questions, and have {have} of {records} records."
@@ -292,5 +339,5 @@ def welcome_back_html(
         + _("Welcome back")
         + "</h2><p>"
         + _("Everything you saved is here.")
-        + f" {done}</p><p><strong>{after}</strong></p></div>"
+        + f" {done}</p>{when}<p><strong>{after}</strong></p></div>"
     )

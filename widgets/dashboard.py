@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from secondopinion import Content, ContentError, load_content
+from secondopinion.content.vocabulary import RECORD_NEEDED
 from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGES, preferred_language
 from secondopinion.serving.visit import (
     keep_every_message,
@@ -26,7 +27,7 @@ from secondopinion.serving.visit import (
     page_query,
     waits_for_visit,
 )
-from secondopinion.store import StoreError, WorkbookStore
+from secondopinion.store import StoreError, Workbook, WorkbookStore
 from widgets.app import WorkbookApp
 from widgets.parts.address_bar import AddressBar
 from widgets.parts.style import stylesheet
@@ -79,22 +80,60 @@ def _page(
         if isinstance(content, ContentError):
             raise content
         store = WorkbookStore.open()
+        language = None
+        in_address = tokens[0] if tokens else None
         if tokens:
             session_id = store.workbook_id_for_token(tokens[0])
             if session_id is None:
                 return Notice(UNKNOWN_LINK)
+            workbook = store.load(session_id)
+            if not opens_as_shared(workbook):
+                # Nothing in it, started on the dashboard: maybe a stranger's, sent to catch
+                # what this person types. They get a new workbook of their own instead.
+                language = workbook.summary.language
+                tokens = []
+        if tokens:
             state = WorkbookState(store, content, session_id=session_id)
             state.token = tokens[0]
         elif early is not None:
             app = early.open(store, link_base=page_address())
-            early.state.set_language(_visit_language(query_string))
+            early.state.set_language(language or _visit_language(query_string))
+            early.address_bar.address_has(in_address)
             return app
         else:
-            state = WorkbookState(store, content, language=_visit_language(query_string))
+            language = language or _visit_language(query_string)
+            state = WorkbookState(store, content, language=language)
     except (StoreError, ContentError) as error:
         log.exception("The dashboard could not open the workbook")
         return Notice(CANNOT_OPEN.format(reason=html.escape(str(error))))
-    return _workbook_page(state, link_base=page_address())
+    return _workbook_page(state, link_base=page_address(), in_address=in_address)
+
+
+def opens_as_shared(workbook: Workbook) -> bool:
+    """Whether a private link opens ``workbook`` itself, rather than a new one.
+
+    A workbook started at a navigator's desk opens, even with nothing in it yet: the navigator
+    made it for this person. One started on the dashboard opens only once something is in it;
+    with nothing in it, it can only be a stranger's way to read what the next person types
+    (its own maker lost nothing but its language, which the new one keeps).
+    """
+    return workbook.summary.created_by != "patient" or not is_blank(workbook)
+
+
+def is_blank(workbook: Workbook) -> bool:
+    """True if nothing was written, chosen, starred or ticked in the workbook."""
+    return not (
+        workbook.answers
+        or workbook.summary.display_name
+        or workbook.notes
+        or workbook.own_questions
+        or any(q.starred or q.asked or q.answer for q in workbook.questions.values())
+        or any(
+            r.status != RECORD_NEEDED or r.from_whom or r.requested_on or r.note
+            for r in workbook.records.values()
+        )
+        or any(entry.text for entry in workbook.comparison.values())
+    )
 
 
 def _visit_language(query_string: str) -> str:
@@ -116,9 +155,13 @@ def _visit_language(query_string: str) -> str:
     return wanted
 
 
-def _workbook_page(state: WorkbookState, *, link_base: str | None) -> WorkbookApp:
+def _workbook_page(
+    state: WorkbookState, *, link_base: str | None, in_address: str | None = None
+) -> WorkbookApp:
     app = WorkbookApp(state, link_base=link_base)
-    app.children = (*app.children, AddressBar(state))
+    bar = AddressBar(state)
+    bar.address_has(in_address)
+    app.children = (*app.children, bar)
     return app
 
 
@@ -138,7 +181,9 @@ class _EarlyPage:
 
     def __init__(self, content: Content) -> None:
         self.state = WorkbookState(cast(WorkbookStore, _NoStoreYet()), content)
-        self.app = _workbook_page(self.state, link_base=None)
+        self.app = WorkbookApp(self.state, link_base=None)
+        self.address_bar = AddressBar(self.state)
+        self.app.children = (*self.app.children, self.address_bar)
 
     def open(self, store: WorkbookStore, *, link_base: str | None) -> WorkbookApp:
         """The page, now with its store and its address, for a visit without a private link."""

@@ -10,18 +10,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import traitlets
 from traitlets import HasTraits
 
 from secondopinion import Content, Derived, Plan, Situation, derive, load_content
 from secondopinion.language import DEFAULT_LANGUAGE, N_, check_language, translator
-from secondopinion.store import NotFoundError, StoreError, Workbook, WorkbookStore
+from secondopinion.store import (
+    LinkChangedError,
+    NotFoundError,
+    StoreError,
+    Workbook,
+    WorkbookStore,
+    only_with_link,
+    visit_address,
+)
+
+T = TypeVar("T")
 
 GONE = N_(
     "This workbook was deleted, maybe in another tab or by your patient navigator. Nothing more "
     "can be saved to it. What is still on this page is not stored anywhere."
+)
+
+ENDED = N_(
+    "This page can no longer save: a new private link was made for this workbook on another "
+    "page, phone or computer. Only that page can change the workbook now. What you typed here "
+    "is still on this page, but it is not saved: copy it somewhere safe. To go on, open the "
+    "workbook with its new link."
 )
 
 
@@ -46,6 +63,9 @@ class WorkbookState(HasTraits):
     last_saved = traitlets.Instance(dt.datetime, allow_none=True, help="when the last change saved")
     typing = traitlets.Int(0, help="how many text boxes hold typed text not saved yet")
     gone = traitlets.Bool(False, help="the workbook was deleted (in another tab, or elsewhere)")
+    ended = traitlets.Bool(
+        False, help="another page made a new private link: this page no longer saves"
+    )
     last_failed = traitlets.Instance(
         dt.datetime, allow_none=True, help="when a change last failed to save (None once saved)"
     )
@@ -179,7 +199,8 @@ class WorkbookState(HasTraits):
     def delete_workbook(self) -> None:
         """Erase this workbook from the store for good; the state starts empty again."""
         if self.session_id is not None:
-            self.store.delete_workbook(self.session_id)
+            session_id = self.session_id
+            self._as_owner(lambda: self.store.delete_workbook(session_id))
         self.session_id = None
         self.token = None
         self.workbook = None
@@ -190,7 +211,8 @@ class WorkbookState(HasTraits):
         """Give this workbook a new private link (``token``); the old link stops working."""
         if self.session_id is None:
             raise ValueError(N_("There is no private link yet: it comes with your first answer."))
-        self.token = self.store.change_private_link(self.session_id)
+        session_id = self.session_id
+        self.token = self._as_owner(lambda: self.store.change_private_link(session_id))
 
     def set_display_name(self, name: str) -> None:
         """Change the name or initials shown for this workbook."""
@@ -212,11 +234,15 @@ class WorkbookState(HasTraits):
         try:
             if self.session_id is None:
                 summary, token = self.store.create_workbook(
-                    self._display_name, self.created_by, self.language
+                    self._display_name, self.created_by, self.language, address=visit_address()
                 )
                 self.session_id = summary.id
                 self.token = token
-            change(self.session_id)
+            session_id = self.session_id
+            self._as_owner(lambda: change(session_id))
+        except LinkChangedError:
+            self._failed_with(keys, ENDED)
+            raise
         except NotFoundError as error:
             if self.session_id is None or not self.check_gone():
                 self._failed_with(keys, str(error))
@@ -233,6 +259,41 @@ class WorkbookState(HasTraits):
             self.last_failed = None
         self.workbook = self.store.load(self.session_id)
         self.last_saved = dt.datetime.now(dt.UTC)
+
+    def _as_owner(self, change: Callable[[], T]) -> T:
+        """Make ``change`` only while this page's private link is still the workbook's.
+
+        A page opened by a link, or that made one, is the workbook's as long as that link is;
+        once another page makes a new one, nothing this page does is saved (``ended``, and
+        ``LinkChangedError`` raised, with ``ENDED`` as its words). A navigator's desk has no
+        link and is never ended.
+        """
+        if self.ended:
+            raise LinkChangedError(ENDED)
+        try:
+            with only_with_link(self.token):
+                return change()
+        except LinkChangedError:
+            self.ended = True
+            raise LinkChangedError(ENDED) from None
+
+    def check_elsewhere(self) -> bool:
+        """Ask the store whether another page deleted this workbook or gave it a new link.
+
+        What the page's heartbeat asks every few seconds, so that a page hears of it without
+        a change of its own. True (and ``gone`` or ``ended`` set) once either happened.
+        """
+        if self.check_gone():
+            return True
+        if self.ended:
+            return True
+        if self.session_id is None or self.token is None:
+            return False
+        if self.store.workbook_id_for_token(self.token) != self.session_id:
+            if self.check_gone():  # deleted in between: that is what to say
+                return True
+            self.ended = True
+        return bool(self.ended)
 
     def check_gone(self) -> bool:
         """Ask the store whether this workbook was deleted (in another tab, or by a navigator).

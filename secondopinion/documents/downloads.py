@@ -8,6 +8,11 @@ given back when that process ends, a second or two later.
     >>> files = make_downloads_apart(workbook, content, today)  # doctest: +SKIP
     >>> sorted(files.sheets)  # doctest: +SKIP
     ['A4', 'Letter']
+
+A very large workbook takes many seconds to make. In the dashboard's kernel that wait must not
+stop the kernel from answering the page (its heartbeat, other changes), so the dashboard calls
+``make_downloads_apart`` in a thread of its own (``widgets.steps.export_panel``): the process is
+waited for there, and the kernel's event loop goes on meanwhile. Nothing here touches a widget.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ from __future__ import annotations
 import gettext
 import io
 import logging
-import re
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -91,11 +90,72 @@ def compile_po(source: Path) -> bytes:
     return out.getvalue()
 
 
-_TAG = re.compile(r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
+MAX_ACCEPT_LANGUAGE_CHARS: Final = 1000
+"""The most characters of an ``Accept-Language`` header that are looked at (browsers send under
+200); the rest is ignored, so a crafted header of any length costs no more than this."""
+
+MAX_LANGUAGE_RANGES: Final = 50
+"""The most languages of one header that are weighed; the rest are ignored."""
+
+_ALNUM: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_QVALUE: Final = frozenset("0123456789.")
+
+
+def language_ranges(accept: str | None) -> list[tuple[str, float]]:
+    """The languages of an ``Accept-Language`` header, in order: (primary code, weight).
+
+    Only the first ``MAX_ACCEPT_LANGUAGE_CHARS`` characters are read (a language cut in two
+    there is dropped), and at most ``MAX_LANGUAGE_RANGES`` languages are kept; each character
+    read is looked at a fixed number of times, with no regular expression that could backtrack.
+    Ranges that are not well formed are skipped, and so is ``*``.
+
+    >>> language_ranges("es-MX,es;q=0.9,en;q=0.8")
+    [('es', 1.0), ('es', 0.9), ('en', 0.8)]
+    """
+    if not accept:
+        return []
+    header = accept[:MAX_ACCEPT_LANGUAGE_CHARS]
+    parts = header.split(",")
+    if len(accept) > MAX_ACCEPT_LANGUAGE_CHARS:
+        parts.pop()  # may have been cut in two
+    ranges: list[tuple[str, float]] = []
+    for part in parts:
+        if len(ranges) >= MAX_LANGUAGE_RANGES:
+            break
+        tag, semicolon, parameters = part.partition(";")
+        code = _primary_code(tag.strip())
+        weight = _weight(parameters) if semicolon else 1.0
+        if code is not None and weight is not None:
+            ranges.append((code, weight))
+    return ranges
+
+
+def _primary_code(tag: str) -> str | None:
+    """The primary language of a tag ('es' of 'es-MX', lowercase), or None if it is not one."""
+    subtags = tag.replace("_", "-").split("-")
+    if not all(0 < len(sub) <= 8 and _ALNUM.issuperset(sub) for sub in subtags):
+        return None
+    primary = subtags[0]
+    return primary.lower() if primary.isascii() and primary.isalpha() else None
+
+
+def _weight(parameters: str) -> float | None:
+    """The weight in ``q=0.8`` (between 0 and 1), or None if it is not written as one."""
+    name, equals, value = parameters.partition("=")
+    value = value.strip()
+    if name.strip().lower() != "q" or not equals or not 0 < len(value) <= 5:
+        return None
+    if not _QVALUE.issuperset(value) or value.count(".") > 1 or value.startswith("."):
+        return None
+    weight = float(value)
+    return weight if weight <= 1 else None
 
 
 def preferred_language(accept: str | None) -> str:
     """The workbook language that best fits a browser's ``Accept-Language`` header.
+
+    Read in time proportional to at most ``MAX_ACCEPT_LANGUAGE_CHARS`` characters, however long
+    the header (``language_ranges``).
 
     >>> preferred_language("es-MX,es;q=0.9,en;q=0.8")
     'es'
@@ -104,19 +164,11 @@ def preferred_language(accept: str | None) -> str:
     >>> preferred_language(None)
     'en'
     """
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate((accept or "").split(",")):
-        match = _TAG.match(part)
-        if not match:
-            continue
-        try:
-            weight = float(match.group(2)) if match.group(2) else 1.0
-        except ValueError:
-            continue
-        code = match.group(1).lower()
-        if code in LANGUAGES and weight > 0:
-            ranked.append((-weight, position, code))
-    return sorted(ranked)[0][2] if ranked else DEFAULT_LANGUAGE
+    best: tuple[float, str] | None = None
+    for code, weight in language_ranges(accept):
+        if code in LANGUAGES and weight > 0 and (best is None or weight > best[0]):
+            best = (weight, code)
+    return best[1] if best else DEFAULT_LANGUAGE
 
 
 _WEEKDAYS: Final = (
@@ -185,9 +237,12 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "MAX_ACCEPT_LANGUAGE_CHARS",
+    "MAX_LANGUAGE_RANGES",
     "N_",
     "check_language",
     "compile_po",
+    "language_ranges",
     "long_date",
     "preferred_language",
     "short_month",

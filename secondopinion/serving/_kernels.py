@@ -18,9 +18,12 @@ Here:
   when the kernel stops.
 - **A kernel serves one visitor's address only.** A pre-heated kernel is started without the
   address of the visit that made Voilà start it (Voilà passes it along: ``clean_pool_env``).
-- **Caps.** At most ``max_kernels()`` kernels in all and ``kernels_per_address()`` for the
-  visits of one address; past them a visit gets ``BUSY_PAGE`` (503, "try again in a minute")
-  instead of a new kernel (``CappedVoilaHandler``).
+- **Caps that never lock patients out.** At most ``max_kernels()`` kernels in all and
+  ``kernels_per_address()`` for the visits of one address (the visitor's address as
+  ``_visitor.request_visitor`` reads it, behind a trusted proxy too), checked and taken in one
+  step; when full, the page idle longest is paused to make room (``_room``). Only when nothing
+  can be paused in time does a visit get the busy page (503, "try again in a minute", in the
+  visitor's language: ``CappedVoilaHandler``).
 - **Kernels no browser ever connected to** (a page load by a script, a link preview) are
   stopped after ``NEVER_CONNECTED_LIMIT`` seconds (and the server looks every
   ``KERNEL_CHECK_EVERY``), not after the hour-long idle limit of a closed tab.
@@ -34,12 +37,14 @@ Here:
 - **Nothing of the server travels over the websocket.** Errors arrive as plain words, the
   kernels' error stream (where tracebacks go) is not sent, and the server's own paths are
   blanked out of every message (``PlainChannels``).
+- **No private link and no kernel id in the log** (``_logs``).
 """
 
 from __future__ import annotations
 
 import contextvars
 import hmac
+import json
 import os
 import re
 import secrets
@@ -54,9 +59,37 @@ import zmq
 import zmq.asyncio
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.session import DELIM
+from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from voila.request_info_handler import RequestInfoSocketHandler
+
+from secondopinion.serving._logs import (
+    log_label,
+    log_request,
+    redact_every_log_line,
+    without_query,
+)
+from secondopinion.serving._room import (
+    KERNELS_PER_ADDRESS,
+    MAX_KERNELS,
+    Visits,
+    kernels_per_address,
+    max_kernels,
+)
+from secondopinion.serving._visitor import busy_page, request_visitor
+from secondopinion.store import VISITOR_ENV
+
+__all__ = [
+    "KERNELS_PER_ADDRESS",
+    "MAX_KERNELS",
+    "kernels_per_address",
+    "log_label",
+    "log_request",
+    "max_kernels",
+    "redact_every_log_line",
+    "without_query",
+]
 
 HANDOVER_SECRET_ENV = "SECOND_OPINION_HANDOVER"  # noqa: S105 (a variable name)
 """The environment variable that holds a pre-heated kernel's own hand-over secret."""
@@ -64,30 +97,11 @@ HANDOVER_SECRET_ENV = "SECOND_OPINION_HANDOVER"  # noqa: S105 (a variable name)
 HANDOVER_HEADER = "X-Workbook-Handover"
 """The header a pre-heated kernel sends its secret in, when it asks for its visit."""
 
-MAX_KERNELS = 30
-"""Kernels at most, the waiting pre-heated ones included (``SECOND_OPINION_MAX_KERNELS``).
-
-Each holds about 90 MB: 30 are under 3 GB."""
-
-KERNELS_PER_ADDRESS = 8
-"""Kernels at most for the visits from one network address (``SECOND_OPINION_KERNELS_PER_ADDRESS``).
-
-A family on one home network, or a clinic behind one router, may open several tabs; a script
-loading the page in a loop gets the busy page after this many."""
-
 NEVER_CONNECTED_LIMIT = 60
 """Seconds after which the kernel of a page no browser ever connected to is stopped."""
 
-BUSY_PAGE = (
-    "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-    "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-    "<title>Busy, please try again</title></head>"
-    "<body style='font-family: sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em'>"
-    "<h1>The workbook is busy right now</h1>"
-    "<p>Too many pages are open at the moment. Please try again in a minute.</p>"
-    "<p>Nothing you saved before has been changed.</p></body></html>"
-)
-"""The page a visit gets when a cap is reached (status 503, ``Retry-After: 60``)."""
+BUSY_PAGE = busy_page()
+"""The page a visit gets when there is no room, in English (status 503, ``Retry-After: 60``)."""
 
 VISIT_ENV = (
     "QUERY_STRING",
@@ -98,28 +112,9 @@ VISIT_ENV = (
     "SERVER_PROTOCOL",
     "SERVER_SOFTWARE",
     "VOILA_REQUEST_URL",
+    VISITOR_ENV,
 )
 """Environment variables that describe one visit (the first two hold the private link)."""
-
-
-def _whole_number(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return max(int(value), 1)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-
-
-def max_kernels() -> int:
-    """``$SECOND_OPINION_MAX_KERNELS``, else ``MAX_KERNELS``."""
-    return _whole_number("SECOND_OPINION_MAX_KERNELS", MAX_KERNELS)
-
-
-def kernels_per_address() -> int:
-    """``$SECOND_OPINION_KERNELS_PER_ADDRESS``, else ``KERNELS_PER_ADDRESS``."""
-    return _whole_number("SECOND_OPINION_KERNELS_PER_ADDRESS", KERNELS_PER_ADDRESS)
 
 
 MESSAGES_KEPT_UNREAD = 50_000
@@ -153,6 +148,9 @@ def clean_pool_env(env: dict[str, str]) -> dict[str, str]:
 _VISITOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("visitor", default=None)
 """The network address of the visit being served (set by ``CappedVoilaHandler``)."""
 
+_TICKET: contextvars.ContextVar[int | None] = contextvars.ContextVar("ticket", default=None)
+"""The place the visit being served took under the caps (``_room.Visits.admit``)."""
+
 
 class WorkbookKernelManager(AsyncMappingKernelManager):
     """Voilà's kernel manager, with the kernels described in this module's docstring."""
@@ -160,9 +158,14 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
         self.handover_secrets: dict[str, str] = {}
-        self.visitor_of: dict[str, str] = {}
+        self.visits = Visits(self)
         self.started_at: dict[str, float] = {}
         self.ever_connected: set[str] = set()
+
+    @property
+    def visitor_of(self) -> dict[str, str]:
+        """Kernel id → the address of the visit it serves."""
+        return self.visits.visitor_of
 
     def _create_kernel_manager_factory(self) -> Callable[..., Any]:
         create = super()._create_kernel_manager_factory()
@@ -188,7 +191,6 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
     ) -> str:
         kernel_id = kernel_id or self.new_kernel_id()
         env = dict(kwargs.get("env") or os.environ)
-        visitor = None
         secret = None
         if env.get("VOILA_PREHEAT") == "True":
             env = clean_pool_env(env)
@@ -196,12 +198,14 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
             env[HANDOVER_SECRET_ENV] = secret
         else:
             env.pop(HANDOVER_SECRET_ENV, None)
+            # the visit's place becomes this kernel, in the same step: counted while it starts
+            self.visits.kernel_for(_TICKET.get(), kernel_id, _VISITOR.get())
             visitor = _VISITOR.get()
+            if visitor:  # the store counts new workbooks per address (``store.visit_address``)
+                env[VISITOR_ENV] = visitor
         kwargs["env"] = env
         if secret is not None:
             self.handover_secrets[kernel_id] = secret
-        if visitor is not None:
-            self.visitor_of[kernel_id] = visitor
         self.started_at[kernel_id] = time.monotonic()
         try:
             started: str = await super().start_kernel(kernel_id=kernel_id, **kwargs)
@@ -214,10 +218,17 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
 
     def _forget(self, kernel_id: str) -> None:
         self.handover_secrets.pop(kernel_id, None)
-        self.visitor_of.pop(kernel_id, None)
+        self.visits.forget(kernel_id)
         self.started_at.pop(kernel_id, None)
         self.ever_connected.discard(kernel_id)
         RequestInfoSocketHandler._cache.pop(kernel_id, None)
+
+    def remove_kernel(self, kernel_id: str) -> Any:
+        # a kernel that died is removed without being shut down: its place is free all the same
+        try:
+            return super().remove_kernel(kernel_id)
+        finally:
+            self._forget(kernel_id)
 
     async def shutdown_kernel(  # type: ignore[override]
         self, kernel_id: str, *args: Any, **kwargs: Any
@@ -232,9 +243,8 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
         super().notify_connect(kernel_id)  # type: ignore[no-untyped-call]
 
     def kernels_of(self, visitor: str) -> int:
-        """How many running kernels serve visits from ``visitor``."""
-        owners = list(self.visitor_of.items())
-        return sum(1 for kid, who in owners if who == visitor and kid in self)
+        """How many kernels (starting ones and places taken included) serve ``visitor``."""
+        return self.visits.of(visitor)
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         # Voilà's pool subclass returns before this for the waiting pre-heated kernels.
@@ -260,11 +270,9 @@ def record_visitor(kernel_id: str, manager: Any) -> None:
     Its "never connected" clock starts now: it may have waited in the pool for an hour, and its
     visitor's browser has yet to load the page and connect.
     """
-    visitor = _VISITOR.get()
     if isinstance(manager, WorkbookKernelManager):
         manager.started_at[kernel_id] = time.monotonic()
-        if visitor is not None:
-            manager.visitor_of[kernel_id] = visitor
+        manager.visits.kernel_for(_TICKET.get(), kernel_id, _VISITOR.get())
 
 
 class HandOverHandler(RequestInfoSocketHandler):  # type: ignore[misc]
@@ -295,29 +303,43 @@ class HandOverHandler(RequestInfoSocketHandler):  # type: ignore[misc]
 
 
 class CappedVoilaHandler:
-    """Mixed into Voilà's page handler: a busy page past the caps, and whose visit is whose."""
+    """Mixed into Voilà's page handler: room for the visit under the caps, and whose it is."""
+
+    _left = False
+
+    def on_connection_close(self) -> None:
+        self._left = True
+        super().on_connection_close()  # type: ignore[misc]
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         handler: Any = self
         manager = handler.settings.get("kernel_manager")
-        visitor = str(handler.request.remote_ip or "")
-        if hasattr(manager, "kernels_of"):
-            running = len(set(manager.list_kernel_ids()) | set(manager._pending_kernels))
-            over_total = running >= max_kernels()
-            if over_total or manager.kernels_of(visitor) >= kernels_per_address():
+        visitor = request_visitor(handler.request)
+        visits = getattr(manager, "visits", None)
+        ticket = None
+        if isinstance(visits, Visits):
+            ticket = await visits.admit(visitor, gone=lambda: self._left)
+            if ticket is None:
+                if self._left:
+                    return
                 handler.set_status(503)
                 handler.set_header("Retry-After", "60")
                 handler.set_header("Content-Type", "text/html; charset=utf-8")
                 handler.set_header("Cache-Control", "no-store")
-                handler.finish(BUSY_PAGE)
+                handler.set_header("Vary", "Accept-Language")
+                handler.finish(busy_page(handler.request.headers.get("Accept-Language")))
                 return
         token = _VISITOR.set(visitor)
+        placed = _TICKET.set(ticket)
         try:
             served = super().get(*args, **kwargs)  # type: ignore[misc]
             if served is not None:
                 await served
         finally:
+            _TICKET.reset(placed)
             _VISITOR.reset(token)
+            if isinstance(visits, Visits) and ticket is not None:
+                visits.done(ticket)
 
 
 def capped(handler: type) -> type:
@@ -366,7 +388,66 @@ def plain(value: Any) -> Any:
 
 
 class PlainChannels(ZMQChannelsWebsocketConnection):
-    """The kernel websocket, with nothing of the server in what it sends to the page."""
+    """The kernel websocket, with nothing of the server in what it sends to the page.
+
+    It also tells the manager's ``visits`` (``_room``) when the page's person does something, and
+    keeps the channel known to it, so that a page paused to make room is told.
+    """
+
+    def _visits(self) -> Visits | None:
+        visits = getattr(self.multi_kernel_manager, "visits", None)
+        return visits if isinstance(visits, Visits) else None
+
+    def connect(self) -> Any:
+        visits = self._visits()
+        if visits is not None:
+            visits.connected(self.kernel_id, self)
+            visits.seen(self.kernel_id)
+        return super().connect()
+
+    def disconnect(self) -> Any:
+        visits = self._visits()
+        if visits is not None:
+            visits.disconnected(self.kernel_id, self)
+        return super().disconnect()  # type: ignore[no-untyped-call]
+
+    def handle_incoming_message(self, incoming_msg: Any) -> None:
+        visits = self._visits()
+        if visits is not None and not self._is_beat(visits, incoming_msg):
+            visits.seen(self.kernel_id)
+        super().handle_incoming_message(incoming_msg)
+
+    def _is_beat(self, visits: Visits, incoming_msg: Any) -> bool:
+        """Whether a message from the page is its heartbeat's ping (not the person)."""
+        if not visits.beat_comms.get(self.kernel_id):
+            return False
+        try:
+            if self.subprotocol == "v1.kernel.websocket.jupyter.org":
+                _, parts = deserialize_msg_from_ws_v1(incoming_msg)  # type: ignore[no-untyped-call]
+                header, content = json.loads(parts[0]), json.loads(parts[3])
+            else:
+                message = json.loads(incoming_msg)
+                header, content = message.get("header", {}), message.get("content", {})
+        except Exception:  # not a message we can read: Jupyter Server says so
+            return False
+        if header.get("msg_type") != "comm_msg" or not isinstance(content, dict):
+            return False
+        return visits.is_beat(self.kernel_id, content.get("comm_id"))
+
+    def _learn_widgets(self, msg_type: Any, content: dict[str, Any]) -> None:
+        visits = self._visits()
+        data = content.get("data")
+        if visits is None or not isinstance(data, dict):
+            return
+        if msg_type == "comm_open" and isinstance(data.get("state"), dict):
+            visits.learn_widgets(self.kernel_id, {str(content.get("comm_id")): data["state"]})
+        elif msg_type == "comm_msg" and data.get("method") == "update_states":
+            states = data.get("states")
+            if isinstance(states, dict):
+                visits.learn_widgets(
+                    self.kernel_id,
+                    {k: v.get("state") for k, v in states.items() if isinstance(v, dict)},
+                )
 
     def handle_outgoing_message(self, stream: Any, outgoing_msg: list[Any]) -> None:
         idents, fed = self.session.feed_identities(outgoing_msg)
@@ -377,6 +458,8 @@ class PlainChannels(ZMQChannelsWebsocketConnection):
         except Exception:  # not a message we can read: send nothing
             return
         msg_type = header.get("msg_type")
+        if msg_type in ("comm_open", "comm_msg"):
+            self._learn_widgets(msg_type, content)
         if msg_type == "stream" and content.get("name") == "stderr":
             return  # logs and warnings, tracebacks among them, stay on the server
         if msg_type == "error":
@@ -391,63 +474,6 @@ class PlainChannels(ZMQChannelsWebsocketConnection):
         super().handle_outgoing_message(stream, [*idents, DELIM, signature, *parts])
 
 
-# What the server writes to its log
-
-
-_QUERY = re.compile(r"(\?|%3[fF])[^\s\"'<>)\]]+")
-_SECRET_PARAM = re.compile(r"(session|token)(=|%3[dD])[^\s&\"'<>)\]]+")
-
-
-def without_query(text: str) -> str:
-    """``text`` with every query string (where private links live) cut out."""
-    return _SECRET_PARAM.sub(r"\1=…", _QUERY.sub(r"?…", text))
-
-
-def log_request(handler: tornado.web.RequestHandler) -> None:
-    """Tornado's request log line, with the path only: never the query string."""
-    from tornado.log import access_log
-
-    status = handler.get_status()
-    if status < 400:
-        write = access_log.info
-    elif status < 500:
-        write = access_log.warning
-    else:
-        write = access_log.error
-    request = handler.request
-    took = 1000.0 * request.request_time()
-    write("%d %s %s (%s) %.2fms", status, request.method, request.path, request.remote_ip, took)
-
-
-_redacting = False
-
-
-def redact_every_log_line() -> None:
-    """Cut query strings out of every log record this process makes, whatever logger makes it.
-
-    Tornado writes the whole address of a request (with its private link) into warnings and
-    errors, not only into the request log; Voilà and Jupyter Server may too.
-    """
-    global _redacting
-    if _redacting:
-        return
-    _redacting = True
-    import logging
-
-    make = logging.getLogRecordFactory()
-
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = make(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format: leave it to logging to report
-            return record
-        record.msg, record.args = without_query(message), ()
-        return record
-
-    logging.setLogRecordFactory(factory)
-
-
 def count_handed_visits(manager: Any) -> None:
     """Count each pre-heated kernel Voilà gives to a visit against that visit's address."""
     if getattr(RequestInfoSocketHandler.send_updates, "_counts_visits", False):
@@ -456,6 +482,10 @@ def count_handed_visits(manager: Any) -> None:
 
     def send_updates(cls: type, msg: dict[str, Any]) -> None:
         record_visitor(str(msg.get("kernel_id", "")), manager)
+        visitor = _VISITOR.get()
+        if visitor and isinstance(msg.get("payload"), dict):
+            # the store counts new workbooks per address (``store.visit_address``)
+            msg = {**msg, "payload": {**msg["payload"], VISITOR_ENV: visitor}}
         send(msg)
 
     send_updates._counts_visits = True  # type: ignore[attr-defined]

@@ -39,6 +39,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from secondopinion.serving._logs import open_log, owner_only_log
+
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARD = REPO / "notebooks" / "dashboard.ipynb"
 JUPYTER_DATA = REPO / "share" / "jupyter"
@@ -102,6 +104,10 @@ Two cover two people opening the page within the few seconds it takes to start a
 mostly cost memory (see ``docs/performance.md``). When the pool is empty a visit starts its own
 kernel, as without a pool.
 """
+
+
+LOG_FILE_ENV = "SECOND_OPINION_LOG_FILE"
+"""Where ``serve`` writes the server's log, if set (else to its own output)."""
 
 
 def pool_size() -> int:
@@ -178,13 +184,24 @@ def _as_base_url(path: str) -> str:
 def serve_dashboard(*, host: str = "127.0.0.1", port: int = 8866, base_url: str = "/") -> int:
     """Serve the dashboard until interrupted; data goes to the data folder (see README).
 
-    Ctrl+C or SIGTERM (a service manager stopping it) stops Voilà and its kernels too.
+    Ctrl+C or SIGTERM (a service manager stopping it) stops Voilà and its kernels too. The
+    server logs to this process's output, or to the file ``$SECOND_OPINION_LOG_FILE`` (created
+    owner-only); either way a log file of this account is made owner-only (``_logs``).
     """
     env = dict(os.environ)
     env.setdefault("SECOND_OPINION_DATA", str(REPO / "data"))
     base_url = _as_base_url(base_url)
     print(f"Serving the workbook at http://{host}:{port}{base_url}  (Ctrl+C to stop)", flush=True)
-    voila = subprocess.Popen(dashboard_command(host=host, port=port, base_url=base_url), env=env)
+    log_file = os.environ.get(LOG_FILE_ENV, "").strip()
+    log = open_log(log_file) if log_file else None
+    if log_file:
+        print(f"The server's log goes to {log_file} (readable by this account only)", flush=True)
+    command = dashboard_command(host=host, port=port, base_url=base_url)
+    try:
+        voila = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+    finally:
+        if log is not None:
+            os.close(log)
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -220,6 +237,7 @@ def run_voila(argv: list[str]) -> None:
             ip = arg.split("=", 1)[1]
             os.environ["VOILA_APP_IP"] = LOOPBACK.get(ip, ip)
     _refuse_unchecked_voila()
+    owner_only_log()
     _hand_each_visit_over_once()
     from secondopinion.serving._delivery import WorkbookVoila
 

@@ -10,7 +10,9 @@ What the package holds:
   them with the change log (``_writes``);
 - the database: where it is and how it is opened, locked and upgraded (``_db``), its tables and
   their versions (``_schema``), the SQLite file's own care (``_sqlite_files``), and the errors
-  with plain messages (``_errors``).
+  with plain messages (``_errors``);
+- the bounds on what anyone can make it hold (new workbooks per address per hour, total size)
+  and its hourly upkeep, which removes workbooks never written in (``_limits``).
 
 Only the names in ``__all__`` are for use outside the package.
 
@@ -55,11 +57,25 @@ from secondopinion.content.vocabulary import (
 from ._db import ENV_DATA, ENV_URL, gc_paused, local_data_dir
 from ._errors import (
     BUSY_MESSAGE,
+    STORE_FULL_MESSAGE,
+    TOO_MANY_NEW_WORKBOOKS_MESSAGE,
     NotFoundError,
     StoreBusyError,
     StoreError,
+    StoreFullError,
     TooManyChangesError,
+    TooManyNewWorkbooksError,
 )
+from ._limits import (
+    ENV_MAX_STORE_MB,
+    ENV_NEW_WORKBOOKS_PER_HOUR,
+    UNUSED_AFTER,
+    VISITOR_ENV,
+    max_store_bytes,
+    new_workbooks_per_hour,
+    visit_address,
+)
+from ._link_guard import LINK_CHANGED_MESSAGE, LinkChangedError, only_with_link
 from ._records import (
     CREATED_BY,
     RECORD_STATUS_LABELS,
@@ -86,15 +102,23 @@ __all__ = [
     "CREATED_BY",
     "DECISION_DATE_FIELD",
     "ENV_DATA",
+    "ENV_MAX_STORE_MB",
+    "ENV_NEW_WORKBOOKS_PER_HOUR",
     "ENV_URL",
+    "LINK_CHANGED_MESSAGE",
     "MAX_TEXT_CHARS",
     "RECORD_STATUSES",
     "RECORD_STATUS_LABELS",
     "SCHEMA_VERSION",
     "SECTIONS",
+    "STORE_FULL_MESSAGE",
+    "TOO_MANY_NEW_WORKBOOKS_MESSAGE",
+    "UNUSED_AFTER",
+    "VISITOR_ENV",
     "AnswerValue",
     "Change",
     "ComparisonEntry",
+    "LinkChangedError",
     "NotFoundError",
     "OwnQuestion",
     "QuestionState",
@@ -102,7 +126,9 @@ __all__ = [
     "RecordState",
     "StoreBusyError",
     "StoreError",
+    "StoreFullError",
     "TooManyChangesError",
+    "TooManyNewWorkbooksError",
     "Workbook",
     "WorkbookOverview",
     "WorkbookStore",
@@ -110,4 +136,8 @@ __all__ = [
     "gc_paused",
     "local_data_dir",
     "make_owner_only",
+    "max_store_bytes",
+    "new_workbooks_per_hour",
+    "only_with_link",
+    "visit_address",
 ]

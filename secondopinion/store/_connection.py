@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from . import _db as db
+from . import _limits as limits
 from . import _writes as writes
-from ._errors import NotFoundError, StoreError, TooManyChangesError
-from ._sqlite_files import prepare_sqlite_file, tighten_side_files
+from ._errors import NotFoundError, StoreError, StoreFullError, TooManyChangesError
+from ._link_guard import check_link
+from ._sqlite_files import empty_wal, prepare_sqlite_file, tighten_side_files
 from ._validation import (
     check_actor,
 )
@@ -50,6 +52,15 @@ class StoreConnection:
         (0: every change its own row)."""
         self._recent: dict[str, deque[float]] = {}
         self._recent_lock = threading.Lock()
+        self.new_workbooks_per_hour: int | None = limits.new_workbooks_per_hour()
+        """New workbooks one network address may start in an hour (None: no limit)."""
+        self.max_store_bytes: int | None = limits.max_store_bytes()
+        """No new workbook once the database holds this many bytes, and no change once it holds
+        ``CHANGES_RESERVE`` more (None: no limit)."""
+        self._size: tuple[float, int | None] | None = None  # (when measured, bytes)
+        self._wal_holds_deleted = False
+        """A deletion's old pages may still be in the SQLite WAL: a reader kept it from being
+        emptied. Tried again, without waiting, after each use of the store until it works."""
 
     # ----- opening and closing
 
@@ -140,6 +151,8 @@ class StoreConnection:
     def close(self) -> None:
         """Close every database connection. The store cannot be used afterwards."""
         if not self._closed:
+            if self._wal_holds_deleted:
+                self.flush_deletions(wait=True)
             self._closed = True
             self._engine.dispose()
 
@@ -157,6 +170,21 @@ class StoreConnection:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r})"
 
+    def flush_deletions(self, *, wait: bool = False) -> bool:
+        """Empty the SQLite write-ahead log if a deletion may have left a copy in it.
+
+        A workbook deleted while another connection was reading stays in the WAL (the pages as
+        they were before) until no one reads; the store tries again after each of its own uses
+        and when it closes, so this is rarely needed by hand. With ``wait``, waits the busy
+        timeout for readers. True when nothing deleted is left in the WAL (always True on a
+        database server, whose files are its own: see ``WorkbookStore.delete_workbook``).
+        """
+        if not self._wal_holds_deleted:
+            return True
+        if empty_wal(self._engine, wait=wait):
+            self._wal_holds_deleted = False
+        return not self._wal_holds_deleted
+
     # ----- plumbing
 
     def _check_open(self) -> None:
@@ -170,7 +198,10 @@ class StoreConnection:
             with self._reader.connect() as conn, conn.begin():
                 return body(conn)
 
-        return db.with_retries(self._loc, action)
+        result = db.with_retries(self._loc, action)
+        if self._wal_holds_deleted:
+            self.flush_deletions()
+        return result
 
     def _count_change(self, workbook_id: str) -> None:
         """Refuse a save past ``changes_per_minute`` for this workbook in the last minute."""
@@ -189,18 +220,67 @@ class StoreConnection:
                 for key in [k for k, v in self._recent.items() if not v or now - v[-1] > 60.0]:
                     del self._recent[key]
 
-    def _mutate(self, workbook_id: str, body: Callable[[writes.Tx], T]) -> T:
-        """Run ``body`` in one write transaction on a locked, existing workbook, then commit."""
+    def _check_room(self, conn: Connection | None, *, new_workbook: bool) -> None:
+        """Refuse a new workbook (or, past the reserve, a change) when the store is full.
+
+        A new workbook measures the database in its own transaction (``conn``). A change uses
+        the last measure for up to ``SIZE_CHECK_SECONDS`` while it was under half the limit,
+        and measures again each time once the store is fuller than that.
+        """
+        limit = self.max_store_bytes
+        if limit is None:
+            return
+        allowed = limit if new_workbook else int(limit * (1 + limits.CHANGES_RESERVE))
+        now = time.monotonic()
+        if conn is not None:
+            size = limits.store_bytes(conn)
+            self._size = (now, size)
+        elif (
+            self._size is None
+            or now - self._size[0] > limits.SIZE_CHECK_SECONDS
+            or (self._size[1] or 0) * 2 >= allowed
+        ):
+            size = self._read(limits.store_bytes)
+            self._size = (time.monotonic(), size)
+        else:
+            size = self._size[1]
+        if size is None or size < allowed:
+            return
+        what = "new workbooks" if new_workbook else "changes to workbooks already started"
+        limits.NOTICES.warn(
+            "full-new" if new_workbook else "full-change",
+            "The workbook store is full: it holds %d MB, and %s are refused past %d MB "
+            "(%s, now %d MB). Make room on the disk and raise it, or delete workbooks.",
+            size // 2**20,
+            what,
+            allowed // 2**20,
+            limits.ENV_MAX_STORE_MB,
+            limit // 2**20,
+        )
+        raise StoreFullError(path=self._loc.describe())
+
+    def _mutate(self, workbook_id: str, body: Callable[[writes.Tx], T], *, grows: bool = True) -> T:
+        """Run ``body`` in one write transaction on a locked, existing workbook, then commit.
+
+        ``grows``: the change may make the database bigger, so it is refused when the store is
+        full (a deletion, or a new private link, never is).
+        """
         self._check_open()
         self._count_change(workbook_id)
+        if grows:
+            self._check_room(None, new_workbook=False)
 
         def action() -> T:
             with self._writer.begin() as conn:
                 if not writes.lock_workbook(conn, workbook_id):
                     raise NotFoundError(f"There is no workbook with the id {workbook_id!r}.")
+                check_link(conn, workbook_id)  # the page's private link is still current
                 tx = writes.Tx(conn, workbook_id, db.utc_now(), self._actor, self.coalesce_seconds)
                 result = body(tx)
                 tx.finish()
                 return result
 
-        return db.with_retries(self._loc, action)
+        result = db.with_retries(self._loc, action)
+        if self._wal_holds_deleted:
+            self.flush_deletions()
+        return result

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event, exc
 
 from ._errors import CORRUPT_MESSAGE, StoreBusyError, StoreError
-from ._schema import METADATA, SCHEMA_VERSION, UPGRADES, schema_version
+from ._schema import METADATA, SCHEMA_VERSION, UPGRADES, first_upkeep_rows, schema_version
 from ._sqlite_files import backup_sqlite_file
 
 ENV_DATA = "SECOND_OPINION_DATA"
@@ -417,6 +417,7 @@ def init_schema(engine: Engine, loc: Location) -> None:
             version = _read_version(conn, loc)
             if version is None:
                 METADATA.create_all(conn)
+                first_upkeep_rows(conn)
                 conn.execute(
                     sa.insert(schema_version).values(version=SCHEMA_VERSION, applied_at=utc_now())
                 )

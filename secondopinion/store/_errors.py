@@ -73,3 +73,32 @@ class TooManyChangesError(StoreError):
 
     def __init__(self, message: str = TOO_MANY_CHANGES_MESSAGE, *, path: str | None = None) -> None:
         super().__init__(message, path=path)
+
+
+TOO_MANY_NEW_WORKBOOKS_MESSAGE = (
+    "Too many new workbooks were started from your internet connection in the last hour, so a "
+    "new one could not be started and what you just did was not saved. Please try again later, "
+    "or ask your patient navigator to start one for you."
+)
+
+
+class TooManyNewWorkbooksError(StoreError):
+    """One network address started more new workbooks in the last hour than the limit."""
+
+    def __init__(
+        self, message: str = TOO_MANY_NEW_WORKBOOKS_MESSAGE, *, path: str | None = None
+    ) -> None:
+        super().__init__(message, path=path)
+
+
+STORE_FULL_MESSAGE = (
+    "The workbook storage is full, so what you just did was not saved. What was saved before "
+    "is safe. Please tell your patient navigator."
+)
+
+
+class StoreFullError(StoreError):
+    """The store holds as much as it is allowed to; nothing was changed."""
+
+    def __init__(self, message: str = STORE_FULL_MESSAGE, *, path: str | None = None) -> None:
+        super().__init__(message, path=path)

@@ -12,8 +12,12 @@ Version history
    the one row that says a workbook was deleted, and when, after the workbook itself is gone.
 4. The change log says who made each change (``changed_by``, NULL for earlier rows),
    and the section of changes to the workbook itself is called 'workbook' (it was 'session').
-5. (current) ``sessions.language``: the language the workbook is shown in ('en', 'es'), so that
+5. ``sessions.language``: the language the workbook is shown in ('en', 'es'), so that
    the private link reopens it in that language; earlier workbooks read 'en'.
+6. (current) ``new_workbooks``: when a workbook was started from a visitor's network address in
+   the last hour (the address only as a keyed hash, each row gone after an hour), so that one
+   address cannot start workbooks without end; ``store_upkeep``: the key of that hash, and when
+   the store's hourly upkeep last ran (``_limits``).
 
 Names as stored
 ---------------
@@ -38,6 +42,7 @@ trips exactly on every database: PostgreSQL TEXT refuses the NUL character, whic
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -53,12 +58,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    insert,
     inspect,
     text,
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 LANGUAGE_LEN = 8  # a language code, such as en or es
 
 ID_LEN = 100  # field ids, item ids, own-question ids
@@ -117,7 +123,7 @@ def _session_fk() -> Column[str]:
 
 
 def _build(version: int) -> MetaData:
-    """The tables as they are in ``version`` (1 to 4)."""
+    """The tables as they are in ``version`` (1 to ``SCHEMA_VERSION``)."""
     md = MetaData()
     Table(
         "schema_version",
@@ -196,7 +202,47 @@ def _build(version: int) -> MetaData:
         )
     changes = _changes_table(md, "changes", version)
     Index("ix_changes_session", changes.c.session_id, changes.c.id)
+    if version >= 6:
+        _upkeep_tables(md)
     return md
+
+
+def _upkeep_tables(md: MetaData) -> None:
+    """Version 6: new workbooks by address in the last hour, and the store's own upkeep."""
+    started = Table(
+        "new_workbooks",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("address_key", String(64), nullable=False),
+        Column("at", String(TIME_LEN), nullable=False),
+    )
+    Index("ix_new_workbooks_address", started.c.address_key, started.c.at)
+    Index("ix_new_workbooks_at", started.c.at)
+    Table(
+        "store_upkeep",
+        md,
+        Column("name", String(ID_LEN), primary_key=True),
+        Column("value", Text, nullable=False),
+    )
+
+
+ADDRESS_KEY = "address_key"
+"""The ``store_upkeep`` row that holds the key of the hash of visitors' addresses."""
+
+UPKEEP_AT = "upkeep_at"
+"""The ``store_upkeep`` row that holds when the hourly upkeep last ran."""
+
+
+def first_upkeep_rows(conn: Connection) -> None:
+    """Fill ``store_upkeep`` in a new (or newly upgraded) database: a fresh random key."""
+    table = METADATA.tables["store_upkeep"]
+    conn.execute(
+        insert(table),
+        [
+            {"name": ADDRESS_KEY, "value": secrets.token_hex(32)},
+            {"name": UPKEEP_AT, "value": ""},
+        ],
+    )
 
 
 def _changes_table(md: MetaData, name: str, version: int) -> Table:
@@ -234,6 +280,7 @@ V1_METADATA = _build(1)
 V2_METADATA = _build(2)
 V3_METADATA = _build(3)
 V4_METADATA = _build(4)
+V5_METADATA = _build(5)
 
 schema_version = METADATA.tables["schema_version"]
 sessions = METADATA.tables["sessions"]
@@ -243,6 +290,8 @@ own_questions = METADATA.tables["own_questions"]
 record_states = METADATA.tables["record_states"]
 changes = METADATA.tables["changes"]
 comparisons = METADATA.tables["comparisons"]
+new_workbooks = METADATA.tables["new_workbooks"]
+store_upkeep = METADATA.tables["store_upkeep"]
 
 
 def _upgrade_1_to_2(conn: Connection) -> None:
@@ -295,10 +344,19 @@ def _upgrade_4_to_5(conn: Connection) -> None:
     )
 
 
+def _upgrade_5_to_6(conn: Connection) -> None:
+    """Version 5 → 6: new workbooks by address, and the store's upkeep (with a fresh key)."""
+    md = MetaData()
+    _upkeep_tables(md)
+    md.create_all(conn)
+    first_upkeep_rows(conn)
+
+
 UPGRADES: dict[int, Callable[[Connection], None]] = {
     1: _upgrade_1_to_2,
     2: _upgrade_2_to_3,
     3: _upgrade_3_to_4,
     4: _upgrade_4_to_5,
+    5: _upgrade_5_to_6,
 }
 """``UPGRADES[n]`` turns a version-n database into version n + 1, inside one transaction."""

@@ -154,32 +154,64 @@ def tighten_side_files(path: Path) -> None:
             continue
 
 
-def flush_deleted(engine: Engine, path: Path, workbook_id: str) -> None:
-    """After a workbook was deleted: leave no copy of it in the WAL or in upgrade backups.
+def empty_wal(engine: Engine, *, wait: bool) -> bool:
+    """Write the write-ahead log back into the database file and truncate it to nothing.
 
-    The write-ahead log still holds the pages as they were before the deletion until it is
-    written back into the database; this does that now and empties it (unless another
-    connection is reading at this moment, in which case SQLite does it later). Then the workbook
-    is erased from each backup made before a schema upgrade, next to the database file.
-    Best effort: a backup that cannot be opened is left as it is.
+    The WAL holds the pages as they were before a deletion until this is done. SQLite cannot
+    do it while another connection is reading (its snapshot may need those pages): with
+    ``wait`` it waits the connection's busy timeout for that reader, without it it does not
+    wait at all. True when the WAL is now empty; False when a reader (or a writer) was in the
+    way, or the checkpoint failed, so that it must be tried again.
     """
-    raw = engine.raw_connection()
+    try:
+        raw = engine.raw_connection()
+    except Exception:  # the store reports its own errors on its next use
+        return False
     try:
         cur = raw.cursor()
         try:
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # waits busy_timeout for readers
+            if not wait:
+                cur.execute("PRAGMA busy_timeout")
+                row = cur.fetchone()
+                waits = int(row[0]) if row else 0
+                cur.execute("PRAGMA busy_timeout = 0")
+            try:
+                cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                result = cur.fetchone()
+            finally:
+                if not wait:
+                    cur.execute(f"PRAGMA busy_timeout = {waits}")
         finally:
             cur.close()
     except sqlite3.Error:
-        pass  # busy: SQLite checkpoints on its own later
+        return False
     finally:
         raw.close()
+    # (busy, frames in the WAL, frames written back); busy is 1 when a reader was in the way
+    return result is not None and int(result[0]) == 0
+
+
+def flush_deleted(
+    engine: Engine, path: Path, workbook_ids: list[str], *, wait: bool = True
+) -> bool:
+    """After a workbook was deleted: leave no copy of it in the WAL or in upgrade backups.
+
+    The WAL is emptied into the database file now (``empty_wal``; with ``wait``, waiting the
+    busy timeout for a reader). Then the workbooks are erased from each backup made before a
+    schema upgrade, next to the database file; best effort: a backup that cannot be opened is
+    left as it is.
+
+    False when a reader kept the WAL from being emptied: the caller must try again once that
+    reader is done (``StoreConnection`` does, on its next use and when it closes).
+    """
+    emptied = empty_wal(engine, wait=wait)
     for backup in sorted(path.parent.glob(f"{path.name}.bak-v*")):
-        _erase_from_backup(backup, workbook_id)
+        _erase_from_backup(backup, workbook_ids)
+    return emptied
 
 
-def _erase_from_backup(backup: Path, workbook_id: str) -> None:
-    """Delete every row of one workbook from an old-version backup, then rewrite the file."""
+def _erase_from_backup(backup: Path, workbook_ids: list[str]) -> None:
+    """Delete every row of these workbooks from an old-version backup, then rewrite the file."""
     try:
         conn = sqlite3.connect(backup, timeout=5.0, isolation_level=None)
     except sqlite3.Error:
@@ -192,7 +224,9 @@ def _erase_from_backup(backup: Path, workbook_id: str) -> None:
         for table in tables:
             columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
             key = "session_id" if "session_id" in columns else "id" if table == "sessions" else None
-            if key is not None:
+            if key is None:
+                continue
+            for workbook_id in workbook_ids:
                 conn.execute(f'DELETE FROM "{table}" WHERE "{key}" = ?', (workbook_id,))  # noqa: S608
         conn.execute("COMMIT")
         conn.execute("VACUUM")

@@ -11,15 +11,17 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from secondopinion.content.vocabulary import DECISION_DATE_FIELD, RECORD_NEEDED
 
 from . import _db as db
+from . import _limits as limits
 from . import _reads as reads
 from . import _writes as writes
 from ._connection import StoreConnection
-from ._errors import NotFoundError
+from ._errors import NotFoundError, StoreError, TooManyNewWorkbooksError
+from ._reads import parse_time
 from ._records import Change, Workbook, WorkbookOverview, WorkbookSummary
 from ._schema import own_questions, question_states, record_states
 from ._sqlite_files import flush_deleted
@@ -52,7 +54,12 @@ class WorkbookStore(StoreConnection):
     # ----- workbooks
 
     def create_workbook(
-        self, display_name: str, created_by: str, language: str = "en"
+        self,
+        display_name: str,
+        created_by: str,
+        language: str = "en",
+        *,
+        address: str | None = None,
     ) -> tuple[WorkbookSummary, str]:
         """Start a new, empty workbook.
 
@@ -60,28 +67,110 @@ class WorkbookStore(StoreConnection):
             display_name: the person's name or initials, as they want it shown ('' is allowed).
             created_by: 'patient' or 'navigator'.
             language: the language it is shown in ('en', 'es'); the private link reopens in it.
+            address: the network address of the visitor starting it on the dashboard. Each
+                address may start ``new_workbooks_per_hour`` an hour (``_limits``); without an
+                address (the navigators' desk, the command line) there is no such limit.
 
         Returns:
             The new workbook's summary and its private token. The token is the only way back to
             the workbook from the dashboard, and it is not stored (only a hash of it is): show
             it to the person now, because it cannot be shown again.
 
+        Raises:
+            TooManyNewWorkbooksError: the address started as many as it may in the last hour.
+            StoreFullError: the store holds ``max_store_bytes`` already.
+
+        Now and then (at most once an hour per database) a new workbook also runs the store's
+        ``upkeep`` once it is saved.
+
         """
         name = check_text(display_name, "The name")
         created_by = check_created_by(created_by)
         language = check_language(language)
+        if address is not None and not isinstance(address, str):
+            raise TypeError("address must be the visitor's network address as text, or None.")
         token = secrets.token_urlsafe(32)
         token_hash = hash_token(token)
         self._check_open()
+        per_hour = self.new_workbooks_per_hour
 
-        def action() -> WorkbookSummary:
+        def action() -> tuple[WorkbookSummary, bool]:
             with self._writer.begin() as conn:
+                self._check_room(conn, new_workbook=True)
                 now = db.utc_now()
-                return writes.insert_workbook(
+                rows = limits.upkeep_rows(conn)
+                counted = address is not None and per_hour is not None
+                if counted and not limits.take_new_workbook(
+                    conn, rows, str(address), int(per_hour or 0), now
+                ):
+                    limits.NOTICES.warn(
+                        "new-workbooks",
+                        "A new workbook was refused: the address %s started %d in the last "
+                        "hour, the most allowed (%s).",
+                        limits.network_of(str(address)),
+                        per_hour,
+                        limits.ENV_NEW_WORKBOOKS_PER_HOUR,
+                    )
+                    raise TooManyNewWorkbooksError(path=self._loc.describe())
+                due = limits.claim_upkeep(conn, rows, now)
+                summary = writes.insert_workbook(
                     conn, token_hash, name, created_by, now, self._actor, language
                 )
+                return summary, due
 
-        return db.with_retries(self._loc, action), token
+        summary, upkeep_due = db.with_retries(self._loc, action)
+        if upkeep_due:
+            try:
+                self.upkeep()
+            except StoreError:
+                limits.log.exception("The store's hourly upkeep did not finish")
+        return summary, token
+
+    def upkeep(self) -> int:
+        """The store's hourly upkeep; returns how many unused workbooks it removed.
+
+        Removes workbooks never written in for a day (``remove_unused_workbooks``), and empties
+        the SQLite write-ahead log of anything deleted, by any program, that a reader kept there
+        (``flush_deletions``). A new workbook runs it when it is due (once an hour per
+        database); a server may also run it when it starts.
+        """
+        removed = self.remove_unused_workbooks()
+        if self._loc.path is not None:
+            self._wal_holds_deleted = True
+            self.flush_deletions()  # without waiting: tried again after the store's next use
+        return removed
+
+    def remove_unused_workbooks(self, older_than: timedelta = limits.UNUSED_AFTER) -> int:
+        """Remove the dashboard's workbooks never written in, started ``older_than`` ago or more.
+
+        Returns how many were removed. Never written in: nothing saved after the moment it was
+        started (its ``updated_at`` is its ``created_at``). Only workbooks started by a patient
+        (``created_by`` 'patient', the dashboard's) go: a workbook made at the navigators' desk
+        for a person ('navigator') is kept however long it waits, so that the link the person
+        was given keeps working. Each is erased as ``delete_workbook`` does, with one change-log
+        row saying so (by ``UPKEEP_ACTOR``).
+        """
+        self._check_open()
+        cutoff = (parse_time(db.utc_now()) - older_than).isoformat(timespec="microseconds")
+        batch = 500
+        removed: list[str] = []
+
+        def action() -> list[str]:
+            with self._writer.begin() as conn:
+                return limits.remove_unused(conn, cutoff, db.utc_now(), batch)
+
+        while True:
+            gone = db.with_retries(self._loc, action)
+            removed.extend(gone)
+            if len(gone) < batch:
+                break
+        if removed:
+            limits.log.info("Upkeep removed %d workbooks never written in", len(removed))
+            if self._loc.path is not None:
+                self._wal_holds_deleted = True
+                if flush_deleted(self._engine, self._loc.path, removed, wait=False):
+                    self._wal_holds_deleted = False
+        return len(removed)
 
     def change_private_link(self, workbook_id: str) -> str:
         """Give the workbook a new private token, and return it; the old one stops working.
@@ -93,7 +182,7 @@ class WorkbookStore(StoreConnection):
         workbook_id = check_workbook_id(workbook_id)
         token = secrets.token_urlsafe(32)
         token_hash = hash_token(token)
-        self._mutate(workbook_id, lambda tx: writes.set_token_hash(tx, token_hash))
+        self._mutate(workbook_id, lambda tx: writes.set_token_hash(tx, token_hash), grows=False)
         return token
 
     def workbook_id_for_token(self, token: str) -> str | None:
@@ -287,7 +376,10 @@ class WorkbookStore(StoreConnection):
         """
         workbook_id = check_workbook_id(workbook_id)
         own_id = check_item_id(own_id, "own question id")
-        if not self._mutate(workbook_id, lambda tx: writes.remove_own_question(tx, own_id)):
+        removed = self._mutate(
+            workbook_id, lambda tx: writes.remove_own_question(tx, own_id), grows=False
+        )
+        if not removed:
             raise NotFoundError(f"There is no own question with the id {own_id!r}.")
 
     def set_comparison(self, workbook_id: str, opinion: str, aspect: str, text: str) -> None:
@@ -356,16 +448,28 @@ class WorkbookStore(StoreConnection):
         returns it.
 
         On SQLite, deleted content is overwritten with zeros in the database file
-        (``secure_delete``), the write-ahead log is emptied into it when no one is reading, and
-        the workbook is also erased from the backups kept before schema upgrades. A copy made
-        outside the program (a system backup, an exported CSV) is not touched.
+        (``PRAGMA secure_delete``), and the write-ahead log, which still holds the pages as they
+        were, is written back and truncated to nothing (``wal_checkpoint(TRUNCATE)``). While
+        another connection reads, SQLite cannot do that; the store waits its busy timeout for
+        the reader, and if the reader is still there it tries again after each later use of the
+        store and when it closes (``flush_deletions``), and upkeep does so every hour
+        (``remove_unused_workbooks``). The workbook is also erased from the backups kept before
+        schema upgrades. A copy made outside the program (a system backup, an exported CSV) is
+        not touched.
+
+        On PostgreSQL the store deletes the rows, and nothing more is needed of it: from then on
+        no connection can read them. The server's own files (a deleted row's bytes until
+        vacuum reuses their space, its write-ahead log until the segment is recycled) belong to
+        the server's account, and are looked after like its backups, by whoever runs it.
 
         Raises NotFoundError for an unknown (or already deleted) workbook.
         """
         workbook_id = check_workbook_id(workbook_id)
-        self._mutate(workbook_id, writes.erase_workbook)
+        self._mutate(workbook_id, writes.erase_workbook, grows=False)
         if self._loc.path is not None:
-            flush_deleted(self._engine, self._loc.path, workbook_id)
+            self._wal_holds_deleted = True
+            if flush_deleted(self._engine, self._loc.path, [workbook_id]):
+                self._wal_holds_deleted = False
 
 
 def _question_changes(

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import psutil
 from playwright.sync_api import Page, expect
 
+from secondopinion.serving._kernels import log_label
 from secondopinion.store import Workbook, WorkbookStore
 
 from .conftest import DashboardServer
@@ -102,12 +103,13 @@ def kernel_id(page: Page) -> str:
 def kernel_process(server: DashboardServer, page: Page) -> psutil.Process:
     """The operating-system process of the kernel behind this page (a child of Voilà).
 
-    No command line names a kernel id; the server's own log says which process runs which.
+    No command line names a kernel id; the server's own log says which process runs which, under
+    the kernel's one-way label (the log names no kernel id).
     """
     wanted = kernel_id(page)
     server.log.flush()
     log = Path(server.log.name).read_text(errors="replace")
-    found = re.search(rf"Kernel {re.escape(wanted)} runs as process (\d+)", log)
+    found = re.search(rf"Kernel {re.escape(log_label(wanted))} runs as process (\d+)", log)
     if found is None:
         raise AssertionError(f"the server's log does not say which process runs kernel {wanted}")
     return psutil.Process(int(found.group(1)))

@@ -425,3 +425,45 @@ def fetch_or_none(url: str) -> Answer | None:
         return fetch(url)
     except OSError:
         return None
+
+
+# --------------------------------------------------------------------------- caps
+
+
+def test_a_page_left_alone_is_paused_to_make_room_and_goes_on_with_a_tap(
+    tmp_path_factory: pytest.TempPathFactory, page: Page
+) -> None:
+    """One kernel per address: the next visit pauses the idle page, which says so and goes on.
+
+    The page is left alone for ``SECOND_OPINION_PAUSE_AFTER_IDLE`` seconds while its heartbeat
+    keeps pinging: the pings are not the person, so it can be paused. Continue reopens the same
+    workbook (and pauses the other visit's idle page in turn).
+    """
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SECOND_OPINION_KERNELS_PER_ADDRESS", "1")
+        env.setenv("SECOND_OPINION_PAUSE_AFTER_IDLE", "5")
+        env.setenv("SECOND_OPINION_ROOM_WAIT", "120")
+        full = DashboardServer(tmp_path_factory.mktemp("one-per-address") / "data")
+    with full:
+        open_workbook(page, full.url)
+        patient = page.locator(".field-filled_by").get_by_label("I am the patient", exact=True)
+        patient.check()
+        expect(page.locator(".workbook-saved")).to_contain_text("saved")
+        address = page.url
+        assert "?session=" in address
+
+        other = fetch(full.url)  # another visit from the same address: waits, then gets its page
+        assert other.status == 200 and 'id="jupyter-config-data"' in other.text
+
+        said = page.locator(".workbook-connection")
+        expect(said).to_contain_text("paused to make room for another person", timeout=30_000)
+        expect(said).to_contain_text("Your answers are kept")
+        go_on = page.locator(".workbook-resume")
+        expect(go_on).to_have_text("Continue")
+        go_on.click()
+        page.wait_for_selector(".workbook-app.workbook-ready", timeout=120_000)
+        assert page.url == address
+        expect(
+            page.locator(".field-filled_by").get_by_label("I am the patient", exact=True)
+        ).to_be_checked()
+        expect(page.locator(".workbook-connection")).to_be_hidden()

@@ -7,7 +7,11 @@ process's command line and from the files it can read, open the kernels' connect
 subscribe to every ZMQ socket listening on loopback to hear what is typed, and open Voilà's
 ``/voila/query/<kernel id>`` of the waiting pre-heated kernels (given their ids, as if they had
 leaked) to take the next visitor's private link. None of it works, and the next visit opens its
-own workbook.
+own workbook. The server's log, which a host may leave where others can read it, names no kernel
+and is owner-only.
+
+The kernel ids the spy is given come from the server itself (a small wrapper around it records
+every kernel it starts, owner-only): the log no longer says them.
 """
 
 from __future__ import annotations
@@ -25,10 +29,14 @@ from typing import Any
 
 import pytest
 import zmq
+from _pytest.monkeypatch import MonkeyPatch
 from playwright.sync_api import Browser, expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from secondopinion.serving._kernels import log_label
+
+from . import conftest
 from ._pages import QUESTIONS, kernel_id, open_step, private_link
 from .conftest import DashboardServer, open_workbook
 
@@ -38,10 +46,49 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 MARKER = "Zebra-quartz-4711 biopsy"
 
 
+RECORDER = """
+import os, sys
+from secondopinion.serving import _kernels
+from secondopinion.serving._launch import run_voila
+
+start = _kernels.WorkbookKernelManager.start_kernel
+
+
+async def start_kernel(self, **kwargs):
+    kernel_id = await start(self, **kwargs)
+    out = os.open(os.environ["TEST_KERNEL_IDS"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.write(out, (kernel_id + "\\n").encode())
+    os.close(out)
+    return kernel_id
+
+
+_kernels.WorkbookKernelManager.start_kernel = start_kernel
+run_voila(sys.argv[1:])
+"""
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[DashboardServer]:
-    with DashboardServer(tmp_path / "data") as running:
+    """The dashboard server, run through a wrapper that records its kernels' ids."""
+    wrapper = tmp_path / "record_kernels.py"
+    wrapper.write_text(RECORDER)
+    made = conftest.dashboard_command
+    with MonkeyPatch.context() as patch:
+        patch.setenv("TEST_KERNEL_IDS", str(tmp_path / "kernel-ids"))
+        patch.setattr(
+            conftest,
+            "dashboard_command",
+            lambda **kwargs: [made()[0], str(wrapper), *made(**kwargs)[3:]],
+        )
+        running = DashboardServer(tmp_path / "data")
+    with running:
+        running.kernel_ids = tmp_path / "kernel-ids"  # type: ignore[attr-defined]
         yield running
+
+
+def _kernels_started(server: DashboardServer) -> set[str]:
+    path: Path = server.kernel_ids  # type: ignore[attr-defined]
+    return set(path.read_text().split()) if path.exists() else set()
 
 
 def _log(server: DashboardServer) -> str:
@@ -201,7 +248,7 @@ def test_another_account_cannot_find_reach_hear_or_take_over_a_kernel(
         link = private_link(page)
         visited = kernel_id(page)
         log = _log(server)
-        kernels = set(re.findall(r"Kernel started: (" + UUID.pattern + ")", log))
+        kernels = _kernels_started(server)
         assert visited in kernels
         waiting = sorted(kernels - {visited})
         assert waiting, "the server keeps pre-heated kernels waiting for the next visits"
@@ -241,7 +288,7 @@ def test_another_account_cannot_find_reach_hear_or_take_over_a_kernel(
 
     assert "error" not in found, found
     assert found["uid"] == pwd.getpwnam("nobody").pw_uid
-    everyone = kernels | set(re.findall(r"Kernel started: (" + UUID.pattern + ")", _log(server)))
+    everyone = kernels | _kernels_started(server)
     assert not everyone & set(found["cmdline_ids"]), "a kernel id shows on a command line"
     assert not everyone & set(found["file_ids"]), "a kernel id shows in a world-readable place"
     assert str(found["connection_dir"]).startswith("refused"), found["connection_dir"]
@@ -250,3 +297,8 @@ def test_another_account_cannot_find_reach_hear_or_take_over_a_kernel(
     assert found["handed"] == [], "the spy was handed a visit"
     assert not found["heard_marker"], "the spy heard what the visitor typed"
     assert "session=" not in _log(server).replace("session=…", "")
+    # the log names no kernel, only its one-way label ("Connecting to kernel id#…")
+    log = _log(server)
+    assert log_label(visited) in log
+    assert [kernel for kernel in everyone if kernel in log] == []
+    assert oct(os.stat(server.log.name).st_mode & 0o777) == oct(0o600)

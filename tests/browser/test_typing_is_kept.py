@@ -39,11 +39,15 @@ def first_question(page: Page) -> str:
     return found.group(1)
 
 
-def saved_answer(server: DashboardServer, link: str, question: str) -> Workbook | None:
-    """The stored workbook once it has an answer to ``question``, else None."""
+def saved_answer(
+    server: DashboardServer, link: str, question: str, text: str | None = None
+) -> Workbook | None:
+    """The stored workbook once it has an answer to ``question`` (``text``, if given)."""
     book = stored(server, token_of(link))
     saved = book.questions.get(question)
-    return book if saved is not None and saved.answer else None
+    if saved is None or not saved.answer or (text is not None and saved.answer != text):
+        return None
+    return book
 
 
 @pytest.fixture
@@ -118,8 +122,9 @@ def test_a_lost_connection_says_not_saved_and_the_text_arrives_once_it_is_back(
 
     cut["now"] = False
     expect(status).to_be_hidden(timeout=60_000)
+    # The keys typed offline may arrive one by one: wait for the whole text, not the first key.
     book = wait_until(
-        lambda: saved_answer(dashboard_server, link, question),
+        lambda: saved_answer(dashboard_server, link, question, "Typed while offline"),
         timeout=30,
         what="the text typed offline in the store",
     )

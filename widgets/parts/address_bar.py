@@ -39,7 +39,17 @@ class AddressBar(w.Output):  # type: ignore[misc]
         self.add_class("workbook-address-bar")
         # A reopened workbook's token is in the address already.
         self._in_address = state.token
+        self._state = state
         state.observe(self._follow, names="token")
+
+    def address_has(self, token: str | None) -> None:
+        """The page was loaded with this token in its address (None: none); make it the state's.
+
+        A private link that opens a new workbook instead (see ``widgets.dashboard``) leaves
+        the address without it, so that a reload does not open that link again.
+        """
+        self._in_address = token
+        self._follow({"new": self._state.token})
 
     def _follow(self, change: dict[str, Any]) -> None:
         token = change["new"]

@@ -71,6 +71,16 @@ STORE_MESSAGES = (
     N_("The workbook database could not be used."),
     N_("This workbook store has been closed; open it again."),
     N_("There is no workbook database yet: nothing has been saved."),
+    # secondopinion.store: TOO_MANY_NEW_WORKBOOKS_MESSAGE, STORE_FULL_MESSAGE
+    N_(
+        "Too many new workbooks were started from your internet connection in the last hour, so a "
+        "new one could not be started and what you just did was not saved. Please try again later, "
+        "or ask your patient navigator to start one for you."
+    ),
+    N_(
+        "The workbook storage is full, so what you just did was not saved. What was saved before "
+        "is safe. Please tell your patient navigator."
+    ),
     # secondopinion.documents.downloads.NOT_MADE
     N_(
         "Your files could not be made just now. Your answers are saved. "

@@ -11,7 +11,10 @@
   what was typed is kept in this tab.
 - **Kept in the tab only.** Typed text the kernel has not confirmed as saved is kept in the
   tab's ``sessionStorage`` (gone when the tab closes; never ``localStorage`` or IndexedDB).
-  When the same workbook is open again in that tab, the page offers it back, box by box.
+  It belongs to one stored workbook (the mark of ``widgets.parts.kept_text``): when the same
+  workbook is open again in that tab, the page offers it back, box by box; any other page load
+  drops it unseen, and so does the workbook's deletion. Text typed in a new workbook that was
+  never stored is not kept: the page says to copy it.
 - **Leaving the page** with typed text that the kernel has not confirmed as saved asks first.
 - **Moving to a step** brings its heading to the top and puts the keyboard focus on it.
 - **The copy button** of the private link, the skip link, the page's title and its icon.
@@ -28,6 +31,7 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from secondopinion.language import DEFAULT_LANGUAGE, N_, translator
+from widgets.parts.kept_text import KEPT_TEXT_SCRIPT
 
 log = logging.getLogger("secondopinion.widgets")
 
@@ -61,6 +65,11 @@ STOPPED = N_(
     "Reload this page to open the workbook again; what you typed will be offered back."
 )
 
+STOPPED_NEW = N_(
+    "Not saved: the workbook stopped on the server before anything was stored. What you typed "
+    "is only on this page: copy it somewhere safe before you leave or reload this page."
+)
+
 OFFER = N_(
     "Text you typed before was not saved when the workbook stopped. It is kept in this tab "
     "only. Put it back in its boxes? Each piece is saved once it is back."
@@ -70,6 +79,14 @@ PUT_BACK = N_("Put it back")
 LEAVE_OUT = N_("Leave it out")
 COPIED = N_("Copied. Paste it somewhere safe, like a note to yourself.")
 NOT_COPIED = N_("Could not copy. Press and hold the link to copy it.")
+PAUSED = N_(
+    "This page was paused to make room for another person. Your answers are kept. "
+    "Tap Continue to open your workbook again."
+)
+RESUME = N_("Continue")
+PAUSED_CLOSE_CODE = 4001
+"""The server closes the kernel's channel with this code when it pauses the page to make room
+(``secondopinion.serving._room.PAUSED_CLOSE_CODE``): the page says so, and Continue reloads it."""
 
 BEAT_SECONDS = 2.0
 """How often the page pings the kernel; no answer for ``BEAT_LOST_MS``: the workbook stopped."""
@@ -81,8 +98,9 @@ _SCRIPT = r"""(function () {
   var WORDS = {
     lost: %(lost)s, stopped: %(stopped)s, offer: %(offer)s, putBack: %(put_back)s,
     leaveOut: %(leave_out)s, copied: %(copied)s, notCopied: %(not_copied)s,
-    notSaved: %(not_saved)s
+    notSaved: %(not_saved)s, stoppedNew: %(stopped_new)s
   };
+  WORDS.paused = %(paused)s; WORDS.resume = %(resume)s;
   document.title = %(title)s;
   document.documentElement.lang = %(language)s;
   if (window.workbookPage) {  // the page in another language: new words, the same page
@@ -103,6 +121,13 @@ _SCRIPT = r"""(function () {
   document.head.appendChild(icon);
 
   function root() { return document.querySelector(".workbook-app"); }
+  // The workbook this page's kept text belongs to ("" before it is stored), and whether it
+  // is "open", "gone" (deleted) or "ended" (another page made a new private link).
+  function mark() {
+    var el = document.querySelector(".workbook-kept-for [data-workbook]");
+    return el ? { id: el.getAttribute("data-workbook"),
+                  state: el.getAttribute("data-workbook-state") } : null;
+  }
   function status() {
     var el = document.querySelector(".workbook-connection");
     var saved = document.querySelector(".workbook-saved");
@@ -130,7 +155,9 @@ _SCRIPT = r"""(function () {
     var app = root(), el = status();
     if (!app || !el) { return; }
     app.classList.toggle("workbook-offline", !page.online);
-    el.textContent = page.online ? "" : (page.kernelGone ? page.words.stopped : page.words.lost);
+    var stopped = (mark() || {}).id ? page.words.stopped : page.words.stoppedNew;
+    el.textContent = page.online ? "" :
+      (page.paused ? page.words.paused : (page.kernelGone ? stopped : page.words.lost));
     el.style.display = page.online ? "none" : "";
     // The kernel's own save status cannot change while it is out of reach: never let it
     // say "saved" then. What it said comes back with the connection.
@@ -152,107 +179,7 @@ _SCRIPT = r"""(function () {
   }
   page.show = show;
 
-  // What was typed and not confirmed saved: kept in this tab's sessionStorage only.
-  function keyOf(box) {
-    var holder = box.parentElement;
-    while (holder && holder !== document.body) {
-      var found = null;
-      holder.classList.forEach(function (c) {
-        if (!found && /^(item|field)-[a-z0-9_]+$/.test(c)) { found = c; }
-      });
-      if (found) {
-        var boxes = holder.querySelectorAll("textarea, input[type=text]");
-        return found + "#" + Array.prototype.indexOf.call(boxes, box);
-      }
-      holder = holder.parentElement;
-    }
-    return null;
-  }
-  function boxOf(key) {
-    var parts = key.split("#");
-    var holder = document.querySelector(".workbook-app ." + parts[0]);
-    if (!holder) { return null; }
-    return holder.querySelectorAll("textarea, input[type=text]")[Number(parts[1])] || null;
-  }
-  function keep() {
-    var boxes = {};
-    [page.offered, page.pending].forEach(function (kept) {
-      Object.keys(kept).forEach(function (k) { boxes[k] = kept[k]; });
-    });
-    page.dirty.forEach(function (box) {
-      var key = document.contains(box) && keyOf(box);
-      if (key) { boxes[key] = box.value; }
-    });
-    try {
-      if (Object.keys(boxes).length) {
-        sessionStorage.setItem(STORE, JSON.stringify({ address: location.search, boxes: boxes }));
-      } else {
-        sessionStorage.removeItem(STORE);
-      }
-    } catch (e) { /* storage full or refused: the text is still in its box */ }
-  }
-  page.keep = keep;
-  function putBack() {
-    Object.keys(page.pending).forEach(function (key) {
-      var box = boxOf(key);
-      if (!box) { return; }  // its step is not open yet: put back when it is
-      var text = page.pending[key];
-      delete page.pending[key];
-      if (box.value === text) { return; }
-      box.value = text;
-      page.dirty.add(box);
-      page.lastInput = Date.now();
-      box.dispatchEvent(new Event("input", { bubbles: true }));
-    });
-    keep();
-  }
-  var offered = null;
-  try {
-    offered = JSON.parse(sessionStorage.getItem(STORE) || "null");
-  } catch (e) { offered = null; }
-  if (offered && offered.address === location.search && offered.boxes) {
-    var waiting = page.offered = offered.boxes;
-    (function offer() {
-      var app = root();
-      if (!app || !app.classList.contains("workbook-ready")) { setTimeout(offer, 200); return; }
-      var bar = document.createElement("div");
-      bar.className = "workbook-offer";
-      bar.setAttribute("role", "alert");
-      // fixed at the foot of the window: seen wherever the page is scrolled, on any phone
-      bar.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:1000;" +
-        "max-height:50vh;overflow:auto;padding:0.75em 1em;background:#fff8e1;" +
-        "border-top:3px solid #8a6d00;color:#1a1a1a;box-shadow:0 -2px 8px rgba(0,0,0,0.2)";
-      var say = document.createElement("p");
-      say.textContent = page.words.offer;
-      bar.appendChild(say);
-      var list = document.createElement("ul");
-      Object.keys(waiting).forEach(function (key) {
-        var li = document.createElement("li");
-        var text = String(waiting[key]);
-        li.textContent = text.length > 120 ? text.slice(0, 120) + "…" : text;
-        list.appendChild(li);
-      });
-      bar.appendChild(list);
-      var yes = document.createElement("button");
-      yes.type = "button"; yes.className = "workbook-button workbook-put-back";
-      yes.textContent = page.words.putBack;
-      var no = document.createElement("button");
-      no.type = "button"; no.className = "workbook-button workbook-leave-out";
-      no.textContent = page.words.leaveOut;
-      yes.addEventListener("click", function () {
-        Object.keys(waiting).forEach(function (k) { page.pending[k] = waiting[k]; });
-        page.offered = {};
-        bar.remove(); putBack();
-      });
-      no.addEventListener("click", function () {
-        page.offered = {};
-        bar.remove(); keep();
-      });
-      bar.appendChild(yes); bar.appendChild(no);
-      document.body.appendChild(bar);
-    })();
-  }
-
+%(kept_text)s
   // Typing: remember every box typed in until the kernel says all is saved after it.
   document.addEventListener("input", function (event) {
     var box = event.target;
@@ -275,6 +202,14 @@ _SCRIPT = r"""(function () {
     }
     var had = page.dirty.size;
     if (!page.unsaved() && had) { keep(); }
+    var owner = mark();
+    if (owner && owner.state === "gone" && owner.id !== page.dropped) {
+      // The workbook was deleted: nothing typed for it is kept, or offered, any more.
+      page.dropped = owner.id;
+      page.offered = {}; page.pending = {};
+      document.querySelectorAll(".workbook-offer").forEach(function (b) { b.remove(); });
+      keep();
+    }
   }).observe(document.body, { subtree: true, childList: true, characterData: true });
 
   // The kernel's connection: every websocket to the kernel's channels is watched.
@@ -283,6 +218,9 @@ _SCRIPT = r"""(function () {
     if (sockets.has(socket) || String(socket.url).indexOf("/channels") < 0) { return; }
     sockets.add(socket);
     page.socket = socket;
+    socket.addEventListener("close", function (event) {
+      if (event.code === %(paused_code)d) { paused(); }  // the server made room for someone
+    });
     socket.addEventListener("close", function () { sockets.delete(socket); check(); });
     socket.addEventListener("open", function () { check(); });
     socket.addEventListener("message", function (event) {
@@ -309,13 +247,28 @@ _SCRIPT = r"""(function () {
       check();
     }
   }
+  function paused() {
+    // Continue reloads the page: its address holds the private link, and what was typed and
+    // not saved is kept in this tab and offered back.
+    if (page.paused) { return; }
+    page.paused = true;
+    keep();
+    var go = document.createElement("button");
+    go.type = "button"; go.className = "workbook-button workbook-resume";
+    go.textContent = page.words.resume;
+    go.addEventListener("click", function () { keep(); location.reload(); });
+    check();
+    var el = status();
+    if (el && el.parentNode) { el.parentNode.insertBefore(go, el.nextSibling); }
+    else { document.body.appendChild(go); }
+  }
   function check() {
     var open = false;
     sockets.forEach(function (s) { if (s.readyState === 1) { open = true; } });
     if (page.socket && sockets.size === 0) { open = false; }
     else if (!page.socket) { open = true; }  // no message sent yet: nothing to lose
     if (page.asked && Date.now() - page.asked > BEAT_LOST_MS) { page.kernelGone = true; }
-    if (page.kernelGone) { open = false; }
+    if (page.kernelGone || page.paused) { open = false; }
     if (open && !page.online) { page.resendDue = true; }
     if (!open && page.online) { keep(); }
     page.online = open;
@@ -342,7 +295,7 @@ _SCRIPT = r"""(function () {
     check();
     if (Object.keys(page.pending).length) { putBack(); }
     if (page.online && page.unsaved() && Date.now() - page.lastInput > 4000 &&
-        kernelSays() !== "saving") { resend(); }
+        kernelSays() !== "saving" && (mark() || {}).state === "open") { resend(); }
   }, 500);
 
   window.addEventListener("beforeunload", function (event) {
@@ -408,12 +361,17 @@ def page_script(language: str = DEFAULT_LANGUAGE) -> str:
     return _SCRIPT % {
         "lost": json.dumps(_(LOST)),
         "stopped": json.dumps(_(STOPPED)),
+        "stopped_new": json.dumps(_(STOPPED_NEW)),
+        "kept_text": KEPT_TEXT_SCRIPT,
         "offer": json.dumps(_(OFFER)),
         "put_back": json.dumps(_(PUT_BACK)),
         "leave_out": json.dumps(_(LEAVE_OUT)),
         "not_saved": json.dumps(_(NOT_SAVED)),
         "copied": json.dumps(_(COPIED)),
         "not_copied": json.dumps(_(NOT_COPIED)),
+        "paused": json.dumps(_(PAUSED)),
+        "resume": json.dumps(_(RESUME)),
+        "paused_code": PAUSED_CLOSE_CODE,
         "language": json.dumps(language),
         "beat_lost_ms": BEAT_LOST_MS,
         "beat_every_ms": int(BEAT_SECONDS * 1000),

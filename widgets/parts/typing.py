@@ -94,7 +94,7 @@ class TypedText:
         if self._skip():
             return
         self._cancel()
-        loop = _kernel_loop()
+        loop = kernel_loop()
         if loop is None:  # not in a running kernel (a script, a unit test): save now
             self.flush()
             return
@@ -145,9 +145,9 @@ class TypedText:
         The page cannot do it by sending the same text again: the box's value does not change,
         so nothing would be called. A new key in the box replaces the try.
         """
-        loop = _kernel_loop()
-        if loop is None:
-            return
+        loop = kernel_loop()
+        if loop is None or (self.state is not None and self.state.ended):
+            return  # no kernel; or another page has the workbook now, and nothing will save
         if self._retry is not None:
             self._retry.cancel()
         self._retry = loop.call_later(self._retry_delay, self._again)
@@ -159,7 +159,7 @@ class TypedText:
             self.flush()
 
 
-def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
     """The running event loop of the IPython kernel this runs in, or None outside a kernel.
 
     Another library may run a loop in a plain process too (Playwright's sync API does), and

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
 import re
@@ -13,12 +12,11 @@ from urllib.parse import quote
 import ipywidgets as w
 import segno
 
-from secondopinion.documents.downloads import SHEET_SIZES, DownloadsError, make_downloads_apart
+from secondopinion.documents.downloads import DownloadsError
 from secondopinion.language import N_, translator
 from widgets.parts.feedback import ProblemMessage, busy_button
-from widgets.session_state import WorkbookState
-
-PAPER = {"Letter": N_("US Letter paper"), "A4": N_("A4 paper")}
+from widgets.session_state import ENDED, WorkbookState
+from widgets.steps.file_maker import FileMaker
 
 
 class ExportPanel(w.VBox):  # type: ignore[misc]
@@ -33,6 +31,7 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         _ = state.tr.gettext
         self.problem = ProblemMessage(state.language)
         self.files_problem = ProblemMessage(state.language)
+        self._maker = FileMaker(self._show_files, alive=lambda: self.comm is not None)
         self.download_csv = w.HTML()
         self.download_csv.add_class("workbook-download-csv")
         self.download_sheet = w.HTML()
@@ -113,53 +112,43 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         ]
         super().__init__(parts)
         self.add_class("workbook-export")
-        state.watch(lambda _: self.show_link(), names="token")
+        state.watch(lambda _: self.show_link(), names=["token", "ended"])
         self.show_link()
 
     def refresh(self) -> None:
-        """Build the downloads from what is saved now."""
+        """Build the downloads from what is saved now.
+
+        In a running kernel they are made in a thread (``FileMaker``): the page says they are
+        being made, and the kernel goes on answering the page (its heartbeat too) meanwhile.
+        Outside a kernel (a script, a test) they are made before this returns.
+        """
         workbook = self.state.workbook
         _ = self.state.tr.gettext
         if workbook is None:
+            self._maker.forget()
             self.download_csv.value = (
                 "<p>" + _("Your downloads appear here once you have answered something.") + "</p>"
             )
             self.download_sheet.value = ""
             return
-        making = _("Making your question sheet…")
-        self.download_sheet.value = f'<p role="status">{making}</p>'
-        try:
-            files = make_downloads_apart(workbook, self.state.content, _today())
-        except DownloadsError as error:
+        making = _("Making your files… A long workbook can take a minute. You can go on meanwhile.")
+        self.download_csv.value = ""
+        self.download_sheet.value = (
+            f'<p role="status" class="workbook-making-files">{html.escape(making)}</p>'
+        )
+        language = self.state.language
+        name = _file_name(workbook, _today(), language)
+        self._maker.make(workbook, self.state.content, language, name=name, today=_today())
+
+    def _show_files(self, made: tuple[str, str] | DownloadsError) -> None:
+        """Show what the file maker made: the download links, or why there are none."""
+        if isinstance(made, DownloadsError):
             self.download_sheet.value = ""
             self.download_csv.value = ""
-            self.files_problem.say(str(error))
+            self.files_problem.say(str(made))
             return
         self.files_problem.clear()
-        name = _file_name(workbook, _today(), self.state.language)
-        csv = base64.b64encode(files.csv).decode("ascii")
-        self.download_csv.value = (
-            f'<a class="workbook-button" download="{name}.csv" '
-            f'href="data:text/csv;charset=utf-8;base64,{csv}">'
-            + html.escape(_("Download my answers (CSV)"))
-            + "</a>"
-        )
-        links = []
-        for size in SHEET_SIZES:
-            encoded = base64.b64encode(files.sheets[size]).decode("ascii")
-            label = _("Print my question sheet ({paper})").format(paper=_(PAPER[size]))
-            questions = _("questions")
-            links.append(
-                f'<a class="workbook-button" download="{name}-{questions}-{size}.pdf" '
-                f'href="data:application/pdf;base64,{encoded}">'
-                f"{html.escape(label)}</a>"
-            )
-        if files.unprintable:
-            from secondopinion.documents.question_sheet import UNPRINTABLE_NOTE, described
-
-            note = _(UNPRINTABLE_NOTE).format(characters=described(files.unprintable))
-            links.append(f'<p class="workbook-unprintable" role="status">{html.escape(note)}</p>')
-        self.download_sheet.value = "".join(links)
+        self.download_csv.value, self.download_sheet.value = made
 
     def show_link(self) -> None:
         """Show the private link back, once the workbook exists."""
@@ -168,6 +157,9 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         _ = translator(language).gettext
         self.link_actions.value = ""
         self.new_link_box.layout.display = "none"
+        if self.state.ended:  # another page made a new link: this one is no use any more
+            self.resume_link.value = f'<p role="status">{html.escape(_(ENDED))}</p>'
+            return
         if token is None:
             self.resume_link.value = (
                 "<p>"
