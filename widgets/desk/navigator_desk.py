@@ -29,6 +29,7 @@ from itables.widget import ITable
 
 from secondopinion import Content, load_content
 from secondopinion.documents.exports import long_form, to_csv_bytes, write_private
+from secondopinion.documents.fhir import resource_json, workbook_response
 from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from secondopinion.store import RECORD_STATUS_LABELS, WorkbookStore
 from widgets.app import WorkbookApp
@@ -149,6 +150,10 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.change_link.add_class("navigator-change-link")
         busy_button(self.change_link, self.problem, self._change_link)
         self.export_one = _button(description="Export this person (CSV)")
+        self.export_fhir = _button(
+            description="FHIR answers",
+            tooltip="This person's answers as a FHIR R4 QuestionnaireResponse (JSON)",
+        )
         self.export_all = _button(description="Export everyone (CSV)")
         self.exported = w.HTML()
         self.exported.add_class("navigator-exported")
@@ -164,6 +169,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         busy_button(self.rename, self.problem, self._rename)
         busy_button(self.open_workbook, self.problem, self._open)
         busy_button(self.export_one, self.problem, self._export_one)
+        busy_button(self.export_fhir, self.problem, self._export_fhir)
         busy_button(self.export_all, self.problem, self._export_all)
         self.workbook_area = w.VBox()
 
@@ -181,7 +187,9 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 w.HBox([self.person, self.open_workbook], layout=w.Layout(**_WRAP)),
                 w.HBox([self.rename_to, self.rename], layout=w.Layout(**_WRAP)),
                 w.HBox([self.change_link], layout=w.Layout(**_WRAP)),
-                w.HBox([self.export_one, self.export_all], layout=w.Layout(**_WRAP)),
+                w.HBox(
+                    [self.export_one, self.export_fhir, self.export_all], layout=w.Layout(**_WRAP)
+                ),
                 self.exported,
                 w.HBox([self.delete]),
                 self.confirm_box,
@@ -320,6 +328,17 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         name = _file_part(workbook.summary.display_name) or workbook.summary.id[:8]
         self._export(long_form(workbook, self.content), f"workbook-{name}-{_today()}.csv")
 
+    def _export_fhir(self) -> None:
+        """The chosen person's answers as FHIR JSON, in their workbook's language."""
+        workbook = self.store.load(self._chosen())
+        language = workbook.summary.language
+        content = (
+            self.content if language == self.content.language else load_content(language=language)
+        )
+        name = _file_part(workbook.summary.display_name) or workbook.summary.id[:8]
+        data = resource_json(workbook_response(workbook, content))
+        self._offer(data, f"workbook-{name}-{_today()}.fhir.json", "application/fhir+json")
+
     def _export_all(self) -> None:
         self._export(self.export_table(), f"roster-{_today()}.csv")
 
@@ -332,10 +351,13 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         return table
 
     def _export(self, table: pd.DataFrame, file_name: str) -> None:
-        data = to_csv_bytes(table)
+        self._offer(to_csv_bytes(table), file_name, "text/csv")
+
+    def _offer(self, data: bytes, file_name: str, media_type: str) -> None:
+        """Save a file owner-only in the exports folder; say where, with a download link."""
         path = write_private(data, self.exports_dir / file_name)
         shown = _relative(path)
-        link = f"data:text/csv;base64,{base64.b64encode(data).decode('ascii')}"
+        link = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
         self.exported.value = (
             f"<p>Saved <code>{html.escape(shown)}</code>: open it from JupyterLab's file browser, "
             f'or <a download="{html.escape(file_name)}" href="{link}">download it</a>.</p>'
