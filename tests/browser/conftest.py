@@ -48,6 +48,9 @@ class DashboardServer:
         # tests/test_serving_kernels.py and benchmarks/bench_exhaust.py) would turn them away.
         env.setdefault("SECOND_OPINION_KERNELS_PER_ADDRESS", "400")
         env.setdefault("SECOND_OPINION_MAX_KERNELS", "400")
+        # ... and the store's bound on new workbooks per address an hour (tests/test_store_bounds.py
+        # proves it) would refuse the session's later pages their new workbooks.
+        env.setdefault("SECOND_OPINION_NEW_WORKBOOKS_PER_HOUR", "100000")
         self.log = (data_dir.parent / "voila.log").open("wb")
         self.process = subprocess.Popen(
             dashboard_command(port=self.port, notebook=notebook, base_url=base_url),
