@@ -13,6 +13,7 @@ from secondopinion import Content, Situation, tailor
 from secondopinion.cli import main
 from secondopinion.documents.calendar_file import timeline_to_ics
 from secondopinion.planning import Timeline, build_timeline
+from secondopinion.planning.working_days import is_working_day
 from secondopinion.store import WorkbookStore
 
 DECISION = dt.date(2026, 3, 2)
@@ -95,8 +96,10 @@ def test_the_calendar_command_writes_an_owner_only_file(
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     events = Calendar.from_ical(out.read_bytes()).walk("VEVENT")
     assert events
-    friday_or_far = far - dt.timedelta(days=max(0, far.weekday() - 4))  # no event on a weekend
-    assert max(e.decoded("DTSTART") for e in events) == friday_or_far
+    last_working_day = far  # no event on a weekend or a public holiday
+    while not is_working_day(last_working_day):
+        last_working_day -= dt.timedelta(days=1)
+    assert max(e.decoded("DTSTART") for e in events) == last_working_day
     assert f"{len(events)} dated steps" in capsys.readouterr().out
 
 
@@ -128,3 +131,39 @@ def test_no_event_on_a_weekend_and_at_most_three_a_day(today: dt.date, content: 
 def test_hospice_gives_an_empty_calendar_without_a_countdown(content: Content) -> None:
     timeline = timeline_for({**answers(), "treatment_status": ["hospice"]}, DECISION, content)
     assert Calendar.from_ical(timeline_to_ics(timeline, "Calm")).walk("VEVENT") == []
+
+
+def test_the_calendar_keeps_the_timeline_rules_holidays_and_the_call_first(
+    content: Content,
+) -> None:
+    # eight working days with Thanksgiving in between, and an appeal date after the decision
+    today, decision = dt.date(2026, 11, 19), dt.date(2026, 12, 2)
+    more = {
+        "tests_done": ["biopsy", "imaging", "surgery", "lab_work"],
+        "insurance": "plan_ppo",
+        "second_deadline": "2026-12-04",
+        "second_deadline_kind": "appeal",
+    }
+    timeline = timeline_for({**answers(decision), **more}, today, content)
+    events = Calendar.from_ical(timeline_to_ics(timeline, "Short")).walk("VEVENT")
+    days = {str(e["SUMMARY"]): e.decoded("DTSTART") for e in events}
+    assert dt.date(2026, 11, 26) not in days.values()  # Thanksgiving
+    assert all(is_working_day(day) for day in days.values())
+    assert days["Call your insurance plan about the second opinion."] == today
+    assert days["Book the second-opinion visit."] == today
+    asks = [day for summary, day in days.items() if summary.startswith("Ask the medical records")]
+    assert len(asks) == 1 and asks[0] >= today  # one request to the office, not one a record
+    assert days["Send your appeal to your plan by Friday, December 4, 2026."] == dt.date(
+        2026, 12, 4
+    )
+
+
+def test_a_day_by_day_timeline_gives_a_calendar_too(content: Content) -> None:
+    friday = dt.date(2026, 3, 6)
+    timeline = timeline_for(
+        {**answers(dt.date(2026, 3, 10)), "treatment_urgency": "days"}, friday, content
+    )
+    assert timeline.by_day
+    events = Calendar.from_ical(timeline_to_ics(timeline, "Days")).walk("VEVENT")
+    assert len(events) == len(timeline.dated_steps) > 0
+    assert min(e.decoded("DTSTART") for e in events) == friday

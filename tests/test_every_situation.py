@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from secondopinion import Content, Situation, tailor
 from secondopinion.cli._plan_output import plan_as_data
 from secondopinion.content import Field, Intake
-from secondopinion.content.rules import AllOf, AnyOf, Not, Rule
 from secondopinion.planning import SHOWN_TO_EVERYONE, SHOWN_UNLESS_RULED_OUT
+from tests.rule_reading import answers_that_count, holds
 
 SETTINGS = settings(
     max_examples=200,
@@ -63,43 +63,6 @@ def situations(intake: Intake) -> st.SearchStrategy[dict[str, object]]:
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# An evaluator written from content/README.md alone, to check the engine against.
-
-
-def answers_that_count(saved: Mapping[str, object], intake: Intake) -> dict[str, object]:
-    """Answers as the rules see them: unanswered left out, hidden fields left out."""
-    counted: dict[str, object] = {}
-    for field in intake.fields:
-        value = saved.get(field.id)
-        if value is None or value in ("", []):
-            continue
-        if field.shown_when is not None and not holds(field.shown_when, counted):
-            continue
-        counted[field.id] = set(value) if isinstance(value, list) else value
-    return counted
-
-
-def holds(rule: Rule, answers: Mapping[str, object]) -> bool:
-    """Whether a rule is true, by the README: all / any / not, equals / in / exists."""
-    if isinstance(rule, AllOf):
-        return all(holds(part, answers) for part in rule.rules)
-    if isinstance(rule, AnyOf):
-        return any(holds(part, answers) for part in rule.rules)
-    if isinstance(rule, Not):
-        return not holds(rule.rule, answers)
-    answer = answers.get(rule.field)
-    if rule.operator == "exists":
-        return (answer is not None) is rule.value
-    if answer is None:
-        return False
-    wanted = list(rule.value) if isinstance(rule.value, tuple) else [rule.value]
-    if isinstance(answer, set):
-        return any(choice in answer for choice in wanted)
-    # Never converted: a yes/no answer only matches true/false, a choice only its own id.
-    return any(answer == choice and type(answer) is type(choice) for choice in wanted)
-
-
 def phrases_for(answers: Mapping[str, object], intake: Intake) -> set[str]:
     """Every 'Because ...' line the person's in-effect answers could give."""
     phrases = set()
@@ -132,7 +95,12 @@ def test_every_situation_gets_a_plan_of_exactly_the_items_whose_rules_hold(
     saved = data.draw(situations(content.intake), label="answers")
     plan = tailor(Situation.from_answers(saved, content.intake), content)
     counted = answers_that_count(saved, content.intake)
-    expected = {i.id for i in all_items(content) if i.when is None or holds(i.when, counted)}
+    contradicted = {p.id for p in content.premises.premises if holds(p.contradicted, counted)}
+    expected = {
+        i.id
+        for i in all_items(content)
+        if (i.when is None or holds(i.when, counted)) and not contradicted.intersection(i.assumes)
+    }
     assert plan.item_ids == expected
     planned = [*plan.questions, *plan.records, *plan.next_steps]
     assert len(planned) == len(plan.item_ids), "an item was planned twice"
@@ -143,12 +111,29 @@ def test_every_situation_gets_a_plan_of_exactly_the_items_whose_rules_hold(
 def test_items_without_a_rule_are_always_there(content: Content, data: st.DataObject) -> None:
     saved = data.draw(situations(content.intake), label="answers")
     plan = tailor(Situation.from_answers(saved, content.intake), content)
-    always = {item.id for item in all_items(content) if item.when is None}
+    always = {item.id for item in all_items(content) if item.when is None and not item.assumes}
     assert always, "the content has no item that always applies"
     assert always <= plan.item_ids
     for planned in (*plan.questions, *plan.records, *plan.next_steps):
         if planned.item.when is None:
             assert planned.because == (SHOWN_TO_EVERYONE,)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_no_item_shown_assumes_what_the_answers_contradict(
+    content: Content, data: st.DataObject
+) -> None:
+    saved = data.draw(situations(content.intake), label="answers")
+    plan = tailor(Situation.from_answers(saved, content.intake), content)
+    counted = answers_that_count(saved, content.intake)
+    contradicted = {p.id for p in content.premises.premises if holds(p.contradicted, counted)}
+    for planned in (*plan.questions, *plan.records, *plan.next_steps):
+        assert not contradicted.intersection(planned.item.assumes), planned.id
+        for source_id in planned.sources:
+            assumed = set(content.sources[source_id].assumes)
+            assert not contradicted & assumed, (planned.id, source_id)
+        assert planned.sources, f"{planned.id} is shown citing no page"
 
 
 @SETTINGS

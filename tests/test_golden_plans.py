@@ -322,11 +322,14 @@ def test_a_decision_within_days_gets_a_fast_path(content: Content) -> None:
 
 
 def test_no_one_is_asked_about_tissue_they_do_not_have(content: Content) -> None:
-    tissue = re.compile(r"\b(slides?|tissue|pathologists?|biopsy)\b")
+    # Their own tissue: slides, a pathologist's look, "my biopsy" (a biopsy still to come is fine).
+    tissue = re.compile(
+        r"\b(slides?|tissue|pathologists?)\b|\b(my|your|the patient's|my child's) biopsy\b"
+    )
     asked = {}
     for name in NAMES:
         done = situation_of(name, content).get("tests_done")
-        if isinstance(done, frozenset) and not done & {"biopsy", "surgery"}:
+        if isinstance(done, frozenset) and not done & {"biopsy", "surgery", "bone_marrow"}:
             plan = plan_of(name, content)
             chosen = [p for p in (*plan.questions, *plan.next_steps) if p.item.when is not None]
             if found := [p.id for p in chosen if tissue.search(p.text.lower())]:

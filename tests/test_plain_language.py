@@ -37,6 +37,7 @@ import textstat
 import yaml
 
 from secondopinion import Content
+from secondopinion.content._models import VOICE_KEYS_OF_ITEMS
 from tests.make_seed_fingerprints import (
     FINGERPRINTS,
     HASH,
@@ -116,12 +117,10 @@ def patient_facing_texts(content: Content) -> dict[str, str]:
             value = getattr(item, part, None)
             if value:
                 texts[f"{item.id}.{part}"] = value
-        for voice_name in ("for_helper", "for_parent"):
-            voice = getattr(item, voice_name)
-            for part in ("text", "why"):
-                value = getattr(voice, part) if voice else None
-                if value:
-                    texts[f"{item.id}.{voice_name}.{part}"] = value
+        for voice_name in VOICE_KEYS_OF_ITEMS:
+            voice = item.voice(voice_name)
+            for part, value in voice.parts().items() if voice else ():
+                texts[f"{item.id}.{voice_name}.{part}"] = value
     texts.update(timeline_and_compare_texts(content))
     return texts
 

@@ -18,6 +18,7 @@ import textstat
 import yaml
 
 from secondopinion import Content, load_content
+from secondopinion.content._models import VOICE_KEYS_OF_ITEMS
 
 EXCEPTIONS_FILE = Path(__file__).parent / "plain_language_exceptions_es.yaml"
 MEDIAN_SCORE = 60
@@ -37,6 +38,10 @@ def spanish_texts(content: Content) -> Iterator[tuple[str, str]]:
             value = getattr(item, key, None)
             if value:
                 yield f"{item.id}.{key}", value
+        for voice_name in VOICE_KEYS_OF_ITEMS:
+            voice = item.voice(voice_name)
+            for part, value in voice.parts().items() if voice else ():
+                yield f"{item.id}.{voice_name}.{part}", value
     timeline = content.timeline
     for step in (*timeline.steps, *timeline.record_steps):
         for key in ("text", "why", "if_late", "if_no_time"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from secondopinion.content import TimelineStepSpec
 from secondopinion.content._timeline_models import UndatedStep
 from secondopinion.planning import Timeline, build_timeline, long_date, timeline_as_text
 from secondopinion.planning.timeline import MOST_A_DAY, working_days_between
+from secondopinion.planning.working_days import is_working_day
 from secondopinion.store import RecordState
 
 from .conftest import EditYaml
@@ -42,8 +44,22 @@ def timeline_for(answers: Mapping[str, object], today: dt.date, content: Content
 
 
 def golden(name: str, content: Content) -> Timeline:
+    """The timeline of a named situation, in its language (``"language"``, English by default)."""
     raw = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    language = raw.get("language", "en")
+    if language != content.language:
+        content = _content_in(language)
     return timeline_for(raw["answers"], dt.date.fromisoformat(raw["today"]), content)
+
+
+def golden_language(name: str) -> str:
+    raw = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    return str(raw.get("language", "en"))
+
+
+@functools.cache
+def _content_in(language: str) -> Content:
+    return load_content(language=language)
 
 
 def deciding_on(decision: dt.date, **more: object) -> dict[str, object]:
@@ -62,7 +78,7 @@ def deciding_on(decision: dt.date, **more: object) -> dict[str, object]:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_timeline_is_the_saved_one(name: str, content: Content) -> None:
-    actual = timeline_as_text(golden(name, content))
+    actual = timeline_as_text(golden(name, content), golden_language(name))
     saved = GOLDEN / f"{name}.timeline.txt"
     if UPDATE:
         saved.write_text(actual, encoding="utf-8")
@@ -129,7 +145,9 @@ def working_days_needed(timeline: Timeline, content: Content) -> int:
     specs = {s.id: s for s in (*content.timeline.steps, *content.timeline.record_steps)}
 
     def chain(kind: str) -> int:
-        return 0 if kind == "decision" else specs[kind].working_days + chain(specs[kind].before)
+        if kind in ("decision", "second_deadline"):
+            return 0
+        return specs[kind].working_days + chain(specs[kind].before)
 
     longest = max(chain(step.kind) for step in timeline.steps)
     return longest + -(-len(timeline.steps) // MOST_A_DAY)
@@ -140,12 +158,17 @@ def assert_sane(timeline: Timeline, content: Content, saved: dict[str, str] | No
     today, decision = timeline.today, timeline.decision_date
     dated = timeline.dated_steps
     days = [s.date for s in dated if s.date is not None]
-    assert all(day.weekday() < 5 for day in days), "a step on a weekend"
+    specs = {s.id: s for s in (*content.timeline.steps, *content.timeline.record_steps)}
+    for step in dated:  # offices are open: no weekend, no public holiday
+        assert step.date is not None
+        if not (timeline.by_day and specs[step.kind].any_day):
+            assert is_working_day(step.date), f"{step.kind} on a day off: {step.date}"
     assert max(Counter(days).values(), default=0) <= MOST_A_DAY, "more than 3 steps on a day"
     assert days == sorted(days), "steps out of order"
-    assert all(decision is not None and today <= day <= decision for day in days)
+    assert decision is not None
+    assert all(today <= day <= max([decision, *_other_dates(timeline)]) for day in days)
+    assert all(s.date <= decision for s in dated if s.date and s.kind not in OTHER_DATE_STEPS)
     assert len({s.id for s in timeline.steps}) == len(timeline.steps)
-    specs = {s.id: s for s in (*content.timeline.steps, *content.timeline.record_steps)}
     when = {s.kind: s.date for s in dated}
     for step in timeline.steps:
         assert step.status in ("ok", "tight", "past")
@@ -160,8 +183,10 @@ def assert_sane(timeline: Timeline, content: Content, saved: dict[str, str] | No
         if step.date is not None and specs[step.kind].before in when:
             after = when[specs[step.kind].before]
             assert after is not None and after >= step.date
+    asked = [r for s in timeline.steps for r in s.record_ids]
+    assert len(asked) == len(set(asked)), "a record asked for twice"
     for record_id, status in (saved or {}).items():
-        asks = [s for s in timeline.steps if s.record_id == record_id]
+        asks = [s for s in timeline.steps if record_id in s.record_ids]
         if status in ("received", "sent"):
             assert not asks, f"{record_id} is {status}, yet it has a step"
         elif status == "requested":
@@ -171,8 +196,16 @@ def assert_sane(timeline: Timeline, content: Content, saved: dict[str, str] | No
 def _after(day: dt.date, working_days: int) -> dt.date:
     while working_days:
         day += dt.timedelta(days=1)
-        working_days -= day.weekday() < 5
+        working_days -= is_working_day(day)
     return day
+
+
+def _other_dates(timeline: Timeline) -> list[dt.date]:
+    """The dates of the steps planned for the person's other date (an appeal, a notice)."""
+    return [s.date for s in timeline.steps if s.date and s.kind in OTHER_DATE_STEPS]
+
+
+OTHER_DATE_STEPS = ("t_appeal_by", "t_notice_by", "t_other_by", "t_appeal_letter")
 
 
 @pytest.mark.parametrize("path", PLAN_STORIES, ids=lambda p: p.name.split(".")[0])
@@ -193,19 +226,23 @@ def test_every_golden_plan_story_keeps_the_rules_on_any_day(path: Path, content:
                 assert "Days left" not in timeline_as_text(timeline)
                 continue
             assert timeline.state == "planned"
-            asked = [s.record_id for s in timeline.steps if s.record_id]
+            asked = [r for s in timeline.steps for r in s.record_ids]
             assert set(asked) <= {r.id for r in plan.records} and len(set(asked)) == len(asked)
-            if "records_gathered" not in _as_list(raw.get("already_done")):
+            done = _as_list(raw.get("already_done"))
+            if "records_gathered" not in done and "second_opinion_done" not in done:
                 assert len(asked) == len(plan.records)
             assert_sane(timeline, content)
-            room = working_days_between(today, decision)
-            if room >= working_days_needed(timeline, content):
-                assert {s.status for s in timeline.steps} == {"ok"}, (path.name, today, ahead)
-                assert timeline.message == content.timeline.message("on_track")
-            if room >= 0:
+            if timeline.by_day:  # treatment within days: every day counts, the decision too
+                room, decide_on = (decision - today).days, decision
+            else:
+                room, decide_on = working_days_between(today, decision), None
+                if room >= working_days_needed(timeline, content):
+                    assert {s.status for s in timeline.steps} == {"ok"}, (path.name, today, ahead)
+                    assert timeline.message == content.timeline.message("on_track")
+            if room >= 0 and not _other_dates(timeline):
                 assert timeline.steps[-1].kind == "t_decide"
                 assert timeline.steps[-1].status == "ok"
-                assert timeline.steps[-1].date == _last_working_day(decision)
+                assert timeline.steps[-1].date == (decide_on or _last_working_day(decision))
 
 
 @pytest.mark.parametrize("path", PLAN_STORIES, ids=lambda p: p.name.split(".")[0])
@@ -236,11 +273,12 @@ def test_records_asked_for_received_or_sent_are_not_asked_for_again(
     timeline = build_timeline(situation, plan, content, TODAY, records=records)
     if timeline.state == "planned":
         assert_sane(timeline, content, saved)
+    done = "second_opinion_done" in _as_list(raw.get("already_done"))
     for record_id, status in saved.items():
-        kinds = {s.kind for s in timeline.steps if s.record_id == record_id}
-        if status in ("received", "sent"):
+        kinds = {s.kind for s in timeline.steps if record_id in s.record_ids}
+        if status in ("received", "sent") or done:  # nothing more to send for the opinion
             assert not kinds
-        if status == "requested":
+        elif status == "requested":
             assert kinds == {"t_follow_up_record"}
 
 
@@ -249,7 +287,7 @@ def _as_list(value: object) -> list[object]:
 
 
 def _last_working_day(day: dt.date) -> dt.date:
-    while day.weekday() >= 5:
+    while not is_working_day(day):
         day -= dt.timedelta(days=1)
     return day
 
@@ -273,7 +311,7 @@ def test_plenty_of_time_means_every_step_on_track_and_early(content: Content) ->
 
 def test_slides_go_lab_to_lab_and_records_cite_the_thirty_days(content: Content) -> None:
     timeline = timeline_for(deciding_on(DECISION), DECISION - dt.timedelta(days=90), content)
-    kinds = {s.record_id: s.kind for s in timeline.steps if s.record_id}
+    kinds = {r: s.kind for s in timeline.steps for r in s.record_ids}
     assert kinds["r_slides"] == "t_ask_slides"
     slides = next(s for s in content.timeline.record_steps if s.id == "t_ask_slides")
     other = next(s for s in content.timeline.record_steps if s.id == "t_ask_record")
@@ -282,22 +320,31 @@ def test_slides_go_lab_to_lab_and_records_cite_the_thirty_days(content: Content)
     assert "hhs_right_of_access" in other.sources
 
 
-def test_one_step_for_each_record_in_the_plan(content: Content) -> None:
+def test_one_request_for_each_office_and_every_record_asked_for_once(content: Content) -> None:
     answers = deciding_on(DECISION, treatment_status=["in_treatment"])
     situation = Situation.from_answers(answers, content.intake)
     plan = tailor(situation, content)
     timeline = build_timeline(situation, plan, content, DECISION - dt.timedelta(days=40))
-    record_steps = [s for s in timeline.steps if s.record_id is not None]
-    assert sorted(s.record_id or "" for s in record_steps) == sorted(r.id for r in plan.records)
+    record_steps = [s for s in timeline.steps if s.record_ids]
+    asked = sorted(r for s in record_steps for r in s.record_ids)
+    assert asked == sorted(r.id for r in plan.records)
+    names = {r.id: r.item.text for r in plan.records}
     for step in record_steps:
-        record = content.item(step.record_id or "")
-        assert record.text in step.text
-        assert step.id == f"{step.kind}__{step.record_id}"
-    kinds = {s.record_id: s.kind for s in record_steps}
+        assert all(names[r] in step.text for r in step.record_ids)
+        spec = next(s for s in content.timeline.record_steps if s.id == step.kind)
+        if spec.records is None:  # who holds it is not known: one step for each
+            assert step.record_ids == (step.record_id,)
+            assert step.id == f"{step.kind}__{step.record_id}"
+        else:  # one office: one request for all it holds
+            assert step.id == step.kind
+            assert set(step.record_ids) <= set(spec.records)
+    kinds = {r: s.kind for s in record_steps for r in s.record_ids}
     assert kinds["r_slides"] == "t_ask_slides"
-    assert kinds["r_pathology_report"] == "t_ask_record"
+    assert kinds["r_pathology_report"] == kinds["r_imaging_reports"] == "t_ask_records_office"
     assert kinds["r_medicine_list"] == "t_make_record"
     assert kinds["r_referral_approval"] == "t_get_approval"
+    office = [s for s in record_steps if s.kind == "t_ask_records_office"]
+    assert len(office) == 1 and len(office[0].record_ids) >= 3
 
 
 def test_short_time_says_how_to_speed_up_and_no_time_what_to_do_instead(
@@ -430,7 +477,12 @@ def test_a_record_step_that_does_not_name_the_record(
 def test_a_record_step_for_an_unknown_record(edit_yaml: EditYaml, small_content_dir: Path) -> None:
     def listed(data: dict[str, Any]) -> None:
         data["record_steps"].append(
-            {**data["record_steps"][0], "id": "t_other", "records": ["r_slidez"]}
+            {
+                **data["record_steps"][0],
+                "id": "t_other",
+                "records": ["r_slidez"],
+                "text": "Ask for {records}",
+            }
         )
 
     edit_yaml("timeline.yaml", listed)

@@ -34,10 +34,15 @@ from secondopinion.content._models import (
     Record,
     Voice,
 )
+from secondopinion.content._premises import Premise, Premises, PremiseState
 from secondopinion.content._timeline_models import (
+    ANCHORS,
     DATE_SLOT,
+    DAYS_SLOT,
     DECISION,
     RECORD_SLOT,
+    RECORDS_SLOT,
+    SECOND_DEADLINE,
     Aspect,
     CompareContent,
     MessageId,
@@ -101,10 +106,14 @@ def _stamp(folder: Path, language: str) -> tuple[tuple[str, int, int], ...]:
 
 
 __all__ = [
+    "ANCHORS",
     "DATE_SLOT",
+    "DAYS_SLOT",
     "DECISION",
     "DEFAULT_CONTENT_DIR",
+    "RECORDS_SLOT",
     "RECORD_SLOT",
+    "SECOND_DEADLINE",
     "Aspect",
     "Choice",
     "CompareContent",
@@ -117,6 +126,9 @@ __all__ = [
     "MessageId",
     "NextStep",
     "Option",
+    "Premise",
+    "PremiseState",
+    "Premises",
     "Problem",
     "Question",
     "Record",

@@ -67,6 +67,11 @@ class Source(_Strict):
     publisher: Text
     url: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
     seed: Text | None = None
+    assumes: tuple[ItemId, ...] = ()
+    """Premises the page takes for granted (a page on terminal illness: ``serious_outlook``).
+
+    An item citing it must assume them too: the page is never cited where they are contradicted.
+    """
 
     @model_validator(mode="after")
     def _can_be_found(self) -> Source:

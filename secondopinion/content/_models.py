@@ -19,6 +19,8 @@ from secondopinion.content._base import (
     Text,
     _Strict,
 )
+from secondopinion.content._premises import Premises
+from secondopinion.content._situation_models import Axis
 from secondopinion.content._timeline_models import CompareContent, TimelineContent
 from secondopinion.content.rules import AllOf, Answers, AnyOf, Not, Rule, evaluate
 from secondopinion.language import translator
@@ -79,10 +81,20 @@ class Field(_Strict):
 
 
 class Voice(_Strict):
-    """The words of an item for a reader who is not the patient (``for_helper``, ``for_parent``)."""
+    """An item's words for another reader (``for_helper``, ``for_parent``, ``for_no_disease``).
+
+    Each part left out keeps the item's own words.
+    """
 
     text: Text | None = None
     why: Text | None = None
+    what: Text | None = None
+    how_to_get: Text | None = None
+    detail: Text | None = None
+
+    def parts(self) -> dict[str, str]:
+        """The words this voice gives, by the item's key they replace."""
+        return {k: v for k, v in self.model_dump().items() if isinstance(v, str)}
 
 
 Priority = Annotated[int, Interval(ge=1, le=9)]
@@ -100,6 +112,20 @@ class _Item(_Strict):
     """The words when a family member, proxy or navigator fills the workbook in."""
     for_parent: Voice | None = None
     """The words when a parent or guardian fills it in for a child (else ``for_helper``)."""
+    for_no_disease: Voice | None = None
+    """The words when the answers say there is no disease (an inherited risk, a finding watched)."""
+    assumes: tuple[ItemId, ...] = ()
+    """The premises (``premises.yaml``) it takes for granted: not shown if one is contradicted."""
+    first_if: tuple[ItemId, ...] = ()
+    """Premises that, when they all hold, put the item first in "Start here"."""
+    priority_needs: tuple[ItemId, ...] = ()
+    """Premises that must all hold for ``priority`` to count (else the item is never first)."""
+
+    def voice(self, key: str) -> Voice | None:
+        """The item's words for another reader, by key (``for_helper``, ``for_no_disease``...)."""
+        found = getattr(self, key)
+        assert found is None or isinstance(found, Voice)
+        return found
 
 
 class Question(_Item):
@@ -107,6 +133,26 @@ class Question(_Item):
 
     audience: ItemId
     topic: ItemId
+
+    @model_validator(mode="after")
+    def _voices_fit(self) -> Question:
+        _check_voice_parts(self, ("text", "why"))
+        return self
+
+
+VOICE_KEYS_OF_ITEMS = ("for_helper", "for_parent", "for_no_disease")
+
+
+def _check_voice_parts(item: _Item, allowed: tuple[str, ...]) -> None:
+    for key in VOICE_KEYS_OF_ITEMS:
+        voice = item.voice(key)
+        if voice is None:
+            continue
+        extra = sorted(set(voice.parts()) - set(allowed))
+        if extra:
+            raise ValueError(f"'{key}' gives '{extra[0]}', which this kind of item does not have")
+        if not voice.parts():
+            raise ValueError(f"'{key}' gives no words")
 
 
 class Record(_Item):
@@ -116,12 +162,22 @@ class Record(_Item):
     what: Text
     how_to_get: Text
 
+    @model_validator(mode="after")
+    def _voices_fit(self) -> Record:
+        _check_voice_parts(self, ("text", "why", "what", "how_to_get"))
+        return self
+
 
 class NextStep(_Item):
     """Something to do next: where to go, what to say, what to ask."""
 
     category: ItemId
     detail: Text | None = None
+
+    @model_validator(mode="after")
+    def _voices_fit(self) -> NextStep:
+        _check_voice_parts(self, ("text", "why", "detail"))
+        return self
 
 
 Item = Question | Record | NextStep
@@ -197,6 +253,10 @@ class Content:
     """The steps, gaps and words of the timeline worked back from the decision date."""
     compare: CompareContent
     """The opinions and the aspects they are compared on."""
+    premises: Premises = field(default_factory=Premises)
+    """What items may take for granted about the person, and the rules that settle it."""
+    situation_map: tuple[Axis, ...] = ()
+    """The axes along which situations differ (``situations.yaml``), for the coverage checks."""
     language: str = "en"
     """The language of every word above (``load_content(language=...)``); ids never change."""
     _items: Mapping[str, Item] = field(default_factory=dict, repr=False)

@@ -9,7 +9,10 @@ from secondopinion.content._base import Option, Source
 from secondopinion.content._checks import Collector, check_rule, check_unique, read_models
 from secondopinion.content._models import Intake, Record
 from secondopinion.content._timeline_models import (
+    ANCHORS,
+    BY_DAY,
     COMPARE_FILE,
+    DAY_BY_DAY_IDS,
     DECISION,
     MESSAGE_IDS,
     NO_COUNTDOWN,
@@ -45,6 +48,9 @@ def load_parts(
     if timeline_raw:
         _check_all_given(file, "statuses", [s.id for s in statuses], STATUS_IDS, found)
         _check_all_given(file, "messages", [m.id for m in messages], MESSAGE_IDS, found)
+        given: list[str] = [m.id for m in messages]
+        if any(i in given for i in DAY_BY_DAY_IDS):
+            _check_all_given(file, "messages", given, DAY_BY_DAY_IDS, found)
     check_unique(file, [s.id for s in statuses], found)
     check_unique(file, [m.id for m in messages], found)
     every_step: list[TimelineStepSpec | UndatedStep] = [*steps, *record_steps, *undated]
@@ -80,6 +86,7 @@ def load_parts(
         record_steps=tuple(record_steps),
         undated_steps=tuple(undated),
         no_countdown=next((m.when for m in messages if m.id == NO_COUNTDOWN), None),
+        by_day=next((m.when for m in messages if m.id == BY_DAY), None),
     )
     return timeline, CompareContent(opinions=tuple(opinions), aspects=tuple(aspects))
 
@@ -95,15 +102,23 @@ def _check_all_given(
 def _check_order(
     file: str, steps: Sequence[TimelineStepSpec], complete: bool, found: Collector
 ) -> None:
-    """Every ``before`` names a step or the decision, and following them never goes round.
+    """Every ``before`` names a step or an anchor, and following them never goes round.
+
+    An anchor is the decision or the other date; every ``stands_for`` names a step too.
 
     ``complete`` is False when some steps failed to load: then a missing last step is not
     reported, since it may be one of them.
     """
     after = {s.id: s.before for s in steps}
     for step in steps:
-        if step.before != DECISION and step.before not in after and step.before not in found.broken:
+        known = (*ANCHORS, *after, *found.broken)
+        if step.before not in known:
             found.add(file, step.id, f"'before' names unknown step '{step.before}'")
+        stands_for = step.stands_for
+        if stands_for is not None and stands_for not in after and stands_for not in found.broken:
+            found.add(file, step.id, f"'stands_for' names unknown step '{stands_for}'")
+        if stands_for == step.id:
+            found.add(file, step.id, "'stands_for' names the step itself")
     if complete and steps and DECISION not in after.values():
         found.add(file, None, f"no step comes right before '{DECISION}'")
     for step in steps:

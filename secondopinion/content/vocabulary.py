@@ -40,3 +40,52 @@ Nothing else is converted: for any other field, a single choice id where a list 
 # of ``content/translations/`` the workbook offers. Named once, in ``secondopinion.language``.
 LANGUAGES: Final = _LANGUAGES
 DEFAULT_LANGUAGE: Final = _DEFAULT_LANGUAGE
+
+PREMISES: Final = (
+    "has_disease",
+    "disease_confirmed",
+    "is_cancer",
+    "not_cancer",
+    "has_stages",
+    "blood_cancer",
+    "had_treatment",
+    "in_treatment",
+    "before_treatment",
+    "treatment_ended_well",
+    "adult",
+    "minor",
+    "patient_decides",
+    "patient_cannot_decide",
+    "helper_filling",
+    "at_home",
+    "has_insurance",
+    "medicare",
+    "medicaid",
+    "private_plan",
+    "military_or_va",
+    "pregnant",
+    "serious_outlook",
+    "time_to_wait",
+    "short_on_time",
+    "can_travel",
+)
+"""What a question, record, next step or source may take for granted about the person.
+
+Each is defined in ``content/premises.yaml`` by a rule for when it holds and one for when the
+answers contradict it; items list theirs under ``assumes``. The engine never shows an item whose
+premise the answers contradict. Every id here must be defined there, and nothing else.
+"""
+
+PREMISE_VOICES: Final = {"for_no_disease": "has_disease"}
+"""An item's words for a reader whose answers contradict a premise, by the key that holds them.
+
+``for_no_disease``: the words for someone with an inherited risk or a finding being watched, and
+no disease. These words come before ``for_helper`` and ``for_parent``, field by field.
+"""
+
+READER_VOICES: Final = {
+    "for_helper": ("helper_filling",),
+    "for_parent": ("helper_filling", "minor"),
+}
+"""An item's words for a reader who is not the patient (see ``FILLED_BY_FIELD``), with the
+premises that hold whenever they are read: those words may rely on them without declaring them."""

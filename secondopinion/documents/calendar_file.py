@@ -1,6 +1,9 @@
 """The timeline as a calendar file (``.ics``) that phone and computer calendars can import.
 
-One all-day event per dated step, on the day to do it by. Each event's UID is made from the
+One all-day event per dated step, on the day to do it by: the timeline's own rules hold (no
+step on a weekend or a public holiday unless the person does it alone in a plan counted day by
+day, the call and the booking before any records request, one request per office, the other
+date planned for), since the events are its dated steps. Each event's UID is made from the
 calendar's name and the step's stable id, so importing a newer file moves the events instead of
 adding them twice. Nothing is fetched or sent: the file is made here, from the timeline alone.
 

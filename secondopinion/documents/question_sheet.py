@@ -306,7 +306,7 @@ def _records(
     if not plan.records:
         return
     pdf.heading(_("Records to gather"))
-    ask_by = {step.record_id: step for step in timeline.steps if step.record_id}
+    ask_by = {record: step for step in timeline.steps for record in step.record_ids}
     for planned in plan.records:
         state = workbook.records.get(planned.id)
         status = state.status if state else "needed"

@@ -51,9 +51,16 @@ def records_that_apply(answers: Mapping[str, object], content: Content) -> list[
 
     A roster needs only which records apply, for thousands of people at once; working out
     the reasons too (as ``tailor`` does) takes three times as long. The same rule as the engine:
-    a record applies when it has no ``when``, or its rule holds for the answers in effect.
+    a record applies when it has no ``when``, or its rule holds for the answers in effect, and
+    the answers contradict none of the premises it assumes.
     ``tests/test_exports.py`` checks that the two agree.
     """
     situation = Situation.from_answers(answers, content.intake, drop_unknown=True)
     in_effect = situation.in_effect(content.intake)
-    return [r.id for r in content.records if r.when is None or rules.evaluate(r.when, in_effect)]
+    contradicted = content.premises.contradicted(in_effect)
+    return [
+        r.id
+        for r in content.records
+        if (r.when is None or rules.evaluate(r.when, in_effect))
+        and not contradicted.intersection(r.assumes)
+    ]

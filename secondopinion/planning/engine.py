@@ -4,20 +4,26 @@
 >>> content = load_content()
 >>> situation = Situation.from_answers({"treatment_status": "not_working"}, content.intake)
 >>> plan = tailor(situation, content)
->>> any("the treatment is not working" in r for q in plan.questions for r in q.because)
+>>> any("the treatment stopped working" in r for q in plan.questions for r in q.because)
 True
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Final, Generic, TypeVar
 
-from secondopinion.content import Content, Item, NextStep, Option, Question, Record
+from secondopinion.content import Content, Item, NextStep, Option, Question, Record, Voice
 from secondopinion.content import rules as _rules
-from secondopinion.content.vocabulary import FILLED_BY_FIELD, PARENT_GUARDIAN, PATIENT
+from secondopinion.content.vocabulary import (
+    FILLED_BY_FIELD,
+    PARENT_GUARDIAN,
+    PATIENT,
+    PREMISE_VOICES,
+)
 from secondopinion.language import N_, translator
 from secondopinion.planning.situation import Situation
 
@@ -90,6 +96,8 @@ class Plan:
     next_steps: tuple[PlannedItem[NextStep], ...]
     start_here: StartHere
     """The few items to do first; every one of them is also in the lists above."""
+    premises: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """What the answers say about each premise: ``holds``, ``contradicted`` or ``unknown``."""
 
     @cached_property
     def item_ids(self) -> frozenset[str]:
@@ -115,73 +123,124 @@ class Plan:
 def tailor(situation: Situation, content: Content) -> Plan:
     """Choose and order the items that apply to this situation, each with its reasons.
 
-    Items are worded for who fills the workbook in: a family member, a proxy or a navigator
-    reads an item's ``for_helper`` words, a child's parent its ``for_parent`` words.
+    An item applies when its rule holds and the answers contradict none of the premises it
+    ``assumes``. Items are worded for who fills the workbook in: a family member, a proxy or a
+    navigator reads an item's ``for_helper`` words, a child's parent its ``for_parent`` words,
+    and someone whose answers contradict a premise with words of its own (``for_no_disease``)
+    reads those first.
     """
     answers = situation.in_effect(content.intake)
     reader = answers.get(FILLED_BY_FIELD, PATIENT)
-    questions = _chosen(
-        content.questions,
-        answers,
-        content,
-        [("audience", content.audiences), ("topic", content.topics)],
-        reader,
+    states = content.premises.states(answers)
+    contradicted = frozenset(p for p, s in states.items() if s == "contradicted")
+    holding = frozenset(p for p, s in states.items() if s == "holds")
+    chosen = _Chooser(answers, content, reader, contradicted)
+    questions = chosen.items(
+        content.questions, [("audience", content.audiences), ("topic", content.topics)]
     )
-    records = _chosen(
-        content.records, answers, content, [("category", content.record_categories)], reader
-    )
-    steps = _chosen(
-        content.next_steps, answers, content, [("category", content.step_categories)], reader
-    )
+    records = chosen.items(content.records, [("category", content.record_categories)])
+    steps = chosen.items(content.next_steps, [("category", content.step_categories)])
     start_here = StartHere(
-        questions=_first(questions, START_HERE_QUESTIONS),
-        records=_first(records, START_HERE_RECORDS),
-        next_steps=_first(steps, START_HERE_STEPS),
+        questions=_first(questions, START_HERE_QUESTIONS, holding),
+        records=_first(records, START_HERE_RECORDS, holding),
+        next_steps=_first(steps, START_HERE_STEPS, holding),
     )
-    return Plan(questions, records, steps, start_here)
+    return Plan(questions, records, steps, start_here, MappingProxyType(states))
 
 
-def _first(planned: tuple[PlannedItem[T], ...], limit: int) -> tuple[PlannedItem[T], ...]:
-    """The ``limit`` items with the best priority (1 first), in the order they are shown."""
-    ranked = sorted(
-        (p.item.priority, n) for n, p in enumerate(planned) if p.item.priority is not None
-    )
-    return tuple(planned[n] for n in sorted(n for _, n in ranked[:limit]))
-
-
-def _in_words_for(item: T, reader: object) -> T:
-    voice = None
-    if reader == PARENT_GUARDIAN:
-        voice = item.for_parent or item.for_helper
-    elif reader != PATIENT:
-        voice = item.for_helper
-    if voice is None:
-        return item
-    return item.model_copy(update={"text": voice.text or item.text, "why": voice.why or item.why})
-
-
-def _chosen(
-    items: Sequence[T],
-    answers: _rules.Answers,
-    content: Content,
-    group_orders: Sequence[tuple[str, Sequence[Option]]],
-    reader: object,
+def _first(
+    planned: tuple[PlannedItem[T], ...], limit: int, holding: frozenset[str]
 ) -> tuple[PlannedItem[T], ...]:
-    ranks = [(key, {o.id: n for n, o in enumerate(options)}) for key, options in group_orders]
-    everyone = translator(content.language).gettext(SHOWN_TO_EVERYONE)
-    planned: list[tuple[tuple[int, ...], PlannedItem[T]]] = []
-    for position, item in enumerate(items):
-        if item.when is None:
-            because: tuple[str, ...] = (everyone,)
-        elif _rules.evaluate(item.when, answers):
-            because = _because(item, answers, content)
-        else:
-            continue
-        group_ranks: list[int] = [rank[getattr(item, key)] for key, rank in ranks]
-        planned.append(
-            ((*group_ranks, position), PlannedItem(_in_words_for(item, reader), because))
+    """The ``limit`` items to do first, in the order they are shown.
+
+    An item whose ``first_if`` premises all hold comes before every other and leads the list,
+    by its ``priority``; then the best ``priority`` (1 first) among items whose
+    ``priority_needs`` all hold, in the order they are shown.
+    """
+    leading: list[int] = []
+    ranked: list[tuple[int, int]] = []
+    last = 10
+    for n, p in enumerate(planned):
+        item = p.item
+        if item.first_if and set(item.first_if) <= holding:
+            leading.append(n)
+        elif item.priority is not None and set(item.priority_needs) <= holding:
+            ranked.append((item.priority, n))
+    leading.sort(key=lambda m: (planned[m].item.priority or last, m))
+    best = [n for _, n in sorted(ranked)][: max(0, limit - len(leading))]
+    picked: list[int] = leading[:limit] + best
+    return tuple(planned[n] for n in [*picked[: len(leading)], *sorted(picked[len(leading) :])])
+
+
+def _in_words_for(item: T, reader: object, contradicted: frozenset[str]) -> T:
+    """The item in the words for this reader, part by part.
+
+    Each part comes from the words for a contradicted premise, else a parent's (``for_parent``),
+    else a helper's (``for_helper``, for any reader but the patient), else the item's own.
+    """
+    voices: list[Voice] = []
+    for key, premise in PREMISE_VOICES.items():
+        voice = item.voice(key)
+        if voice is not None and premise in contradicted:
+            voices.append(voice)
+    if reader == PARENT_GUARDIAN and item.for_parent is not None:
+        voices.append(item.for_parent)
+    if reader != PATIENT and item.for_helper is not None:
+        voices.append(item.for_helper)
+    if not voices:
+        return item
+    update: dict[str, str] = {}
+    for voice in reversed(voices):
+        update.update(voice.parts())
+    return item.model_copy(update=update)
+
+
+class _Chooser:
+    """Chooses, orders and words the items of one kind for one person."""
+
+    def __init__(
+        self,
+        answers: _rules.Answers,
+        content: Content,
+        reader: object,
+        contradicted: frozenset[str],
+    ) -> None:
+        self.answers = answers
+        self.content = content
+        self.reader = reader
+        self.contradicted = contradicted
+        self.everyone = translator(content.language).gettext(SHOWN_TO_EVERYONE)
+
+    def items(
+        self, items: Sequence[T], group_orders: Sequence[tuple[str, Sequence[Option]]]
+    ) -> tuple[PlannedItem[T], ...]:
+        ranks = [(key, {o.id: n for n, o in enumerate(options)}) for key, options in group_orders]
+        planned: list[tuple[tuple[int, ...], PlannedItem[T]]] = []
+        for position, item in enumerate(items):
+            if self.contradicted.intersection(item.assumes):
+                continue
+            if item.when is None:
+                because: tuple[str, ...] = (self.everyone,)
+            elif _rules.evaluate(item.when, self.answers):
+                because = _because(item, self.answers, self.content)
+            else:
+                continue
+            group_ranks: list[int] = [rank[getattr(item, key)] for key, rank in ranks]
+            worded = _in_words_for(item, self.reader, self.contradicted)
+            cited = self._sources_for(worded)
+            if cited != worded.sources:
+                worded = worded.model_copy(update={"sources": cited})
+            planned.append(((*group_ranks, position), PlannedItem(worded, because)))
+        return tuple(p for _, p in sorted(planned, key=lambda pair: pair[0]))
+
+    def _sources_for(self, item: T) -> tuple[str, ...]:
+        """The pages the item cites, less those whose premises the answers contradict."""
+        sources = self.content.sources
+        return tuple(
+            s
+            for s in item.sources
+            if s not in sources or not self.contradicted.intersection(sources[s].assumes)
         )
-    return tuple(p for _, p in sorted(planned, key=lambda pair: pair[0]))
 
 
 def _because(item: Item, answers: _rules.Answers, content: Content) -> tuple[str, ...]:

@@ -88,9 +88,10 @@ class NextSteps(w.VBox):  # type: ignore[misc]
         parts.append(timeline_svg(timeline, language))
         parts.append('<ol class="workbook-timeline-steps">')
         for step in timeline.steps:
-            when = (
-                f"<strong>{escaped(long_date(step.date, language))}:</strong> " if step.date else ""
-            )
+            day = long_date(step.date, language) if step.date else ""
+            if step.day_label and day:  # a timeline counted day by day: "Tomorrow, Tuesday, ..."
+                day = f"{step.day_label}, {day}"
+            when = f"<strong>{escaped(day)}:</strong> " if day else ""
             status = f" <em>({escaped(step.status_label)})</em>" if step.status_label else ""
             instead = f"<br>{escaped(step.instead)}" if step.instead else ""
             parts.append(f"<li>{when}{escaped(step.text)}{status}{instead}</li>")
