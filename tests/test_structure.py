@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,3 +184,14 @@ def test_only_derive_builds_a_plan_from_a_saved_workbook() -> None:
         if found:
             callers.append(f"{name}: {found.group(0)}")
     assert callers == [], "use secondopinion.planning.derive"
+
+
+def test_nothing_git_ignores_is_tracked() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--ignored", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert not tracked, f"{len(tracked)} tracked files are ignored by .gitignore: {tracked[:5]}"

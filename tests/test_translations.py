@@ -53,6 +53,17 @@ def made_up_translation(folder: Path) -> Path:
         (target / f"{name}.yaml").write_text(
             yaml.safe_dump(out, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
+    (target / "areas").mkdir()
+    for area in sorted((CONTENT / "areas").glob("*.yaml")):
+        english = yaml.safe_load(area.read_text(encoding="utf-8"))
+        out = {
+            key: {e["id"]: _words(e) for e in entries}
+            for key, entries in english.items()
+            if key != "sources"  # a source keeps its English page unless it has another
+        }
+        (target / "areas" / area.name).write_text(
+            yaml.safe_dump(out, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     return folder
 
 
@@ -108,7 +119,7 @@ def test_an_orphan_text_an_extra_key_and_a_changed_slot_fail(made_up: Path) -> N
     _edit(made_up, "records.yaml", lambda d: d["records"]["r_slides"].update(priority="1"))
 
     def drop_slot(data: dict[str, Any]) -> None:
-        step = next(iter(data["record_steps"].values()))
+        step = data["record_steps"]["t_ask_record"]
         step["text"] = "Pida este expediente"
 
     _edit(made_up, "timeline.yaml", drop_slot)
@@ -220,12 +231,25 @@ def test_the_page_script_speaks_the_workbook_language() -> None:
 def test_store_messages_reach_a_spanish_page_in_spanish() -> None:
     """The store keeps its English (logs, CLI); the page shows its messages translated."""
     from secondopinion.documents.downloads import NOT_MADE
-    from secondopinion.store import NotFoundError, StoreBusyError, StoreError, TooManyChangesError
+    from secondopinion.store import (
+        NotFoundError,
+        StoreBusyError,
+        StoreError,
+        StoreFullError,
+        TooManyChangesError,
+        TooManyNewWorkbooksError,
+    )
     from secondopinion.store._db import UNREACHABLE_MESSAGE
     from secondopinion.store._errors import CORRUPT_MESSAGE
     from widgets.parts.feedback import STORE_MESSAGES, ProblemMessage, plain
 
-    for message in (str(StoreBusyError()), str(TooManyChangesError()), CORRUPT_MESSAGE):
+    for message in (
+        str(StoreBusyError()),
+        str(TooManyChangesError()),
+        CORRUPT_MESSAGE,
+        str(TooManyNewWorkbooksError()),
+        str(StoreFullError()),
+    ):
         assert message in STORE_MESSAGES, "the store's words changed: change them in feedback.py"
     assert UNREACHABLE_MESSAGE in STORE_MESSAGES and NOT_MADE in STORE_MESSAGES
     es = translator("es").gettext

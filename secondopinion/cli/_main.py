@@ -1,6 +1,6 @@
 """The command line: ``python -m secondopinion COMMAND``.
 
-Commands: ``check-content``, ``plan``, ``serve``, and those of the workbook store.
+Commands: ``check-content``, ``plan``, ``serve``, ``fhir``, and those of the workbook store.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from secondopinion.cli._plan_output import plan_as_data, plan_as_text
 from secondopinion.content import ContentError, load_content, translation_languages
+from secondopinion.content.situation_map import COVERAGE_HEADER, coverage, coverage_table
 from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGES
 from secondopinion.planning import Situation, SituationError, tailor
 
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=LANGUAGES,
         help="check only these languages (default: English and every translation found)",
     )
+    check.add_argument(
+        "--coverage",
+        type=Path,
+        metavar="FILE",
+        help="also write the situation map's coverage table (Markdown) to FILE",
+    )
     check.set_defaults(handler=_check_content)
 
     plan = commands.add_parser("plan", help="print the tailored plan for a situation file")
@@ -66,7 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     from secondopinion.cli import _workbooks as _cli_sessions
 
     _cli_sessions.register(commands)
+    _register_fhir(commands)
     return parser
+
+
+def _register_fhir(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``fhir`` command (``secondopinion.cli._fhir``)."""
+    from secondopinion.cli import _fhir
+
+    _fhir.register(commands)
 
 
 def _content_option(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +92,12 @@ def _check_content(args: argparse.Namespace) -> int:
     content = load_content(args.content)
     counts = (len(content.questions), len(content.records), len(content.next_steps))
     print("Content is sound: {} questions, {} records, {} next steps.".format(*counts))
+    table = coverage_table(
+        coverage(content.situation_map, (content.questions, content.records, content.next_steps))
+    )
+    print(f"\nHow many items serve each value of the situation map:\n\n{table}\n")
+    if args.coverage is not None:
+        args.coverage.write_text(COVERAGE_HEADER + table + "\n", encoding="utf-8")
     languages = args.language or translation_languages(args.content)
     failed = 0
     for language in languages:

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import yaml
 
+from secondopinion.content._areas import lift_areas, name_area_files
 from secondopinion.content._base import ContentError, Option, Source
 from secondopinion.content._checks import Collector, check_rule, check_unique, read_models
 from secondopinion.content._models import Content, Field, Intake, NextStep, Question, Record
+from secondopinion.content._premise_checks import check_premises, check_timeline_premises
+from secondopinion.content._premises import PREMISES_FILE, Premise, Premises
+from secondopinion.content._situation_models import Axis
 from secondopinion.content._timeline_loader import load_parts
 from secondopinion.content._timeline_models import (
     COMPARE_FILE,
@@ -18,6 +22,7 @@ from secondopinion.content._timeline_models import (
     TIMELINE_KEYS,
 )
 from secondopinion.content._translations import TRANSLATIONS_DIR, translate
+from secondopinion.content.situation_map import SITUATIONS_FILE, check_axes
 from secondopinion.content.vocabulary import (
     COMPARISON_OPINIONS,
     DECISION_DATE_FIELD,
@@ -34,9 +39,15 @@ _FILES: dict[str, tuple[str, ...]] = {
     "questions.yaml": ("audiences", "topics", "questions"),
     "records.yaml": ("categories", "records"),
     "next_steps.yaml": ("categories", "steps"),
+    PREMISES_FILE: ("premises",),
+    SITUATIONS_FILE: ("axes",),
     TIMELINE_FILE: TIMELINE_KEYS,
     COMPARE_FILE: COMPARE_KEYS,
 }
+
+_OPTIONAL_FILES = frozenset({PREMISES_FILE, SITUATIONS_FILE})
+"""Files a content folder may lack: without ``premises.yaml`` nothing is taken for granted, and
+an item that names a premise is an error; without ``situations.yaml`` there is no map to check."""
 
 # libyaml's safe loader when it is there: the same rules as yaml.safe_load, ten times faster.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -47,23 +58,30 @@ def load(directory: Path, language: str = DEFAULT_LANGUAGE) -> Content:
 
     For another language than English, the English files are read, then the words of
     ``directory/translations/<language>/`` are laid over them (``_translations``): the same ids,
-    rules, sources and priorities, only the words differ.
+    rules, sources and priorities, only the words differ. The area files (``areas/*.yaml``) join
+    the main files' lists (``_areas``), and their problems name the area file.
     """
     found = Collector()
     raw = {name: _read(directory, name, keys, found) for name, keys in _FILES.items()}
-    if language != DEFAULT_LANGUAGE:
-        if found.problems:  # the English must load before anything is laid over it
-            raise ContentError(found.problems)
-        raw = translate(raw, directory / TRANSLATIONS_DIR / language, language, found)
-        if found.problems:
-            raise ContentError(found.problems)
-    return _build(raw, found, language)
+    origins = lift_areas(directory, raw, found)
+    try:
+        if language != DEFAULT_LANGUAGE:
+            if found.problems:  # the English must load before anything is laid over it
+                raise ContentError(found.problems)
+            raw = translate(raw, directory / TRANSLATIONS_DIR / language, language, found)
+            if found.problems:
+                raise ContentError(found.problems)
+        return _build(raw, found, language)
+    except ContentError as error:
+        where = f"{TRANSLATIONS_DIR}/{language}"
+        raise ContentError(name_area_files(list(error.problems), origins, where)) from None
 
 
 def read_english(directory: Path) -> dict[str, dict[str, object]]:
     """The English files as parsed YAML (for the translation checks); ContentError if broken."""
     found = Collector()
     raw = {name: _read(directory, name, keys, found) for name, keys in _FILES.items()}
+    lift_areas(directory, raw, found)
     if found.problems:
         raise ContentError(found.problems)
     return raw
@@ -121,6 +139,22 @@ def _build(raw: dict[str, dict[str, object]], found: Collector, language: str) -
     timeline, compare = load_parts(
         raw[TIMELINE_FILE], raw[COMPARE_FILE], intake, sources, records, found
     )
+    premise_list = read_models(raw[PREMISES_FILE], "premises", Premise, PREMISES_FILE, found)
+    premises = Premises.of(premise_list)
+    check_premises(
+        premises,
+        intake,
+        sources,
+        [*questions, *records, *steps],
+        found,
+        english=language == DEFAULT_LANGUAGE,
+    )
+    check_timeline_premises(
+        premises, sources, timeline, found, english=language == DEFAULT_LANGUAGE
+    )
+
+    axes = read_models(raw[SITUATIONS_FILE], "axes", Axis, SITUATIONS_FILE, found)
+    check_axes(axes, intake, (questions, records, steps), found)
 
     _check_vocabulary(intake, compare.opinions, found)
     if found.problems:
@@ -138,6 +172,8 @@ def _build(raw: dict[str, dict[str, object]], found: Collector, language: str) -
         next_steps=tuple(steps),
         timeline=timeline,
         compare=compare,
+        premises=premises,
+        situation_map=tuple(axes),
         language=language,
         _items={item.id: item for item in all_items},
     )
@@ -148,7 +184,8 @@ def _read(directory: Path, name: str, keys: tuple[str, ...], found: Collector) -
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        found.add(name, None, f"file is missing (looked in {directory})")
+        if name not in _OPTIONAL_FILES:
+            found.add(name, None, f"file is missing (looked in {directory})")
         return {}
     except (OSError, UnicodeDecodeError) as error:
         found.add(name, None, f"cannot be read: {error}")

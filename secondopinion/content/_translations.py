@@ -18,6 +18,7 @@ from typing import Final
 
 import yaml
 
+from secondopinion.content._areas import area_words
 from secondopinion.content._checks import Collector
 
 TRANSLATIONS_DIR: Final = "translations"
@@ -41,8 +42,12 @@ TEXT_KEYS: Final = frozenset(
 )
 """The keys whose values are words for people: the only keys a translation may give."""
 
-VOICE_KEYS: Final = ("for_helper", "for_parent")
+VOICE_KEYS: Final = ("for_helper", "for_parent", "for_no_disease")
 """An item's words for another reader: translated key by key, like the item."""
+
+UNTRANSLATED_FILES: Final = frozenset({"premises.yaml", "situations.yaml"})
+"""Files with no words for patients (rules, and the map's labels for the program): a translation
+neither has nor needs them."""
 
 OPTIONAL_FILES: Final = frozenset({"sources.yaml"})
 """Files whose entries are translated only where a translated page exists (a source's title and
@@ -66,11 +71,15 @@ def translate(
     if not folder.is_dir():
         found.add(where, None, f"no translation folder (looked for {folder})")
         return result
-    known = set(english)
+    known = set(english) - UNTRANSLATED_FILES
     for extra in sorted(p.name for p in folder.glob("*.yaml") if p.name not in known):
         found.add(f"{where}/{extra}", None, "is not the name of an English content file")
+    areas = area_words(folder, found, where)
     for name, data in result.items():
-        _File(f"{where}/{name}", name in OPTIONAL_FILES, found).apply(data, folder / name)
+        if name in UNTRANSLATED_FILES:
+            continue
+        words = _File(f"{where}/{name}", name in OPTIONAL_FILES, found)
+        words.apply(data, folder / name, areas.get(name, {}))
     return result
 
 
@@ -83,7 +92,10 @@ class _File:
     def add(self, item: str | None, message: str) -> None:
         self.found.add(self.label, item, message)
 
-    def apply(self, english: dict[str, object], path: Path) -> None:
+    def apply(
+        self, english: dict[str, object], path: Path, more: dict[str, dict[str, object]]
+    ) -> None:
+        """Lay the words of ``path``, and ``more`` words by key (an area's), over ``english``."""
         if not path.exists():
             if not self.optional:
                 self.add(None, "file is missing: every item in it lacks a translation")
@@ -100,6 +112,10 @@ class _File:
             return
         for key in sorted(set(words) - set(english), key=str):
             self.add(None, f"unknown top-level key '{key}' (the English file has none)")
+        for key, area_entries in more.items():
+            given = words.get(key)
+            if isinstance(given, dict):
+                words[key] = {**given, **area_entries}
         for key, entries in english.items():
             if not isinstance(entries, list):
                 continue
