@@ -12,6 +12,7 @@ import pytest
 from secondopinion import Content
 from secondopinion.planning import long_date
 from secondopinion.store import StoreError, WorkbookStore
+from tests.event_loops import run_alone
 from widgets.app import WorkbookApp, welcome_back_html
 from widgets.parts.address_bar import AddressBar
 from widgets.parts.kept_text import workbook_mark
@@ -698,6 +699,6 @@ def test_step_6_files_are_made_without_blocking_the_kernel_loop(
                 await asyncio.sleep(0.05)
         return panel
 
-    panel = asyncio.run(in_a_kernel())
+    panel = run_alone(in_a_kernel())  # apart from the loop Playwright may run in this thread
     assert "Download my answers (CSV)" in panel.download_csv.value
     assert "Print my question sheet" in panel.download_sheet.value
