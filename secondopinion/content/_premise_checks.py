@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from secondopinion.content._base import Source
 from secondopinion.content._checks import Collector, check_rule, check_unique
@@ -63,16 +63,7 @@ def check_premises(
                     found.add(file, item.id, f"'{key}' names unknown premise '{premise_id}'")
         if item.priority_needs and item.priority is None:
             found.add(file, item.id, "'priority_needs' without a 'priority' means nothing")
-        cited = [by_source[s] for s in item.sources if s in by_source]
-        if cited and not any(set(s.assumes) <= set(item.assumes) for s in cited):
-            needs = sorted({p for s in cited for p in s.assumes} - set(item.assumes))
-            found.add(
-                file,
-                item.id,
-                "every page it cites assumes more than the item does "
-                f"({', '.join(needs)}): where that is contradicted it would cite none; "
-                "add to 'assumes', or cite a page for everyone",
-            )
+        _check_cited_pages(file, item.id, "item", item.assumes, item.sources, by_source, found)
         if english and premises.premises:
             _check_phrases(item, premises, file, found)
 
@@ -137,16 +128,9 @@ def check_timeline_premises(
         for premise_id in step.assumes:
             if premise_id not in known:
                 found.add(TIMELINE_FILE, step.id, f"'assumes' names unknown premise '{premise_id}'")
-        cited = [by_source[s] for s in step.sources if s in by_source]
-        if cited and not any(set(s.assumes) <= set(step.assumes) for s in cited):
-            needs = sorted({p for s in cited for p in s.assumes} - set(step.assumes))
-            found.add(
-                TIMELINE_FILE,
-                step.id,
-                "every page it cites assumes more than the step does "
-                f"({', '.join(needs)}): where that is contradicted it would cite none; "
-                "add to 'assumes', or cite a page for everyone",
-            )
+        _check_cited_pages(
+            TIMELINE_FILE, step.id, "step", step.assumes, step.sources, by_source, found
+        )
         if english and premises.premises:
             _check_step_phrases(step, premises, found)
 
@@ -186,3 +170,25 @@ def _check_step_phrases(
                 f"'{where}' says “{phrase}”, which relies on premise '{premise_id}': "
                 "add it to 'assumes'",
             )
+
+
+def _check_cited_pages(
+    file: str,
+    thing_id: str,
+    noun: str,
+    assumes: Sequence[str],
+    cited_ids: Sequence[str],
+    by_source: Mapping[str, Source],
+    found: Collector,
+) -> None:
+    """A thing that cites pages cites at least one that assumes no more than it does."""
+    cited = [by_source[s] for s in cited_ids if s in by_source]
+    if cited and not any(set(s.assumes) <= set(assumes) for s in cited):
+        needs = sorted({p for s in cited for p in s.assumes} - set(assumes))
+        found.add(
+            file,
+            thing_id,
+            f"every page it cites assumes more than the {noun} does "
+            f"({', '.join(needs)}): where that is contradicted it would cite none; "
+            "add to 'assumes', or cite a page for everyone",
+        )
