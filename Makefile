@@ -2,21 +2,28 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
+TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8866
 BASE_URL ?= /
 
-.PHONY: setup dashboard lab test lint unit notebooks browser-tests chromium fonts postgresql bench lock clean
+.PHONY: setup serve-setup dashboard lab test lint unit notebooks browser-tests chromium fonts postgresql bench lock clean
 
-setup: $(STAMP)
+# What serving needs (make dashboard), and what the tests need on top (make setup, make test).
+serve-setup: $(SERVE_STAMP)
+setup: $(TEST_STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
+$(SERVE_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e .
 	$(MAKE) catalogues
-	touch $(STAMP)
+	touch $(SERVE_STAMP)
+
+$(TEST_STAMP): $(SERVE_STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(TEST_STAMP)
 
 # The workbook's own words in each language: the .po files (in git) compiled to .mo (not in git).
 .PHONY: catalogues messages
@@ -30,22 +37,25 @@ messages:
 	$(BIN)/pybabel update -D workbook -i secondopinion/language/locale/workbook.pot \
 	  -d secondopinion/language/locale --width 100
 
-dashboard: setup catalogues
+dashboard: serve-setup
 	$(BIN)/python -m secondopinion serve --host $(HOST) --port $(PORT) --base-url $(BASE_URL)
 
-# JupyterLab for navigators, on this machine only, with notebooks/ as its root folder (exports
-# land in notebooks/exports/). New people's links point at the dashboard above, or at
+# JupyterLab for navigators, on this machine only, with notebooks/ as its root folder (LAB_ROOT;
+# the tests give a copy): exports land in notebooks/exports/. The address it prints (and opens) is
+# navigator.ipynb itself. New people's links point at the dashboard above, or at
 # $$SECOND_OPINION_PUBLIC_URL when set. No news feed, no update check, no first-run questions: Lab
 # calls nowhere; its kernels talk over IPC sockets in an owner-only folder, never TCP
 # (hub/jupyter_config, hub/jupyter_data). As root (a container), Jupyter needs --allow-root.
 LAB_PORT ?= 8888
+LAB_ROOT ?= notebooks
 lab: setup
 	SECOND_OPINION_DASHBOARD_URL=$${SECOND_OPINION_DASHBOARD_URL:-http://$(HOST):$(PORT)$(BASE_URL)} \
 	JUPYTER_CONFIG_PATH=$(CURDIR)/hub/jupyter_config JUPYTER_PATH=$(CURDIR)/hub/jupyter_data \
 	PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} \
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 	  --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
-	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/navigator.ipynb
+	  --ServerApp.root_dir=$(LAB_ROOT) --LabApp.default_url=/lab/tree/navigator.ipynb \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # JupyterHub for a navigation program, on this machine (hub/, docs/deploying.md). Runs as root:
 # each navigator's JupyterLab runs as their own account (made when an admin approves them, with
@@ -98,6 +108,19 @@ postgresql:
 
 test: setup chromium fonts postgresql $(CHP) lint
 	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval-lax notebooks/ -p no:cacheprovider
+
+# Everything but the browser and notebook tests (the README says how long it takes). One test:
+# .venv/bin/python -m pytest tests/test_engine.py -k "relapse"
+unit: setup postgresql
+	$(BIN)/python -m pytest tests --ignore=tests/browser -q
+
+# The dashboard in headless Chromium, the navigators' JupyterLab and the hub.
+browser-tests: setup chromium fonts postgresql $(CHP)
+	$(BIN)/python -m pytest tests/browser
+
+# The notebooks, executed by nbval.
+notebooks: setup postgresql
 	$(BIN)/python -m pytest --nbval-lax notebooks/ -p no:cacheprovider
 
 # Every benchmark; not part of `make test`. Figures go to benchmarks/results/ (git ignores it).

@@ -37,10 +37,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from secondopinion import Situation, load_content, tailor  # noqa: E402
-from secondopinion.serving import pool_size  # noqa: E402
-from secondopinion.store import WorkbookStore  # noqa: E402
-from tests.browser._pages import (  # noqa: E402
+from harness.dashboard import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
+from harness.pages import (  # noqa: E402
     COMPARE,
     EXPORT,
     NEXT_STEPS,
@@ -48,7 +46,9 @@ from tests.browser._pages import (  # noqa: E402
     RECORDS,
     open_step,
 )
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
+from secondopinion import Situation, load_content, tailor  # noqa: E402
+from secondopinion.serving import pool_size  # noqa: E402
+from secondopinion.store import WorkbookStore  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "bench_dashboard.json"
 TARGETS = {"tti_ratio": 1.2, "response_median_ms": 100.0, "response_p95_ms": 200.0, "rss_mb": 150.0}
@@ -227,7 +227,7 @@ def main() -> int:
             results["tti_bare_s"] = statistics.median(tti_bare)
             results["tti_ratio"] = results["tti_dashboard_s"] / results["tti_bare_s"]
 
-            link = f"{dashboard.url}?session={busy_workbook(dashboard.data_dir)}"
+            link = f"{dashboard.url}#workbook={busy_workbook(dashboard.data_dir)}"
             for name, url in (("new", dashboard.url), ("busy", link)):
                 context = browser.new_context()
                 page = context.new_page()

@@ -135,8 +135,8 @@ def run_loads() -> tuple[dict[str, Any], bool]:
     """300 anonymous page loads, then a real visitor: the figures, and whether within bounds."""
     from playwright.sync_api import sync_playwright
 
+    from harness.dashboard import CHROMIUM, CHROMIUM_ARGS, DashboardServer, open_workbook
     from secondopinion.serving._kernels import kernels_per_address, max_kernels
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer, open_workbook
 
     folder = Path(tempfile.mkdtemp(prefix="bench-exhaust-"))
     server = DashboardServer(folder / "data")

@@ -48,8 +48,8 @@ from playwright.async_api import Browser, Page, async_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from harness.dashboard import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
 from secondopinion.store import WorkbookStore  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "bench_load.json"
 READY = ".workbook-app.workbook-ready"
@@ -105,7 +105,7 @@ async def fill_in(page: Page, person: Person, answers: int) -> None:
     link = page.locator(".workbook-resume-link a")
     await link.wait_for(timeout=WAIT_MS)
     href = await link.get_attribute("href")
-    assert href and "?session=" in href
+    assert href and "#workbook=" in href
     person.token = parse_qs(urlsplit(href).query)["session"][0]
     await open_step(page, "workbook-questions")
     rows = page.locator(".workbook-questions .workbook-question")

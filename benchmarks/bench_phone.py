@@ -40,10 +40,10 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_dashboard import RESPONSE_JS, STATUSES, bare_notebook, settle  # noqa: E402
 
-import tests.browser.conftest as harness  # noqa: E402
+import harness.dashboard as harness  # noqa: E402
+from harness.dashboard import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
+from harness.pages import kernel_id  # noqa: E402
 from secondopinion.serving._kernels import log_label  # noqa: E402
-from tests.browser._pages import kernel_id  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DashboardServer  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "bench_phone.json"
 SLOW_4G = {
@@ -77,7 +77,7 @@ class StockVoila:
     """
 
     def __init__(self, notebook: Path, log: Path) -> None:
-        self.port = harness._free_port()
+        self.port = harness.free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log.open("wb")
         voila = Path(sys.executable).with_name("voila")

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness.postgres import PostgresServer
 from secondopinion.content import Content
 from secondopinion.documents.exports import roster
 from secondopinion.store import WorkbookStore
-from tests.store_support import PostgresServer
 
 Opener = Callable[[], WorkbookStore]
 

@@ -11,7 +11,9 @@ off (the kernel spec says so, and Lab offers no debugger for it).
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -67,6 +69,8 @@ def main(argv: list[str]) -> None:
     if not connection_file:
         raise SystemExit("usage: python -m hub.ipc_kernel -f <connection file>")
     _use_ipc_pipe(_pipe_address(connection_file))
+    # SIGUSR2 writes every thread's stack to the server's log: what a stuck kernel is doing
+    faulthandler.register(signal.SIGUSR2, all_threads=True)
     debugger._is_debugpy_available = False
     from ipykernel import kernelapp
 

@@ -8,7 +8,10 @@ What runs, and as whom:
 - navigators sign up and an admin approves them at ``/hub/authorize`` (approving is a POST with
   the hub's XSRF check; ``hub/guarded_login.py``). Approving makes the navigator's own system
   account ``nav-<name>`` with an owner-only home and their own copy of ``navigator.ipynb``; their
-  JupyterLab runs as that account, never as root (``hub/spawners.py``, ``hub/accounts.py``).
+  JupyterLab runs as that account, never as root (``hub/spawners.py``, ``hub/accounts.py``), in
+  their own home, where the desk saves their exports (``exports/``, owner-only); no folder is
+  shared between navigators. An admin sees how many sign-ups wait on the hub's home page, where
+  they land after logging in while someone waits (``hub/signups.py``).
   The first admins are made by ``run_hub.py`` before the hub listens; nobody can sign up under
   an admin's name;
 - the patient dashboard is a hub-managed service at ``/services/workbook/``, run as the account
@@ -57,7 +60,9 @@ if str(REPO) not in sys.path:
 from hub.accounts import SERVICE_ACCOUNT, USERNAME_PATTERN, runtime_folder  # noqa: E402
 from hub.guarded_login import GuardedNativeAuthenticator  # noqa: E402
 from hub.quiet_log import log_request  # noqa: E402
+from hub.signups import landing_page, sign_ups_waiting  # noqa: E402
 from hub.spawners import NavigatorSpawner  # noqa: E402
+from secondopinion import settings  # noqa: E402
 
 HUB = REPO / "hub"
 VENV_BIN = Path(sys.executable).parent
@@ -107,7 +112,7 @@ port = int(_env("HUB_PORT", "8000"))
 public_url = _env("HUB_PUBLIC_URL", f"http://{ip}:{port}").rstrip("/")
 state = Path(_env("HUB_STATE_DIR", str(REPO / ".hub" / "state")))
 state.mkdir(parents=True, exist_ok=True, mode=0o711)
-shared_store = os.environ.get("SECOND_OPINION_DB_URL", "").strip()
+shared_store = settings.text(settings.DB_URL) or ""
 navigator_store = _env("HUB_NAVIGATOR_DB_URL", shared_store)
 dashboard_store = _env("HUB_DASHBOARD_DB_URL", shared_store)
 if not (navigator_store and dashboard_store):
@@ -168,6 +173,10 @@ else:
     c.NativeAuthenticator.check_common_password = True
     c.NativeAuthenticator.minimum_password_length = 10
     c.Authenticator.allow_all = True  # approval by an admin is the gate
+    # The lead sees waiting sign-ups without knowing /hub/authorize: a count and a button on the
+    # hub's home page, where an admin lands after logging in while someone waits (hub/signups.py).
+    c.JupyterHub.template_vars = {"sign_ups_waiting": sign_ups_waiting}
+    c.JupyterHub.default_url = landing_page
 
 # ------------------------------------------------------------------ navigators' JupyterLab
 c.JupyterHub.spawner_class = NavigatorSpawner
@@ -223,10 +232,22 @@ c.JupyterHub.services = [
             "SECOND_OPINION_PUBLIC_URL": dashboard_url,
             # the hub's proxy, on this machine, says who each visitor is (X-Forwarded-For)
             "SECOND_OPINION_TRUSTED_PROXIES": "127.0.0.1",
+            **{key: os.environ[key] for key in ("LANG", "LC_ALL") if os.environ.get(key)},
+            # the dashboard's own settings the program set for the hub (secondopinion.settings)
             **{
-                key: os.environ[key]
-                for key in ("LANG", "LC_ALL", "SECOND_OPINION_POOL_SIZE")
-                if os.environ.get(key)
+                setting.name: setting.raw()
+                for setting in (
+                    settings.POOL_SIZE,
+                    settings.COMPRESS,
+                    settings.MAX_KERNELS,
+                    settings.KERNELS_PER_ADDRESS,
+                    settings.PAUSE_AFTER_IDLE,
+                    settings.ROOM_WAIT,
+                    settings.NEW_WORKBOOKS_PER_HOUR,
+                    settings.MAX_STORE_MB,
+                    settings.HOLIDAYS,
+                )
+                if setting.raw()
             },
         },
     }

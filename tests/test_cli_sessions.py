@@ -14,7 +14,8 @@ import pytest
 
 from secondopinion.cli import _workbooks as _cli_sessions
 from secondopinion.documents.exports import LONG_FORM_COLUMNS, ROSTER_COLUMNS
-from secondopinion.store import WorkbookStore
+from secondopinion.documents.file_names import folded_name
+from secondopinion.store import WorkbookStore, short_code
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,11 +132,15 @@ def test_export_everyone(data: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_export_one_workbook(data: Path, tmp_path: Path) -> None:
     with WorkbookStore.open(data) as store:
-        sid = store.workbooks()[-1].id
+        summary = store.workbooks()[-1]
+    sid = summary.id
     out = tmp_path / "one"
     assert command("export", "--out", out, "--workbook", sid, "--data", data) == 0
     (path,) = out.iterdir()
-    assert path.name == f"workbook-{sid}-{today()}.csv"
+    named = folded_name(summary.display_name)
+    code = short_code(sid)
+    assert path.name == f"workbook-{named + '-' if named else ''}{code}-{today()}.csv"
+    assert sid not in path.name  # never the internal id
     table = read_csv(path)
     assert set(table["session"]) == {sid}
     assert ("records", "r_slides", "requested_on", "2026-01-05") in set(

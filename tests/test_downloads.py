@@ -16,7 +16,7 @@ from secondopinion import Content
 from secondopinion.documents.downloads import DownloadsError, make_downloads, make_downloads_apart
 from secondopinion.store import Workbook, WorkbookStore
 from widgets.app import WorkbookApp
-from widgets.session_state import WorkbookState
+from widgets.workbook_state import WorkbookState
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -35,10 +35,17 @@ def test_the_files_made_apart_are_the_files_made_here(workbook: Workbook, conten
     here = make_downloads(workbook, content, TODAY)
     assert apart.csv == here.csv
     assert apart.csv.startswith(b"\xef\xbb\xbf")
-    assert sorted(apart.sheets) == ["A4", "Letter"]
-    for size, pdf in apart.sheets.items():
-        assert pdf.startswith(b"%PDF"), size
-        assert len(pdf) > 1000
+    assert apart.paper == here.paper == "Letter"
+    assert sorted(apart.for_audience) == sorted(here.for_audience) != []
+    assert apart.bilingual is None  # an English workbook
+    sheets = [apart.full, apart.one_page, *apart.for_audience.values()]
+    for sheet in sheets:
+        assert sheet.pdf.startswith(b"%PDF")
+        assert len(sheet.pdf) > 1000
+    assert apart.one_page.pages == 1
+    assert [s.pages for s in sheets] == [
+        s.pages for s in (here.full, here.one_page, *here.for_audience.values())
+    ]
 
 
 def test_a_process_that_cannot_start_gives_a_plain_error(
@@ -85,7 +92,7 @@ def test_the_dashboard_kernel_never_loads_pandas_fpdf_or_matplotlib(tmp_path: Pa
         from secondopinion import load_content
         from secondopinion.store import WorkbookStore
         from widgets.app import WorkbookApp
-        from widgets.session_state import WorkbookState
+        from widgets.workbook_state import WorkbookState
 
         state = WorkbookState(WorkbookStore.open({str(tmp_path / "data")!r}), load_content())
         app = WorkbookApp(state, link_base="http://127.0.0.1:8866/")

@@ -19,6 +19,7 @@ from secondopinion import Content, Situation, tailor
 from secondopinion.cli._plan_output import plan_as_data
 from secondopinion.content import Field, Intake
 from secondopinion.planning import SHOWN_TO_EVERYONE, SHOWN_UNLESS_RULED_OUT
+from secondopinion.planning.reader import Reader
 from tests.rule_reading import answers_that_count, holds
 
 SETTINGS = settings(
@@ -143,7 +144,9 @@ def test_every_reason_given_is_one_of_the_persons_own_answers(
 ) -> None:
     saved = data.draw(situations(content.intake), label="answers")
     plan = tailor(Situation.from_answers(saved, content.intake), content)
-    allowed = phrases_for(answers_that_count(saved, content.intake), content.intake)
+    counted = answers_that_count(saved, content.intake)
+    # A helper reads the intake in their words ("Which of these has the patient had?").
+    allowed = phrases_for(counted, Reader.of(counted, content.intake).intake(content.intake))
     for planned in (*plan.questions, *plan.records, *plan.next_steps):
         if planned.item.when is None:
             continue

@@ -101,7 +101,7 @@ def test_a_navigator_can_change_a_persons_private_link(
     desk.person.value = summary.id
     desk.change_link.click()
     assert store.workbook_id_for_token(old) is None
-    new = desk.new_link.value.split("?session=")[1].split("<")[0].split('"')[0]
+    new = desk.new_link.value.split("#workbook=")[1].split("<")[0].split('"')[0]
     assert store.workbook_id_for_token(new) == summary.id
     assert "old link no longer works" in desk.new_link.value
 
@@ -123,7 +123,7 @@ def test_a_new_person_gets_a_private_link_and_a_qr_code(
     desk.create_workbook.click()
     (summary,) = store.workbooks()
     assert summary.display_name == "J.D." and summary.created_by == "navigator"
-    assert 'href="http://desk.test:9999/?session=' in desk.new_link.value
+    assert 'href="http://desk.test:9999/#workbook=' in desk.new_link.value
     assert "127.0.0.1" not in desk.new_link.value
     assert bytes(desk.qr_code.value).startswith(b"<?xml") and b"<svg" in bytes(desk.qr_code.value)
     assert desk.person.value == summary.id
@@ -134,7 +134,7 @@ def test_the_public_address_wins_for_new_links(
 ) -> None:
     monkeypatch.setenv("SECOND_OPINION_PUBLIC_URL", "https://workbook.example.org/hub/")
     desk.create_workbook.click()
-    assert 'href="https://workbook.example.org/hub/?session=' in desk.new_link.value
+    assert 'href="https://workbook.example.org/hub/#workbook=' in desk.new_link.value
 
 
 def test_without_any_address_the_desk_says_what_to_set(
@@ -165,7 +165,7 @@ def test_the_records_chart_renders_and_follows_changes(
 
 def test_chart_and_qr_pictures_are_made_without_a_display() -> None:
     assert records_chart_png({"Still needed": 2, "Sent": 0}).startswith(b"\x89PNG")
-    assert b"<svg" in qr_svg("https://x.example/?session=abc")
+    assert b"<svg" in qr_svg("https://x.example/#workbook=abc")
 
 
 def test_opening_a_person_shows_their_workbook_and_edits_refresh_the_roster(

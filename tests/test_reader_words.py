@@ -15,6 +15,7 @@ import pytest
 
 from secondopinion import Content
 from secondopinion.content import Item, Question
+from tests.reader_checks import CHILD_PAYS_OR_DECIDES
 
 HELPERS = ("proxy", "family", "navigator")
 
@@ -45,12 +46,6 @@ SPOKEN_BY_THE_PATIENT = re.compile(
 )
 
 # Words that make the child the one who pays or decides.
-CHILD_PAYS_OR_DECIDES = re.compile(
-    r"\b(my|your) child (may |will |would )?(have to )?pay\b|\b(my|your) child's share\b"
-    r"|\b(my|your) child (decides|chooses|makes the choice)\b"
-    r"|\bfinal choice belongs to your child\b",
-    re.IGNORECASE,
-)
 
 PARTS = ("text", "why", "what", "how_to_get", "detail")
 

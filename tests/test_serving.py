@@ -1,18 +1,15 @@
 """How the dashboard is served, without a browser: pre-heated kernels, a path under a proxy, the
-address of the private link, and the page a pre-heated kernel builds before its visit."""
+address of the private link, and the page a kernel builds once its page says who is visiting."""
 
 from __future__ import annotations
 
-import asyncio
+import json
 from pathlib import Path
 
 import pytest
-import tornado.web
-from tornado.websocket import websocket_connect
-from voila.request_info_handler import RequestInfoSocketHandler
 
 import secondopinion.serving.visit as visit_module
-import widgets.dashboard as dashboard_module
+from secondopinion import load_content
 from secondopinion.serving import dashboard_command, pool_size
 from secondopinion.serving._launch import (
     CHECKED_VOILA,
@@ -21,12 +18,11 @@ from secondopinion.serving._launch import (
     POOL_SIZE,
     UncheckedVoila,
 )
-from secondopinion.serving._launch import _hand_each_visit_over_once as hand_each_visit_over_once
 from secondopinion.serving._launch import _refuse_unchecked_voila as refuse_unchecked_voila
-from secondopinion.store import WorkbookStore
-from tests.event_loops import run_alone
+from secondopinion.serving.visit import Visit, private_link, read_visit, visitor_address
+from secondopinion.store import VISITOR_ENV, WorkbookStore
 from widgets.app import WorkbookApp
-from widgets.dashboard import Notice, dashboard
+from widgets.dashboard import DashboardPage, Notice, dashboard, open_page
 from widgets.parts.address_bar import AddressBar, address_script
 
 
@@ -57,44 +53,6 @@ def test_the_path_under_a_proxy_has_slashes_at_both_ends(given: str, served_unde
     assert f"--Voila.base_url={served_under}" in dashboard_command(base_url=given)
 
 
-def test_voila_hands_a_visit_to_its_kernel_once_and_then_forgets_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Through Voilà's own code: its handler on a real server, a real websocket per kernel."""
-    monkeypatch.setattr(RequestInfoSocketHandler, "open", RequestInfoSocketHandler.open)
-    monkeypatch.setattr(RequestInfoSocketHandler, "_cache", {})
-    monkeypatch.setattr(RequestInfoSocketHandler, "_waiters", {})
-    hand_each_visit_over_once()
-    kernel = "0b6c3f6e-3c1e-4c39-9a44-1f0c1c4b8a11"
-    visit = '{"QUERY_STRING": "session=secret"}'
-
-    async def exchange() -> tuple[str | None, str | None]:
-        app = tornado.web.Application([(r"/voila/query/(.*)", RequestInfoSocketHandler)])
-        server = app.listen(0, "127.0.0.1")
-        port = next(iter(server._sockets.values())).getsockname()[1]
-        url = f"ws://127.0.0.1:{port}/voila/query/{kernel}"
-        try:
-            # Voilà gives the visit to a kernel that is not listening yet: it keeps it for it.
-            RequestInfoSocketHandler.send_updates({"kernel_id": kernel, "payload": visit})
-            first = await websocket_connect(url)
-            handed = await asyncio.wait_for(first.read_message(), 5)
-            first.close()
-            later = await websocket_connect(url)
-            try:
-                again = await asyncio.wait_for(later.read_message(), 0.5)
-            except TimeoutError:
-                again = None
-            later.close()
-        finally:
-            server.stop()
-        return handed, again
-
-    handed, again = run_alone(exchange(), timeout=60)
-    assert handed == visit
-    assert again is None
-    assert kernel not in RequestInfoSocketHandler._cache
-
-
 def test_the_server_refuses_to_start_on_a_voila_it_was_not_checked_with() -> None:
     refuse_unchecked_voila(CHECKED_VOILA)  # the installed one passes
     with pytest.raises(UncheckedVoila) as refused:
@@ -111,26 +69,34 @@ def test_closed_tabs_lose_their_kernel_within_minutes_and_open_tabs_never() -> N
     assert KERNEL_IDLE_LIMIT + KERNEL_CHECK_EVERY <= 10 * 60
 
 
+def _visit(token: str | None = None, address: str = "http://127.0.0.1:8866/") -> Visit:
+    return Visit(token=token, languages="en-US,en", asked_language=None, address=address)
+
+
 def test_the_private_link_uses_the_public_address_when_one_is_set(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    monkeypatch.setenv("SERVER_NAME", "127.0.0.1")
-    monkeypatch.setenv("SERVER_PORT", "8866")
-    monkeypatch.setenv("SCRIPT_NAME", "/services/workbook/")
-    page = dashboard("")
+    monkeypatch.delenv("SECOND_OPINION_PUBLIC_URL", raising=False)
+    told = "http://127.0.0.1:8866/services/workbook/"
+    page = open_page(load_content(), _visit(address=told))
     assert isinstance(page, WorkbookApp)
-    assert page.export_panel.link_base == "http://127.0.0.1:8866/services/workbook/"
+    assert page.export_panel.link_base == told
     monkeypatch.setenv("SECOND_OPINION_PUBLIC_URL", "https://workbook.example.org/")
-    page = dashboard("")
+    page = open_page(load_content(), _visit(address=told))
     assert isinstance(page, WorkbookApp)
     assert page.export_panel.link_base == "https://workbook.example.org/"
+
+
+def test_the_private_link_carries_its_secret_in_the_fragment_only() -> None:
+    link = private_link("https://workbook.example.org/services/workbook/?lang=es", "abc_-9")
+    assert link == "https://workbook.example.org/services/workbook/#workbook=abc_-9"
 
 
 def test_the_address_script_only_ever_carries_a_url_safe_token() -> None:
     assert '"abc_-9"' in address_script("abc_-9")
     assert "null" in address_script(None)
+    assert "location.search" in address_script("abc") and "?session" not in address_script("a")
     with pytest.raises(ValueError):
         address_script('x"; alert(1); "')
 
@@ -139,8 +105,7 @@ def test_the_address_follows_the_token_of_the_workbook(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    page = dashboard("")
+    page = open_page(load_content(), _visit())
     assert isinstance(page, WorkbookApp)
     bar = next(child for child in page.children if isinstance(child, AddressBar))
     assert bar.outputs == ()
@@ -152,60 +117,68 @@ def test_the_address_follows_the_token_of_the_workbook(
     assert "null" in bar.outputs[0]["data"]["application/javascript"]
 
 
-@pytest.fixture
-def pre_heated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[str, str]]:
-    """A kernel as Voilà pre-heats it: the visit comes over ``_wait_for_visit``."""
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "",
+        "not json",
+        "[1, 2]",
+        json.dumps({"token": "x" * 300}),
+        json.dumps({"token": "a b"}),
+        json.dumps({"address": "javascript:alert(1)"}),
+        "x" * 5000,
+    ],
+)
+def test_what_a_page_sends_is_checked_before_it_is_used(sent: str) -> None:
+    visit = read_visit(sent)
+    assert visit is None or (visit.token is None and visit.address is None)
+
+
+def test_the_page_is_built_once_the_page_says_who_is_visiting_and_only_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(visit_module, "_visit", None)
-    for name in ("QUERY_STRING", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME"):
-        monkeypatch.delenv(name, raising=False)
-    visits: list[dict[str, str]] = []
-    monkeypatch.setattr(visit_module, "_wait_for_visit", lambda: visits.pop(0))
-    return visits
-
-
-def test_a_pre_heated_kernel_builds_a_new_workbook_before_the_visit_and_keeps_it_for_it(
-    pre_heated: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    built: list[WorkbookApp] = []
-    early_page = dashboard_module._EarlyPage
-
-    def spy(content: object) -> object:
-        page = early_page(content)  # type: ignore[arg-type]
-        built.append(page.app)
-        return page
-
-    monkeypatch.setattr(dashboard_module, "_EarlyPage", spy)
-    pre_heated.append({"QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "9000"})
-    page = dashboard()
-    assert isinstance(page, WorkbookApp)
-    assert built == [page]
-    assert page.export_panel.link_base == "http://127.0.0.1:9000/"
-    page.state.set_answer("filled_by", "patient")  # the store came with the visit
-    assert page.state.token is not None
-
-
-def test_a_pre_heated_kernel_opens_the_workbook_of_a_private_link(
-    pre_heated: list[dict[str, str]], tmp_path: Path
-) -> None:
+    monkeypatch.delenv("SECOND_OPINION_PUBLIC_URL", raising=False)
     store = WorkbookStore.open(tmp_path / "data")
-    summary, token = store.create_workbook("A.B.", "patient")
-    pre_heated.append({"QUERY_STRING": f"session={token}", "SERVER_NAME": "127.0.0.1"})
+    summary, token = store.create_workbook("A.B.", "navigator")
     page = dashboard()
-    assert isinstance(page, WorkbookApp)
-    assert page.state.session_id == summary.id
-    assert page.state.token == token
+    assert isinstance(page, DashboardPage) and page.shown is None
+    page.visit_channel.box.value = "not a visit"  # nothing happens: still waiting
+    assert page.shown is None
+    sent = {"token": token, "languages": "es-MX,es", "address": "http://127.0.0.1:9000/"}
+    page.visit_channel.box.value = json.dumps(sent)
+    shown = page.shown
+    assert isinstance(shown, WorkbookApp)
+    assert list(page.children) == [shown]
+    assert shown.state.workbook_id == summary.id and shown.state.token == token
+    assert shown.export_panel.link_base == "http://127.0.0.1:9000/"
+    page.visit_channel.box.value = json.dumps({"token": None, "languages": "en"})
+    assert page.shown is shown  # a second visit message changes nothing
 
 
-def test_a_pre_heated_kernel_that_never_hears_of_its_visit_says_so_plainly(
-    monkeypatch: pytest.MonkeyPatch, pre_heated: list[dict[str, str]]
+def test_a_new_visit_opens_in_the_browsers_language_and_a_wrong_link_opens_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(visit_module, "_wait_for_visit", lambda: None)
-    page = dashboard()
-    assert isinstance(page, Notice)
-    assert "cannot open right now" in page.children[1].value
-    assert "did not get its own address" in page.children[1].value
+    monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
+    page = open_page(load_content(), Visit(None, "es-MX,es;q=0.9", None, None))
+    assert isinstance(page, WorkbookApp) and page.state.language == "es"
+    asked = open_page(load_content(), Visit(None, "es-MX", "en", None))
+    assert isinstance(asked, WorkbookApp) and asked.state.language == "en"
+    wrong = open_page(load_content(), _visit(token="not-a-real-link"))
+    assert isinstance(wrong, Notice)
+    assert "does not open a workbook" in wrong.children[1].value
+
+
+def test_a_pre_heated_kernel_reads_its_visitor_where_the_server_wrote_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    connection_file = tmp_path / "k-abc.json"
+    monkeypatch.delenv(VISITOR_ENV, raising=False)
+    monkeypatch.setattr(visit_module, "_connection_file", lambda: str(connection_file))
+    assert visitor_address() is None  # nothing written: not counted against any address
+    (tmp_path / "k-abc.json.visitor").write_text("203.0.113.9")
+    assert visitor_address() == "203.0.113.9"
+    assert __import__("os").environ[VISITOR_ENV] == "203.0.113.9"  # where the store reads it
 
 
 def test_serve_writes_its_log_to_an_owner_only_file_when_asked(
@@ -240,3 +213,23 @@ def test_serve_writes_its_log_to_an_owner_only_file_when_asked(
     assert given["stdout"] == given["stderr"]
     assert log.read_text() == "the server's log\n"
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_make_dashboard_installs_what_serving_needs_and_none_of_the_test_tools(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+
+    from secondopinion.serving import REPO
+
+    planned = subprocess.run(
+        ["make", "-n", "dashboard", f"VENV={tmp_path / 'fresh'}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    installs = [line for line in planned.splitlines() if "pip install" in line]
+    assert any(line.rstrip().endswith("-e .") for line in installs), planned
+    assert not any("[test]" in line or "[hub]" in line for line in installs), installs
+    assert "secondopinion serve" in planned

@@ -324,7 +324,8 @@ def test_the_page_knows_the_paused_sign_and_says_it_in_the_workbook_language() -
 
     assert script.PAUSED_CLOSE_CODE == PAUSED_CLOSE_CODE
     english, spanish = script.page_script("en"), script.page_script("es")
-    assert f"event.code === {PAUSED_CLOSE_CODE}" in english
+    assert "event.code === CONFIG.paused_code" in english
+    assert f'"paused_code": {PAUSED_CLOSE_CODE}' in english
     assert "paused to make room for another person" in english
     words = json.dumps(translator("es").gettext(script.PAUSED))
     assert "se pausó para dejar lugar a otra persona" in json.loads(words)

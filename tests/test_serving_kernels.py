@@ -1,4 +1,4 @@
-"""The dashboard server on a shared host, without a browser: what its log, its kernels' hand-over,
+"""The dashboard server on a shared host, without a browser: what its log, its kernels' visits,
 their environment, its caps and its websocket let through (``secondopinion.serving._kernels``).
 
 The end-to-end proof, as another account on the machine, is ``tests/browser/test_shared_host.py``.
@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 import queue
-import threading
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -24,17 +23,16 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.websocket import websocket_connect
 from voila.request_info_handler import RequestInfoSocketHandler
 
-import secondopinion.serving.visit as visit_module
 from secondopinion.serving import _kernels
+from secondopinion.serving._channels import plain
 from secondopinion.serving._kernels import (
     BUSY_PAGE,
-    HANDOVER_HEADER,
-    HandOverHandler,
+    OLD_LINK_PAGE,
+    NoHandOver,
     WorkbookKernelManager,
     capped,
     clean_pool_env,
     log_request,
-    plain,
     redact_every_log_line,
     without_query,
 )
@@ -113,122 +111,96 @@ def test_a_pre_heated_kernel_never_holds_the_address_of_an_earlier_visit() -> No
     assert clean["PATH"] == "/usr/bin" and clean["VOILA_PREHEAT"] == "True"
 
 
-def test_the_kernel_handed_to_a_visit_is_told_its_visitors_address(
-    hand_over: dict[str, str],
+def test_the_kernel_handed_to_a_visit_is_told_its_visitors_address_and_nothing_else(
+    hand_over: None, tmp_path: Any
 ) -> None:
-    # the store counts new workbooks per address: a pre-heated kernel learns the address with
-    # the rest of its visit (a kernel started for the visit has it in its environment)
+    # the store counts new workbooks per address: the server writes a pre-heated kernel's
+    # visitor next to its connection file, owner-only; Voilà keeps nothing of the visit
     kernel = "0b6c3f6e-3c1e-4c39-9a44-1f0c1c4b8a12"
-    _kernels.count_handed_visits(_Manager(hand_over))
+    manager = WorkbookKernelManager()
+    connection_file = tmp_path / "k-0123.json"
+    manager._kernels[kernel] = types.SimpleNamespace(connection_file=str(connection_file))
+    _kernels.count_handed_visits(manager)
     token = _kernels._VISITOR.set("203.0.113.9")
     try:
         RequestInfoSocketHandler.send_updates(
-            {"kernel_id": kernel, "payload": {"QUERY_STRING": ""}}
+            {"kernel_id": kernel, "payload": {"QUERY_STRING": f"lang=es&x={SECRET}"}}
         )
     finally:
         _kernels._VISITOR.reset(token)
-    assert RequestInfoSocketHandler._cache[kernel] == {
-        "QUERY_STRING": "",
-        VISITOR_ENV: "203.0.113.9",
-    }
+    written = tmp_path / "k-0123.json.visitor"
+    assert written.read_text() == "203.0.113.9"
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert manager.visitor_of[kernel] == "203.0.113.9"
+    assert kernel not in RequestInfoSocketHandler._cache  # nothing kept for anyone to fetch
+    manager._forget(kernel)
+    assert not written.exists()
 
 
 @pytest.fixture
-def hand_over() -> Iterator[dict[str, str]]:
-    """Voilà's hand-over state, empty, and the secrets of the kernels the manager started."""
+def hand_over() -> Iterator[None]:
+    """Voilà's hand-over state, empty, and put back as it was after the test."""
     waiters, cache = dict(RequestInfoSocketHandler._waiters), dict(RequestInfoSocketHandler._cache)
+    send = RequestInfoSocketHandler.__dict__["send_updates"]
     RequestInfoSocketHandler._waiters.clear()
     RequestInfoSocketHandler._cache.clear()
-    yield {}
+    yield
+    RequestInfoSocketHandler.send_updates = send
     RequestInfoSocketHandler._waiters.clear()
     RequestInfoSocketHandler._waiters.update(waiters)
     RequestInfoSocketHandler._cache.clear()
     RequestInfoSocketHandler._cache.update(cache)
 
 
-class _Manager:
-    def __init__(self, secrets: dict[str, str]) -> None:
-        self.handover_secrets = secrets
-
-
-def test_the_hand_over_answers_only_the_kernel_with_its_own_secret(
-    hand_over: dict[str, str],
-) -> None:
+def test_no_visit_is_handed_over_at_voilas_query_address() -> None:
     kernel = "0b6c3f6e-3c1e-4c39-9a44-1f0c1c4b8a11"
-    hand_over[kernel] = "the-kernels-own-secret"
-    visit = json.dumps({"QUERY_STRING": f"session={SECRET}"})
 
-    async def exchange() -> tuple[list[int], str | None]:
-        app = tornado.web.Application(
-            [(r"/voila/query/(.*)", HandOverHandler)], kernel_manager=_Manager(hand_over)
-        )
+    async def exchange() -> list[int]:
+        app = tornado.web.Application([(r"/voila/query/(.*)", NoHandOver)])
         server, port = await _serve(app)
-        url = f"ws://127.0.0.1:{port}/voila/query/{kernel}"
         refused = []
         try:
-            for headers in ({}, {HANDOVER_HEADER: "a-guess"}, {HANDOVER_HEADER: ""}):
-                request = tornado.httpclient.HTTPRequest(url, headers=headers)
+            for scheme in ("ws", "http"):
+                url = f"{scheme}://127.0.0.1:{port}/voila/query/{kernel}"
                 try:
-                    (await websocket_connect(request)).close()
+                    if scheme == "ws":
+                        (await websocket_connect(url)).close()
+                    else:
+                        await AsyncHTTPClient().fetch(url)
                 except HTTPClientError as error:
                     refused.append(error.code)
-            unknown = tornado.httpclient.HTTPRequest(
-                url.replace(kernel, "1" + kernel[1:]),
-                headers={HANDOVER_HEADER: "the-kernels-own-secret"},
-            )
-            try:
-                (await websocket_connect(unknown)).close()
-            except HTTPClientError as error:
-                refused.append(error.code)
-            RequestInfoSocketHandler.send_updates({"kernel_id": kernel, "payload": visit})
-            own = tornado.httpclient.HTTPRequest(
-                url, headers={HANDOVER_HEADER: "the-kernels-own-secret"}
-            )
-            socket = await websocket_connect(own)
-            handed = await asyncio.wait_for(socket.read_message(), 10)
-            socket.close()
         finally:
             server.stop()
-        return refused, handed if isinstance(handed, str) else None
+        return refused
 
-    refused, handed = run_alone(exchange())
-    assert refused == [403, 403, 403, 403]
-    assert handed == visit
-    assert kernel not in RequestInfoSocketHandler._cache  # no copy kept after the hand-over
+    assert run_alone(exchange()) == [404, 404]
 
 
-def test_a_kernel_whose_wait_went_quiet_asks_again_and_its_visit_opens(
-    monkeypatch: pytest.MonkeyPatch,
+def test_an_old_link_gets_a_page_that_moves_its_secret_into_the_fragment(
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A connection that never brings the visit does not hold the kernel (and its page) forever."""
-    from websockets.sync.server import serve
+    class _Never(tornado.web.RequestHandler):
+        def get(self, *_: Any) -> None:  # the page (and its kernel): never reached
+            raise AssertionError("an old link reached the page")
 
-    visit = {"QUERY_STRING": "session=abc", "SERVER_NAME": "127.0.0.1"}
-    connections: list[dict[str, str]] = []
-
-    def handler(ws: Any) -> None:
-        connections.append({HANDOVER_HEADER: ws.request.headers.get(HANDOVER_HEADER)})
-        if len(connections) == 1:
-            ws.recv()  # says nothing: as if someone else had been handed the visit
-        else:
-            ws.send(json.dumps(visit))
-
-    with serve(handler, "127.0.0.1", 0) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        monkeypatch.setenv("VOILA_APP_PORT", str(server.socket.getsockname()[1]))
-        monkeypatch.setenv("VOILA_KERNEL_ID", "k")
-        monkeypatch.setenv(visit_module.HANDOVER_SECRET_ENV, "own-secret")
-        result: list[Any] = []
-        waiting = threading.Thread(
-            target=lambda: result.append(visit_module._wait_for_visit(round_timeout=0.5)),
-            daemon=True,
+    async def fetch() -> tuple[int, str, str]:
+        app = tornado.web.Application(
+            [(r"/(.*)", capped(_Never))], log_function=log_request, kernel_manager=None
         )
-        waiting.start()
-        waiting.join(timeout=60)
-        server.shutdown()
-    assert result == [visit]
-    assert all(c.get(HANDOVER_HEADER) == "own-secret" for c in connections)
-    assert visit_module.HANDOVER_SECRET_ENV not in __import__("os").environ
+        server, port = await _serve(app)
+        try:
+            answer = await AsyncHTTPClient().fetch(
+                f"http://127.0.0.1:{port}/?session={SECRET}&lang=es"
+            )
+        finally:
+            server.stop()
+        return answer.code, answer.body.decode(), answer.headers["Cache-Control"]
+
+    with caplog.at_level(logging.INFO):
+        code, body, cache = run_alone(fetch())
+    assert (code, body, cache) == (200, OLD_LINK_PAGE, "no-store")
+    assert SECRET not in body and '"#workbook="' in body
+    assert SECRET not in caplog.text
 
 
 class _Counted:

@@ -254,7 +254,7 @@ def test_a_dashboard_page_counts_its_visitor_and_says_why_nothing_was_saved(
 ) -> None:
     from secondopinion import load_content
     from secondopinion.store import VISITOR_ENV
-    from widgets.session_state import WorkbookState
+    from widgets.workbook_state import WorkbookState
 
     content = load_content()
     monkeypatch.setenv(VISITOR_ENV, VISITOR)
@@ -264,7 +264,7 @@ def test_a_dashboard_page_counts_its_visitor_and_says_why_nothing_was_saved(
     second = WorkbookState(store, content)
     with pytest.raises(TooManyNewWorkbooksError):
         second.set_answer("diagnosis_kind", "cancer")
-    assert second.session_id is None and second.last_failed is not None
+    assert second.workbook_id is None and second.last_failed is not None
     assert second.failed_message.startswith("Too many new workbooks")
     monkeypatch.delenv(VISITOR_ENV)  # the navigators' desk: no visitor, no count
     desk = WorkbookState(store, content, created_by="navigator")

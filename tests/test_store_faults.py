@@ -43,6 +43,8 @@ from typing import Any, TypeVar
 import pytest
 import sqlalchemy as sa
 
+from secondopinion import load_content
+from secondopinion.serving.visit import Visit
 from secondopinion.store import (
     BUSY_MESSAGE,
     SCHEMA_VERSION,
@@ -51,7 +53,7 @@ from secondopinion.store import (
     WorkbookStore,
 )
 from tests.store_support import SID, build_v1, versions
-from widgets.dashboard import Notice, dashboard
+from widgets.dashboard import Notice, open_page
 from widgets.parts import feedback as _feedback
 from widgets.parts.feedback import GAVE_UP, NOT_SAVED_BUSY, WAITING, ProblemMessage, guarded
 
@@ -552,7 +554,7 @@ def test_the_dashboard_does_not_show_where_the_database_is(
     damaged(folder)
     monkeypatch.delenv("SECOND_OPINION_DB_URL", raising=False)
     monkeypatch.setenv("SECOND_OPINION_DATA", str(folder))
-    page = dashboard("")
+    page = open_page(load_content(), Visit(None, "en", None, "http://127.0.0.1:8866/"))
     assert isinstance(page, Notice)
     shown = " ".join(str(getattr(child, "value", "")) for child in page.children)
     assert "cannot open right now" in shown

@@ -195,3 +195,102 @@ def test_nothing_git_ignores_is_tracked() -> None:
         check=True,
     ).stdout.split()
     assert not tracked, f"{len(tracked)} tracked files are ignored by .gitignore: {tracked[:5]}"
+
+
+ENVIRONMENT_READS = ("get", "pop", "setdefault", "items", "keys", "values", "__getitem__")
+
+
+def environment_reads(source: str) -> list[str]:
+    """Each place ``source`` reads an environment variable: ``os.environ.get``, ``os.getenv``,
+    ``os.environ[...]``, ``... in os.environ``. Copying the whole environment for a child
+    process (``dict(os.environ)``) and setting a variable are not reads."""
+    found = []
+
+    def is_environ(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == "environ"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        )
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "getenv" and getattr(node.func.value, "id", "") == "os":
+                found.append(f"line {node.lineno}: os.getenv")
+            elif node.func.attr in ENVIRONMENT_READS and is_environ(node.func.value):
+                found.append(f"line {node.lineno}: os.environ.{node.func.attr}")
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            if is_environ(node.value):
+                found.append(f"line {node.lineno}: os.environ[...]")
+        elif isinstance(node, ast.Compare) and any(is_environ(c) for c in node.comparators):
+            found.append(f"line {node.lineno}: ... in os.environ")
+    return found
+
+
+def test_the_environment_reader_finds_every_kind_of_read() -> None:
+    source = (
+        "import os\nos.environ.get('A')\nos.getenv('B')\nos.environ['C']\n'D' in os.environ\n"
+        "env = dict(os.environ)\nos.environ['E'] = '1'\n"
+    )
+    assert [read.split(":")[0] for read in environment_reads(source)] == [
+        "line 2",
+        "line 3",
+        "line 4",
+        "line 5",
+    ]
+
+
+def test_only_the_settings_module_reads_the_environment() -> None:
+    readers = [
+        f"{name} {read}"
+        for name, path in MODULES.items()
+        if name != "secondopinion.settings"
+        for read in environment_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert readers == [], "read settings through secondopinion.settings"
+
+
+def test_the_hub_reads_no_setting_of_the_workbook_itself() -> None:
+    readers = [
+        f"hub/{path.name}: {line.strip()}"
+        for path in sorted((ROOT / "hub").glob("*.py"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.search(r"(environ\.get|getenv|environ\[)\(?\s*[\"']SECOND_OPINION_", line)
+    ]
+    assert readers == [], "read SECOND_OPINION_* through secondopinion.settings"
+
+
+def outside_tests() -> Iterator[Path]:
+    """Every Python file of the project that is not a test: product, hub, benchmarks, harness."""
+    for folder in (*PACKAGES, "hub", "benchmarks", "harness", "notebooks"):
+        yield from (ROOT / folder).rglob("*.py")
+
+
+def imports_tests(source: str) -> list[str]:
+    """The imports of the ``tests`` package in ``source``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        found += [name for name in names if name == "tests" or name.startswith("tests.")]
+    return found
+
+
+def test_nothing_outside_the_tests_imports_from_them() -> None:
+    assert imports_tests("import tests.browser.conftest\nfrom tests import x\nimport testsuite")
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in outside_tests()
+        for name in imports_tests(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == [], "move what both need into harness/"
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    from secondopinion.settings import SETTINGS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [setting.name for setting in SETTINGS if f"`{setting.name}`" not in readme]
+    assert missing == []

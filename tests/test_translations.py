@@ -188,7 +188,7 @@ def test_the_real_spanish_content_loads() -> None:
 
 def test_switching_language_rebuilds_the_views_and_keeps_everything(tmp_path: Path) -> None:
     from widgets.app import WorkbookApp
-    from widgets.session_state import WorkbookState
+    from widgets.workbook_state import WorkbookState
 
     with WorkbookStore.open(tmp_path / "data") as store:
         state = WorkbookState(store, load_content())
@@ -201,8 +201,8 @@ def test_switching_language_rebuilds_the_views_and_keeps_everything(tmp_path: Pa
         assert app.step_buttons[0].description == "1. Su situación"
         assert app.step == 1 and app.next.description == "Siguiente →"
         assert state.answers["diagnosis_kind"] == "cancer"
-        assert store.load(state.session_id).summary.language == "es"
-        reopened = WorkbookState(store, load_content(), session_id=state.session_id)
+        assert store.load(state.workbook_id).summary.language == "es"
+        reopened = WorkbookState(store, load_content(), workbook_id=state.workbook_id)
         assert reopened.language == "es" and reopened.content.language == "es"
         script = app.script.outputs[0]["data"]["application/javascript"]
         assert json.dumps("Cuaderno para la segunda opinión") in script  # the page's title
@@ -225,7 +225,8 @@ def test_the_page_script_speaks_the_workbook_language() -> None:
     for words in ("Cuaderno para la segunda opinión", "se perdió la conexión", "Copiado"):
         assert json.dumps(words)[1:-1] in spanish
     assert json.dumps(LOST) not in spanish and json.dumps(LOST) in page_script("en")
-    assert 'document.documentElement.lang = "es"' in spanish
+    assert '"language": "es"' in spanish
+    assert "document.documentElement.lang = CONFIG.language" in spanish
 
 
 def test_store_messages_reach_a_spanish_page_in_spanish() -> None:

@@ -17,13 +17,13 @@ from widgets.app import WorkbookApp, welcome_back_html
 from widgets.parts.address_bar import AddressBar
 from widgets.parts.kept_text import workbook_mark
 from widgets.parts.page_script import page_script
-from widgets.session_state import WorkbookState
 from widgets.steps.compare import CompareOpinions
 from widgets.steps.export_panel import ExportPanel
 from widgets.steps.intake import FieldInput, IntakeView
 from widgets.steps.next_steps import NextSteps
 from widgets.steps.question_list import QuestionList
 from widgets.steps.records_checklist import RecordsChecklist
+from widgets.workbook_state import WorkbookState
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_nothing_is_stored_until_the_person_answers(app: WorkbookApp, store: Wor
     (summary,) = store.workbooks()
     assert store.load(summary.id).answers == {"diagnosis_kind": "cancer"}
     assert app.state.token is not None
-    assert "?session=" in app.export_panel.resume_link.value
+    assert "#workbook=" in app.export_panel.resume_link.value
 
 
 def test_a_person_can_change_their_private_link_and_the_old_one_stops_working(
@@ -80,8 +80,8 @@ def test_a_person_can_change_their_private_link_and_the_old_one_stops_working(
     new = app.state.token
     assert new is not None and new != old
     assert store.workbook_id_for_token(old) is None
-    assert store.workbook_id_for_token(new) == app.state.session_id
-    assert f"?session={new}" in panel.resume_link.value
+    assert store.workbook_id_for_token(new) == app.state.workbook_id
+    assert f"#workbook={new}" in panel.resume_link.value
     assert old not in panel.resume_link.value and old not in panel.link_actions.value
     assert "old one no longer opens" in panel.new_link_note.value
 
@@ -122,7 +122,7 @@ def test_written_answers_survive_a_change_of_situation(
     assert "workbook-not-applying" in row._dom_classes
     set_treatment(app, "not_working")
     assert "workbook-not-applying" not in row._dom_classes
-    saved = store.load(app.state.session_id).questions[tailored]
+    saved = store.load(app.state.workbook_id).questions[tailored]
     assert saved.starred and saved.answer == "Dr. <b>Lee</b> said: wait & see 🙂"
 
 
@@ -137,7 +137,7 @@ def test_own_questions_are_added_and_kept(app: WorkbookApp, store: WorkbookStore
     view = questions(app)
     view.own_text.value = "<script>alert(1)</script> Can my sister come?"
     view.add_own.click()
-    (own,) = store.load(app.state.session_id).own_questions
+    (own,) = store.load(app.state.workbook_id).own_questions
     assert own.text == "<script>alert(1)</script> Can my sister come?"
     row = view.rows[own.id]
     assert "&lt;script&gt;" in row.text.value and "<script>" not in row.text.value
@@ -147,8 +147,8 @@ def test_own_questions_are_added_and_kept(app: WorkbookApp, store: WorkbookStore
 def test_an_empty_own_question_gets_a_plain_message(app: WorkbookApp) -> None:
     view = questions(app)
     view.add_own.click()
-    assert "Type your question first" in view.problem.value
-    assert "Traceback" not in view.problem.value
+    assert "Type your question first" in view.add_problem.value  # beside the box
+    assert "Traceback" not in view.add_problem.value
     assert view.add_own.description == "Add my question" and not view.add_own.disabled
 
 
@@ -159,7 +159,7 @@ def test_a_record_status_is_saved(app: WorkbookApp, store: WorkbookStore) -> Non
     first.status.value = "requested"
     first.from_whom.value = "City Hospital records office"
     assert "Asked for: 1" in records.counts.value
-    saved = store.load(app.state.session_id).records[first.item_id]
+    saved = store.load(app.state.workbook_id).records[first.item_id]
     assert (saved.status, saved.from_whom) == ("requested", "City Hospital records office")
 
 
@@ -189,7 +189,7 @@ def test_the_two_opinions_are_saved_side_by_side(app: WorkbookApp, store: Workbo
     assert "workbook-compare" in compare._dom_classes
     compare.boxes[("first", "diagnosis")].value = "Stage II, says Dr. A"
     compare.boxes[("second", "diagnosis")].value = "Stage III — سرطان"
-    saved = store.load(app.state.session_id)
+    saved = store.load(app.state.workbook_id)
     assert saved.compared("first", "diagnosis") == "Stage II, says Dr. A"
     assert saved.compared("second", "diagnosis") == "Stage III — سرطان"
     before = len(compare.guidance.children)
@@ -238,7 +238,7 @@ def test_a_person_can_delete_their_workbook_after_confirming(
     app: WorkbookApp, store: WorkbookStore
 ) -> None:
     field(app, "diagnosis_name").control.value = "Something private"
-    session_id = app.state.session_id
+    session_id = app.state.workbook_id
     panel = app.export_panel
     panel.delete.click()
     assert panel.confirm_box.layout.display is None
@@ -303,15 +303,15 @@ def test_a_records_date_past_9999_gets_a_plain_message_and_nothing_is_lost(
     assert isinstance(records, RecordsChecklist)
     row = next(iter(records.rows.values()))
     row.requested_on.set_state({"value": {"year": 2027, "month": 0, "date": 5}})
-    saved = store.load(app.state.session_id).records[row.item_id].requested_on
+    saved = store.load(app.state.workbook_id).records[row.item_id].requested_on
     assert str(saved) == "2027-01-05"
     # What the browser's date box sends for January 1st of the year 20270.
     row.requested_on.set_state({"value": {"year": 20270, "month": 0, "date": 1}})
     assert "check the year" in row.date_warning.value and 'role="alert"' in row.date_warning.value
-    assert str(store.load(app.state.session_id).records[row.item_id].requested_on) == "2027-01-05"
+    assert str(store.load(app.state.workbook_id).records[row.item_id].requested_on) == "2027-01-05"
     row.requested_on.set_state({"value": {"year": 2027, "month": 0, "date": 6}})
     assert row.date_warning.value == ""
-    assert str(store.load(app.state.session_id).records[row.item_id].requested_on) == "2027-01-06"
+    assert str(store.load(app.state.workbook_id).records[row.item_id].requested_on) == "2027-01-06"
 
 
 def test_another_tab_of_a_deleted_workbook_says_it_is_gone_without_its_id(
@@ -319,10 +319,10 @@ def test_another_tab_of_a_deleted_workbook_says_it_is_gone_without_its_id(
 ) -> None:
     one = WorkbookApp(WorkbookState(store, content), link_base="http://127.0.0.1:8866/")
     field(one, "diagnosis_kind").control.value = "cancer"
-    workbook_id = one.state.session_id
+    workbook_id = one.state.workbook_id
     assert workbook_id is not None
     other = WorkbookApp(
-        WorkbookState(store, content, session_id=workbook_id), link_base="http://x/"
+        WorkbookState(store, content, workbook_id=workbook_id), link_base="http://x/"
     )
     one.export_panel.delete.click()
     one.export_panel.confirm_delete.click()
@@ -373,12 +373,12 @@ def test_a_later_success_never_hides_a_change_that_failed(
     app.state.store = store
     row = next(iter(questions(app).rows.values()))
     row.star.value = True  # another change, saved
-    assert store.load(app.state.session_id).questions[row.item_id].starred
+    assert store.load(app.state.workbook_id).questions[row.item_id].starred
     assert "not stored yet" in app.saved.value and "The disk is full." in app.saved.value
     assert "All changes saved" not in app.saved.value
     field(app, "diagnosis_kind").control.value = "cancer"
     field(app, "diagnosis_kind").control.value = "rare_disease"  # that same change, saved
-    assert store.load(app.state.session_id).answers["diagnosis_kind"] == "rare_disease"
+    assert store.load(app.state.workbook_id).answers["diagnosis_kind"] == "rare_disease"
     assert "All changes saved" in app.saved.value
 
 
@@ -393,7 +393,7 @@ def test_a_star_that_could_not_be_saved_is_not_shown_as_starred(
     app.state.store = store
     row.star.value = True
     assert row.star.description == "★ Starred"
-    assert store.load(app.state.session_id).questions[row.item_id].starred
+    assert store.load(app.state.workbook_id).questions[row.item_id].starred
 
 
 @pytest.mark.parametrize("days_left", [1, 2, 30, 400])
@@ -451,7 +451,7 @@ def test_own_questions_can_be_edited_and_deleted(app: WorkbookApp, store: Workbo
     view = questions(app)
     view.own_text.value = "Can I keep working?"
     view._add_own_question()
-    sid = app.state.session_id
+    sid = app.state.workbook_id
     assert sid is not None
     own = store.load(sid).own_questions
     assert [q.text for q in own] == ["Can I keep working?"]
@@ -468,7 +468,7 @@ def test_text_over_its_limit_gets_a_plain_message_and_is_not_saved(app: Workbook
     view = questions(app)
     view.own_text.value = "x" * 501
     view.add_own.click()
-    assert "500" in view.problem.value and "too long" in view.problem.value
+    assert "500" in view.add_problem.value and "too long" in view.add_problem.value
     row = next(iter(view.rows.values()))
     row.answer.value = "y" * 5_001
     assert "5,000" in view.problem.value
@@ -490,7 +490,7 @@ def test_a_reopened_workbook_says_welcome_back(store: WorkbookStore, content: Co
     first = WorkbookApp(WorkbookState(store, content), link_base=None)
     field(first, "diagnosis_kind").control.value = "cancer"
     again = WorkbookApp(
-        WorkbookState(store, content, session_id=first.state.session_id), link_base=None
+        WorkbookState(store, content, workbook_id=first.state.workbook_id), link_base=None
     )
     assert "Welcome back" in again.welcome_back.value
     assert "Next:" in again.welcome_back.value
@@ -512,7 +512,7 @@ def _page_of(store: WorkbookStore, content: Content, token: str) -> WorkbookApp:
     """The page a private link opens (as the dashboard builds it), on step 1."""
     session_id = store.workbook_id_for_token(token)
     assert session_id is not None
-    state = WorkbookState(store, content, session_id=session_id)
+    state = WorkbookState(store, content, workbook_id=session_id)
     state.token = token
     return WorkbookApp(state, link_base="http://127.0.0.1:8866/")
 
@@ -530,7 +530,7 @@ def test_a_new_private_link_ends_every_other_page_at_its_next_save(
     assert "All changes saved" not in other.saved.value
     intake = other.view(0)
     assert isinstance(intake, IntakeView) and "new private link" in intake.problem.value
-    workbook_id = app.state.session_id
+    workbook_id = app.state.workbook_id
     assert workbook_id is not None
     assert store.load(workbook_id).answers == {"diagnosis_kind": "cancer"}
     # nor can it delete the workbook, or take it back with a new link of its own
@@ -581,34 +581,37 @@ def test_the_link_check_and_the_write_are_one_transaction(
 
 
 def test_a_link_to_a_blank_workbook_from_the_dashboard_opens_a_new_one(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: Content
 ) -> None:
-    from widgets.dashboard import dashboard
+    from secondopinion.serving.visit import Visit
+    from widgets.dashboard import open_page
+
+    def dashboard(token: str) -> object:
+        return open_page(content, Visit(token, "en", None, "http://127.0.0.1:8866/"))
 
     monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     with WorkbookStore.open(tmp_path / "data") as store:
         stranger, stranger_token = store.create_workbook("", "patient", "es")
         desk, desk_token = store.create_workbook("", "navigator")
         used, used_token = store.create_workbook("", "patient")
         store.set_answers(used.id, {"diagnosis_kind": "cancer"})
 
-    page = dashboard(f"session={stranger_token}")
+    page = dashboard(stranger_token)
     assert isinstance(page, WorkbookApp)
-    assert page.state.session_id is None and page.state.token is None
+    assert page.state.workbook_id is None and page.state.token is None
     assert page.state.language == "es"  # the only thing it had, and nothing private
     assert "Welcome back" not in page.welcome_back.value and page.welcome_back.value == ""
     bar = next(child for child in page.children if isinstance(child, AddressBar))
     assert "null" in bar.outputs[0]["data"]["application/javascript"]  # the link taken out
     page.state.set_answer("diagnosis_kind", "cancer")
-    assert page.state.session_id not in (None, stranger.id)
+    assert page.state.workbook_id not in (None, stranger.id)
     with WorkbookStore.open(tmp_path / "data") as store:
         assert store.load(stranger.id).answers == {}
 
-    page = dashboard(f"session={desk_token}")  # made at the desk for this person
-    assert isinstance(page, WorkbookApp) and page.state.session_id == desk.id
-    page = dashboard(f"session={used_token}")
-    assert isinstance(page, WorkbookApp) and page.state.session_id == used.id
+    page = dashboard(desk_token)  # made at the desk for this person
+    assert isinstance(page, WorkbookApp) and page.state.workbook_id == desk.id
+    page = dashboard(used_token)
+    assert isinstance(page, WorkbookApp) and page.state.workbook_id == used.id
     assert "Welcome back" in page.welcome_back.value
 
 
@@ -618,7 +621,7 @@ def test_welcome_back_says_when_the_workbook_was_started_and_last_changed(
     first = WorkbookApp(WorkbookState(store, content), link_base=None)
     field(first, "diagnosis_kind").control.value = "cancer"
     again = WorkbookApp(
-        WorkbookState(store, content, session_id=first.state.session_id), link_base=None
+        WorkbookState(store, content, workbook_id=first.state.workbook_id), link_base=None
     )
     assert first.state.workbook is not None
     summary = first.state.workbook.summary
@@ -647,10 +650,10 @@ def test_kept_text_belongs_to_the_stored_workbook_and_is_dropped_once_deleted(
 ) -> None:
     assert 'data-workbook=""' in app.kept_for.value  # not stored: nothing typed is kept
     field(app, "diagnosis_kind").control.value = "cancer"
-    assert app.state.session_id is not None
-    mark = workbook_mark(app.state.session_id)
+    assert app.state.workbook_id is not None
+    mark = workbook_mark(app.state.workbook_id)
     assert f'data-workbook="{mark}" data-workbook-state="open"' in app.kept_for.value
-    assert app.state.session_id not in app.kept_for.value and mark != workbook_mark("other")
+    assert app.state.workbook_id not in app.kept_for.value and mark != workbook_mark("other")
     app.export_panel.delete.click()
     app.export_panel.confirm_delete.click()
     assert f'data-workbook="{mark}" data-workbook-state="gone"' in app.kept_for.value

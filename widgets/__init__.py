@@ -1,6 +1,6 @@
 """The workbook's views, built with ipywidgets on the core package ``secondopinion``.
 
-- ``session_state``: the one state of a workbook that every view binds to;
+- ``workbook_state``: the one state of a workbook that every view binds to;
 - ``steps``: one module per step of the workbook (intake, questions, records, next steps,
   compare, take it with you);
 - ``parts``: the small shared parts (save feedback, item texts, style, the timeline picture,

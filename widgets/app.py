@@ -15,17 +15,20 @@ import ipywidgets as w
 
 from secondopinion import ContentError
 from secondopinion.language import LANGUAGE_NAMES, LANGUAGES, N_, long_date, translator
-from widgets.parts.feedback import ProblemMessage, guarded, plain
+from widgets.parts.feedback import ProblemMessage, SaveStatus, guarded
 from widgets.parts.kept_text import KeptTextMark
+from widgets.parts.name_and_code import NameAndCode
+from widgets.parts.page_roles import PageRoles
 from widgets.parts.page_script import STEP_HOOKS, Heartbeat, PageScript
 from widgets.parts.style import stylesheet
-from widgets.session_state import ENDED, GONE, WorkbookState
+from widgets.parts.welcome_links import WelcomeLinks
 from widgets.steps.compare import CompareOpinions
 from widgets.steps.export_panel import ExportPanel
 from widgets.steps.intake import IntakeView
 from widgets.steps.next_steps import NextSteps
 from widgets.steps.question_list import QuestionList
 from widgets.steps.records_checklist import RecordsChecklist
+from widgets.workbook_state import WorkbookState
 
 WELCOME_TITLE = N_("Your second-opinion workbook")
 WELCOME = N_(
@@ -115,14 +118,16 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         self.next = w.Button(description=_("Next →"), button_style="primary")
         self.back.on_click(lambda _: self.go_to(self.step - 1, focus=True))
         self.next.on_click(lambda _: self.go_to(self.step + 1, focus=True))
-        self.saved = w.HTML()
-        self.saved.add_class("workbook-saved")
+        self.saved = SaveStatus(state)
         footer = w.Box([self.back, self.next, self.saved], layout=w.Layout(flex_flow="row wrap"))
         self.welcome = w.HTML(f"<h1>{_(WELCOME_TITLE)}</h1>{_(WELCOME)}")
         self.welcome_back = w.HTML(welcome_back(state))
         self.welcome_back.add_class("workbook-welcome-back")
+        self.welcome_links = WelcomeLinks(state, self._open_for)
+        self.who = NameAndCode(state)  # an optional name, and the short code
         reminder = w.HTML(f'<p class="workbook-reminder">{_(REMINDER)}</p>')
         self.script = PageScript(state.language)
+        self.roles = PageRoles(state.language)  # landmarks and radio groups
         skip = w.HTML(f'<a class="workbook-skip" href="#">{_(SKIP)}</a>')
         skip.add_class("workbook-skip-link")
         self.language_problem = ProblemMessage(state.language)
@@ -144,12 +149,15 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             self.language_problem,
             self.welcome,
             self.welcome_back,
+            self.welcome_links,
+            self.who,
             nav,
             self.where,
             self.stack,
             footer,
             reminder,
             self.script,
+            self.roles,
         ]
         # Whatever was added after the app was built (the dashboard's address bar) stays.
         built: tuple[w.Widget, ...] = tuple(getattr(self, "children", ()))
@@ -193,6 +201,8 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         self.stack.selected_index = step
         self.welcome.layout.display = None if step == 0 else "none"
         self.welcome_back.layout.display = None if step == 0 else "none"
+        self.welcome_links.show(step == 0 and bool(self.welcome_back.value))
+        self.who.layout.display = None if step == 0 else "none"
         for index, button in enumerate(self.step_buttons):
             if index == step:
                 button.add_class("workbook-current-step")
@@ -209,6 +219,13 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         if focus:
             self.script.focus_step(HOOKS[step])
 
+    def _open_for(self, step: int, item_id: str) -> None:
+        """Open a step from the welcome back, for one of its items (a timeline step is chosen)."""
+        self.go_to(step, focus=True)
+        done = getattr(self.views[step], "done", None)
+        if done is not None:
+            done.select(item_id)
+
     def view(self, step: int) -> w.Widget:
         """The view of one step, built if needed (for tests and the navigator notebook)."""
         if step not in self.views:
@@ -224,34 +241,7 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             self.export_panel.refresh()
 
     def _show_saved(self) -> None:
-        _ = self.state.tr.gettext
-        if self.state.gone:
-            self.saved.value = (
-                '<p role="alert" class="workbook-save-failed workbook-gone" data-save="failed">'
-                + html.escape(_(GONE))
-                + "</p>"
-            )
-        elif self.state.ended:
-            self.saved.value = (
-                '<p role="alert" class="workbook-save-failed workbook-ended" data-save="failed">'
-                + html.escape(_(ENDED))
-                + "</p>"
-            )
-        elif self.state.last_failed is not None:
-            why = plain(self.state.failed_message, self.state.language)
-            self.saved.value = (
-                '<p role="status" class="workbook-save-failed" data-save="failed">'
-                + _("A change you made is not stored yet. It stays on this page until it is.")
-                + f" {html.escape(why)}</p>"
-            )
-        elif self.state.typing:
-            self.saved.value = '<p role="status" data-save="saving">' + _("Saving…") + "</p>"
-        elif self.state.last_saved is not None:
-            self.saved.value = (
-                '<p role="status" data-save="saved">' + _("Saved. All changes saved.") + "</p>"
-            )
-        else:
-            self.saved.value = ""
+        self.saved.follow()
 
 
 def welcome_back(state: WorkbookState) -> str:

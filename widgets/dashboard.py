@@ -1,20 +1,17 @@
 """What ``notebooks/dashboard.ipynb`` shows: the workbook behind a private link, or a new one.
 
-The dashboard may run in one of Voilà's pre-heated kernels (``preheat_kernel``, see
-``secondopinion.serving``): a kernel started, and this notebook run in it, before anyone visits.
-Then everything that does not depend on the visit is done before the kernel waits for its
-visit: importing the views, loading the content, and building the page of a new workbook. When
-someone comes, the store is opened (and checked) then; a visit without a private link gets the
-page already built, and a private link gets its own workbook's page, built then.
+The private link's secret is in the address's fragment (``#workbook=<token>``), which no server
+ever sees: the page reads it and tells its kernel (``widgets.parts.visit``). The dashboard may
+run in one of Voilà's pre-heated kernels (``preheat_kernel``): this notebook ran in it before
+anyone visited, importing the views and loading the content. When the page says who is
+visiting, the store is opened (and checked) and the page is built: the workbook of the link, or
+a new one in the browser's language.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import os
-from typing import cast
-from urllib.parse import parse_qs
 
 import ipywidgets as w
 
@@ -22,16 +19,17 @@ from secondopinion import Content, ContentError, load_content
 from secondopinion.content.vocabulary import RECORD_NEEDED
 from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGES, preferred_language
 from secondopinion.serving.visit import (
+    Visit,
     keep_every_message,
     page_address,
-    page_query,
-    waits_for_visit,
+    visitor_address,
 )
 from secondopinion.store import StoreError, Workbook, WorkbookStore
 from widgets.app import WorkbookApp
 from widgets.parts.address_bar import AddressBar
 from widgets.parts.style import stylesheet
-from widgets.session_state import WorkbookState
+from widgets.parts.visit import OPENING, VisitChannel
+from widgets.workbook_state import WorkbookState
 
 log = logging.getLogger("secondopinion.widgets")
 
@@ -45,14 +43,13 @@ CANNOT_OPEN = (
     "<p>{reason}</p><p>Nothing you saved before has been changed. Please try again later, "
     "or tell your patient navigator.</p>"
 )
-NO_ADDRESS = "The page did not get its own address from the server. Please load it again."
 
 
-def dashboard(query_string: str | None = None) -> WorkbookApp | Notice:
-    """Build the dashboard for this page's address (``?session=<token>`` reopens a workbook).
+def dashboard() -> DashboardPage:
+    """The dashboard's page: it waits for the page to say who is visiting, then shows it.
 
-    In a pre-heated kernel this loads the content and builds a new workbook's page, then waits
-    for the visit; the page is kept for a new visit and closed for a private link.
+    In a pre-heated kernel this runs before anyone visits: the views are imported and the
+    content loaded then; the store is opened and the page built when the visit comes.
     """
     keep_every_message()
     content: Content | ContentError
@@ -60,53 +57,64 @@ def dashboard(query_string: str | None = None) -> WorkbookApp | Notice:
         content = load_content()
     except ContentError as error:
         content = error
-    early = None
-    if query_string is None:
-        early = _build_before_visit(content)
-        query_string = page_query()
-    page = _page(content, query_string, early)
-    if early is not None and page is not early.app:
-        early.close()
-    return page
+    return DashboardPage(content)
 
 
-def _page(
-    content: Content | ContentError, query_string: str | None, early: _EarlyPage | None
-) -> WorkbookApp | Notice:
-    if query_string is None:
-        return Notice(CANNOT_OPEN.format(reason=NO_ADDRESS))
-    tokens = parse_qs(query_string).get("session", [])
+class DashboardPage(w.VBox):  # type: ignore[misc]
+    """The page's root: "Opening your workbook…" until the visit, then the workbook or a notice."""
+
+    def __init__(self, content: Content | ContentError) -> None:
+        self.content = content
+        self.shown: WorkbookApp | Notice | None = None
+        self.visit_channel = VisitChannel(self._open)
+        self.opening = w.HTML(
+            f'<p class="workbook-opening" role="status">{html.escape(OPENING)}</p>'
+        )
+        self.style = stylesheet()
+        super().__init__([self.style, self.opening, self.visit_channel])
+        self.add_class("workbook-page")
+
+    def _open(self, visit: Visit) -> None:
+        try:
+            page = open_page(self.content, visit)
+        except Exception:  # whatever it was, the person gets a plain message, not a blank page
+            log.exception("The dashboard could not be built")
+            page = Notice(CANNOT_OPEN.format(reason=""))
+        self.shown = page
+        self.children = [page]
+        for waiting in (self.style, self.opening, self.visit_channel):
+            waiting.close()
+        page.mark_ready()
+
+
+def open_page(content: Content | ContentError, visit: Visit) -> WorkbookApp | Notice:
+    """The page for ``visit``: the workbook of its private link, or a new one.
+
+    A link that opens no workbook gets a notice; so does a store or content that cannot open.
+    """
     try:
         if isinstance(content, ContentError):
             raise content
+        visitor_address()  # where the store finds it, to count new workbooks per address
         store = WorkbookStore.open()
         language = None
-        in_address = tokens[0] if tokens else None
-        if tokens:
-            session_id = store.workbook_id_for_token(tokens[0])
-            if session_id is None:
+        if visit.token:
+            workbook_id = store.workbook_id_for_token(visit.token)
+            if workbook_id is None:
                 return Notice(UNKNOWN_LINK)
-            workbook = store.load(session_id)
-            if not opens_as_shared(workbook):
-                # Nothing in it, started on the dashboard: maybe a stranger's, sent to catch
-                # what this person types. They get a new workbook of their own instead.
-                language = workbook.summary.language
-                tokens = []
-        if tokens:
-            state = WorkbookState(store, content, session_id=session_id)
-            state.token = tokens[0]
-        elif early is not None:
-            app = early.open(store, link_base=page_address())
-            early.state.set_language(language or _visit_language(query_string))
-            early.address_bar.address_has(in_address)
-            return app
-        else:
-            language = language or _visit_language(query_string)
-            state = WorkbookState(store, content, language=language)
+            workbook = store.load(workbook_id)
+            if opens_as_shared(workbook):
+                state = WorkbookState(store, content, workbook_id=workbook_id)
+                state.token = visit.token
+                return _workbook_page(state, visit)
+            # Nothing in it, started on the dashboard: maybe a stranger's, sent to catch what
+            # this person types. They get a new workbook of their own instead.
+            language = workbook.summary.language
+        state = WorkbookState(store, content, language=language or _visit_language(visit))
     except (StoreError, ContentError) as error:
         log.exception("The dashboard could not open the workbook")
         return Notice(CANNOT_OPEN.format(reason=html.escape(str(error))))
-    return _workbook_page(state, link_base=page_address(), in_address=in_address)
+    return _workbook_page(state, visit)
 
 
 def opens_as_shared(workbook: Workbook) -> bool:
@@ -136,17 +144,15 @@ def is_blank(workbook: Workbook) -> bool:
     )
 
 
-def _visit_language(query_string: str) -> str:
+def _visit_language(visit: Visit) -> str:
     """A new workbook's language: ``?lang=es`` if given, else the browser's preferred one.
 
-    Voilà hands the kernel the visit's ``Accept-Language`` header as ``HTTP_ACCEPT_LANGUAGE``
-    (``secondopinion.serving`` asks it to); a workbook reopened by its link keeps its own.
+    A workbook reopened by its link keeps its own.
     """
-    asked = parse_qs(query_string).get("lang", [])
-    if asked and asked[0] in LANGUAGES:
-        wanted = asked[0]
+    if visit.asked_language in LANGUAGES:
+        wanted = str(visit.asked_language)
     else:
-        wanted = preferred_language(os.environ.get("HTTP_ACCEPT_LANGUAGE"))
+        wanted = preferred_language(visit.languages)
     try:
         load_content(language=wanted)
     except ContentError:  # a translation not finished: the workbook opens in English
@@ -155,74 +161,12 @@ def _visit_language(query_string: str) -> str:
     return wanted
 
 
-def _workbook_page(
-    state: WorkbookState, *, link_base: str | None, in_address: str | None = None
-) -> WorkbookApp:
-    app = WorkbookApp(state, link_base=link_base)
+def _workbook_page(state: WorkbookState, visit: Visit) -> WorkbookApp:
+    app = WorkbookApp(state, link_base=page_address(visit.address))
     bar = AddressBar(state)
-    bar.address_has(in_address)
+    bar.address_has(visit.token)
     app.children = (*app.children, bar)
     return app
-
-
-class _NoStoreYet:
-    """Stands for the store in a page built before the visit; the store opens with the visit."""
-
-    def __getattr__(self, name: str) -> object:
-        raise RuntimeError("The store is opened when someone visits the page, not before.")
-
-
-class _EarlyPage:
-    """A new workbook's page, built in a pre-heated kernel before anyone visits.
-
-    A new workbook touches the store only on its first change, so the page can be built
-    without one; the store itself is opened (and checked) when the visit comes.
-    """
-
-    def __init__(self, content: Content) -> None:
-        self.state = WorkbookState(cast(WorkbookStore, _NoStoreYet()), content)
-        self.app = WorkbookApp(self.state, link_base=None)
-        self.address_bar = AddressBar(self.state)
-        self.app.children = (*self.app.children, self.address_bar)
-
-    def open(self, store: WorkbookStore, *, link_base: str | None) -> WorkbookApp:
-        """The page, now with its store and its address, for a visit without a private link."""
-        self.state.store = store
-        self.app.export_panel.link_base = link_base
-        return self.app
-
-    def close(self) -> None:
-        """Close every widget of the page (a private link or a problem shows another page)."""
-        for widget in _widgets_in(self.app):
-            widget.close()
-
-
-def _widgets_in(root: w.Widget) -> list[w.Widget]:
-    """``root`` and every widget it holds (children, layouts, styles...), each once."""
-    found: dict[int, w.Widget] = {}
-    waiting = [root]
-    while waiting:
-        widget = waiting.pop()
-        if id(widget) in found:
-            continue
-        found[id(widget)] = widget
-        for name in widget.keys:
-            value = getattr(widget, name, None)
-            values = value if isinstance(value, list | tuple) else (value,)
-            waiting.extend(v for v in values if isinstance(v, w.Widget))
-    return list(found.values())
-
-
-def _build_before_visit(content: Content | ContentError) -> _EarlyPage | None:
-    if not waits_for_visit():
-        return None
-    if isinstance(content, ContentError):
-        return None
-    try:
-        return _EarlyPage(content)
-    except Exception:  # the page is built again after the visit, the usual way
-        log.exception("The page could not be built before the visit")
-        return None
 
 
 class Notice(w.VBox):  # type: ignore[misc]

@@ -20,10 +20,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from secondopinion.content import Content, load_content
-from secondopinion.documents.calendar_file import timeline_to_ics
+from secondopinion.documents.calendar_file import calendar_name, timeline_to_ics
 from secondopinion.documents.exports import long_form, roster, write_csv, write_private
+from secondopinion.documents.file_names import person_file_part
 from secondopinion.documents.question_sheet import PAGE_SIZES, question_sheet_pdf
-from secondopinion.language import translator
 from secondopinion.planning import derive
 from secondopinion.store import NotFoundError, StoreError, Workbook, WorkbookStore
 
@@ -122,7 +122,8 @@ def export_command(args: argparse.Namespace) -> int:
         with WorkbookStore.open(args.data, create=False) as store:
             if args.workbook:
                 book = store.load(args.workbook)
-                files = [(out / f"workbook-{book.id}-{today}.csv", long_form(book, content))]
+                name = person_file_part(book)
+                files = [(out / f"workbook-{name}-{today}.csv", long_form(book, content))]
             else:
                 books = store.load_all()
                 files = [
@@ -152,11 +153,9 @@ def calendar_command(args: argparse.Namespace) -> int:
 
     def make(book: Workbook, content: Content) -> tuple[bytes, str]:
         timeline = derive(book, content, date.today()).timeline
-        name = book.summary.display_name.strip()
         language = content.language
-        _ = translator(language).gettext
-        title = _("Second opinion: {name}").format(name=name) if name else _("Second opinion")
-        ics = timeline_to_ics(timeline, title, language=language)
+        title = calendar_name(book.summary.display_name, book.id, language)
+        ics = timeline_to_ics(timeline, title, language=language, workbook_id=book.id)
         count = len(timeline.dated_steps)
         what = f"{count} dated step{'s' if count != 1 else ''}"
         if not count:

@@ -31,6 +31,7 @@ from secondopinion.content.vocabulary import (
     ONCE_ONE_CHOICE,
     PARENT_GUARDIAN,
     PATIENT,
+    RELATION_FIELD,
 )
 
 _FILES: dict[str, tuple[str, ...]] = {
@@ -258,6 +259,17 @@ def _check_vocabulary(intake: Intake, opinions: Sequence[Option], found: Collect
         for choice in (PATIENT, PARENT_GUARDIAN):
             if choice not in filled_by.choice_ids:
                 found.add("intake.yaml", FILLED_BY_FIELD, f"the code needs the choice '{choice}'")
+    for each in intake.fields:
+        naming = [c.id for c in each.choices if c.told_as is not None]
+        if each.id == RELATION_FIELD and each.kind != "one_choice":
+            found.add("intake.yaml", each.id, "must be a one_choice field: the code relies on it")
+        elif each.id != RELATION_FIELD and naming:
+            found.add(
+                "intake.yaml",
+                each.id,
+                f"choice '{naming[0]}' names the patient (told_as), which only the choices of "
+                f"'{RELATION_FIELD}' may do",
+            )
     for field_id in ONCE_ONE_CHOICE:
         field = intake.fields_by_id.get(field_id)
         if field is not None and field.kind != "several_choices":

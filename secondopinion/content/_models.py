@@ -28,16 +28,57 @@ from secondopinion.language import translator
 FieldKind = Literal["one_choice", "several_choices", "yes_no", "date", "free_text"]
 
 
+class ChoiceVoice(_Strict):
+    """A choice's words for another reader (``for_helper``, ``for_parent``).
+
+    Each part left out keeps the choice's own.
+    """
+
+    label: Text | None = None
+    you_said: Text | None = None
+
+
 class Choice(_Strict):
-    """One answer a person can pick for a choice field."""
+    """One answer a person can pick for a choice field.
+
+    A choice of the field that says how a helper is related to the patient (``relation``) may
+    name the patient for them: ``told_as`` stands for "the patient" in what the workbook tells
+    the helper ("your father"), ``asked_as`` in what the helper says, such as the questions they
+    ask a doctor ("my father"). Both or neither.
+    """
 
     id: ItemId
     label: Text
     you_said: Text
+    for_helper: ChoiceVoice | None = None
+    for_parent: ChoiceVoice | None = None
+    told_as: Text | None = None
+    asked_as: Text | None = None
+
+    @model_validator(mode="after")
+    def _names_both_ways(self) -> Choice:
+        if (self.told_as is None) != (self.asked_as is None):
+            raise ValueError("a choice that names the patient needs both told_as and asked_as")
+        return self
+
+
+class FieldVoice(_Strict):
+    """A field's words for another reader (``for_helper``, ``for_parent``).
+
+    Each part left out keeps the field's own.
+    """
+
+    label: Text | None = None
+    help: Text | None = None
 
 
 class Field(_Strict):
-    """One question of the intake ("Your situation")."""
+    """One question of the intake ("Your situation").
+
+    ``for_helper`` and ``for_parent`` are its words for a helper or a child's parent, as an
+    item's are (a question that asks "Which of these have you had?" asks a helper "Which of
+    these has the patient had?"); its choices may have theirs too.
+    """
 
     id: ItemId
     label: Text
@@ -48,6 +89,8 @@ class Field(_Strict):
     choices: tuple[Choice, ...] = ()
     you_said_true: Text | None = None
     you_said_false: Text | None = None
+    for_helper: FieldVoice | None = None
+    for_parent: FieldVoice | None = None
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Field:

@@ -38,6 +38,8 @@ TEXT_KEYS: Final = frozenset(
         "if_late",
         "if_no_time",
         "title",
+        "told_as",
+        "asked_as",
     }
 )
 """The keys whose values are words for people: the only keys a translation may give."""

@@ -30,6 +30,10 @@ PATIENT: Final = "patient"
 PARENT_GUARDIAN: Final = "parent_guardian"
 """The choice of ``filled_by`` for a child's parent or guardian: items' ``for_parent`` words."""
 
+RELATION_FIELD: Final = "relation"
+"""The intake field (one choice, optional) saying how a helper is related to the patient; its
+choices' ``told_as`` and ``asked_as`` name the patient in every text ("your father")."""
+
 ONCE_ONE_CHOICE: Final = ("treatment_status",)
 """Several-choice fields that once took one choice: a single saved choice is read as a list of one.
 

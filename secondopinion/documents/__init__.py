@@ -14,11 +14,13 @@ from secondopinion.documents.downloads import (
     make_downloads,
     make_downloads_apart,
 )
+from secondopinion.documents.paper import PageSize
 
 __all__ = [
     "SHEET_SIZES",
     "Downloads",
     "DownloadsError",
+    "PageSize",
     "make_downloads",
     "make_downloads_apart",
     "timeline_to_ics",

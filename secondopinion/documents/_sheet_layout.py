@@ -20,13 +20,14 @@ import importlib.util
 import unicodedata
 from functools import cache
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph, auto_detect_base_direction
 from fpdf.enums import Align, MethodReturnValue, TextDirection, WrapMode, XPos, YPos
 
-PageSize = Literal["A4", "Letter"]
+from secondopinion.documents.paper import PageSize as PageSize
+
 PAGE_SIZES: Final[tuple[PageSize, ...]] = ("A4", "Letter")
 
 FONT: Final = "DejaVu"
@@ -186,6 +187,7 @@ class SheetPdf(FPDF):
             self.set_fallback_fonts([family for family, _, _ in fallbacks], exact_match=False)
         self.footer_text = footer_text
         self.page_words = page_words
+        self._lines: dict[tuple[str, float, str, float], list[str]] = {}
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN + FOOTER_HEIGHT)
         self.alias_nb_pages()
@@ -217,7 +219,19 @@ class SheetPdf(FPDF):
         return self.page_break_trigger - self.get_y()
 
     def lines_of(self, text: str, size: float, style: str = "", indent: float = 0.0) -> list[str]:
-        """How ``text`` breaks into lines at this size, in logical (typed) order."""
+        """How ``text`` breaks into lines at this size, in logical (typed) order.
+
+        Worked out once per text, size, style and indent: a long answer is measured (to keep it
+        together, or to see whether it fits) and then written, and laying it out is the slow part.
+        """
+        key = (text, size, style, indent)
+        known = self._lines.get(key)
+        if known is None:
+            known = self._lines[key] = self._break_lines(text, size, style, indent)
+        self.set_font(FONT, style, size)
+        return known
+
+    def _break_lines(self, text: str, size: float, style: str, indent: float) -> list[str]:
         self.set_font(FONT, style, size)
         width = self.epw - indent
         lines = self.multi_cell(
@@ -269,7 +283,7 @@ class SheetPdf(FPDF):
         rtl = bool(clean.strip()) and auto_detect_base_direction(clean) == TextDirection.RTL
         self.set_text_color(*color)
         height = line_height(size)
-        for line in self.lines_of(clean, size, style, indent):
+        for line in self.lines_of(text, size, style, indent):  # the same lines as measured
             self.set_font(FONT, style, size)
             if height > self.room_left:
                 self.add_page()

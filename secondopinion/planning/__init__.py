@@ -4,6 +4,7 @@
 the questions, records and next steps that apply (a ``Plan``, with a short "start here" list),
 and ``build_timeline`` dates the steps back from the decision date. ``derive`` does all three
 for a saved workbook: every caller that shows or prints a workbook's plan goes through it.
+``Reader`` is who reads it: a helper's words, the patient named as they know them ("your father").
 """
 
 from secondopinion.planning.derive import Derived, derive, records_that_apply
@@ -14,12 +15,15 @@ from secondopinion.planning.engine import (
     PlannedItem,
     tailor,
 )
+from secondopinion.planning.reader import Reader
 from secondopinion.planning.situation import Situation, SituationError
 from secondopinion.planning.timeline import (
     Timeline,
     TimelineStep,
     build_timeline,
     long_date,
+    moved_words,
+    records_asked_by,
     timeline_as_text,
 )
 
@@ -29,6 +33,7 @@ __all__ = [
     "Derived",
     "Plan",
     "PlannedItem",
+    "Reader",
     "Situation",
     "SituationError",
     "Timeline",
@@ -36,6 +41,8 @@ __all__ = [
     "build_timeline",
     "derive",
     "long_date",
+    "moved_words",
+    "records_asked_by",
     "records_that_apply",
     "tailor",
     "timeline_as_text",

@@ -4,8 +4,9 @@ A step applies when its ``when`` rule holds and the answers contradict none of t
 ``assumes``; one that stands for another takes its place; one that comes before a step left out
 is left out too. Records are asked for one request per office that holds them (``records`` of a
 record step), else one step each. The words are the reader's: a helper's or a child's parent's
-(``for_helper``, ``for_parent``), with the other date named. A step cites only the pages whose
-premises the answers do not contradict.
+(``for_helper``, ``for_parent``), with the patient named as the reader knows them ("your
+father": ``Reader``) and the other date named. A step cites only the pages whose premises the
+answers do not contradict.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from secondopinion.content.vocabulary import (
 from secondopinion.language import long_date
 from secondopinion.planning._schedule import Chosen
 from secondopinion.planning.engine import Plan, PlannedItem
+from secondopinion.planning.reader import Reader
 from secondopinion.store import RecordState
 
 RECORD_JOIN = "; "
@@ -45,7 +47,8 @@ class Words:
 
     ``contradicted`` are the premises the answers contradict: a step assuming one is not for
     this person (``fits``), and a page assuming one is not cited (``cited``); ``pages`` are the
-    sources by id.
+    sources by id; ``reader`` who reads them (else the one ``filled_by`` names, the patient
+    unnamed).
     """
 
     def __init__(
@@ -55,8 +58,10 @@ class Words:
         other: dt.date | None,
         contradicted: frozenset[str] = frozenset(),
         pages: Mapping[str, Source] | None = None,
+        reader: Reader | None = None,
     ) -> None:
-        self.reader = answers.get(FILLED_BY_FIELD, PATIENT)
+        who = answers.get(FILLED_BY_FIELD, PATIENT)
+        self.reader = reader or Reader(who if isinstance(who, str) else PATIENT, language=language)
         self.other = long_date(other, language) if other is not None else None
         self.contradicted = contradicted
         self.pages: Mapping[str, Source] = pages or {}
@@ -78,9 +83,9 @@ class Words:
     ) -> tuple[str, str, str | None, str | None]:
         """The text, why, if_late and if_no_time in the reader's words."""
         voices = []  # a parent's words first, then a helper's, then the patient's
-        if self.reader == PARENT_GUARDIAN:
+        if self.reader.who == PARENT_GUARDIAN:
             voices = [spec.for_parent, spec.for_helper]
-        elif self.reader != PATIENT:
+        elif self.reader.helps:
             voices = [spec.for_helper]
         late = getattr(spec, "if_late", None)
         no_time = getattr(spec, "if_no_time", None)
@@ -92,6 +97,7 @@ class Words:
         return self._dated(text), self._dated(why), self._maybe(late), self._maybe(no_time)
 
     def _dated(self, words: str) -> str:
+        words = self.reader.tell(words)
         return words.replace(DATE_SLOT, self.other) if self.other is not None else words
 
     def _maybe(self, words: str | None) -> str | None:

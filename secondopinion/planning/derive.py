@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from secondopinion.content import Content, rules
+from secondopinion.content.vocabulary import DECISION_DATE_FIELD
 from secondopinion.planning.engine import Plan, tailor
 from secondopinion.planning.situation import Situation
 from secondopinion.planning.timeline import Timeline, build_timeline
@@ -29,12 +30,22 @@ class Derived:
     today: dt.date
     content: Content = field(repr=False, compare=False)
     records: Mapping[str, RecordState] = field(repr=False)
+    steps_done: Mapping[str, dt.date] = field(default_factory=dict, repr=False)
+    """The timeline steps marked done, with the day: they leave the timeline."""
+    planned_since: dt.date | None = None
+    """The day the decision date was given: steps planned then for a day now past are moved."""
 
     @cached_property
     def timeline(self) -> Timeline:
         """The steps dated back from the decision date, as of ``today`` (worked out when asked)."""
         return build_timeline(
-            self.situation, self.plan, self.content, self.today, records=self.records
+            self.situation,
+            self.plan,
+            self.content,
+            self.today,
+            records=self.records,
+            done=self.steps_done,
+            since=self.planned_since,
         )
 
 
@@ -42,8 +53,18 @@ def derive(workbook: Workbook | None, content: Content, today: dt.date) -> Deriv
     """The situation, plan and timeline of a saved workbook (``None``: a new, empty one)."""
     answers = workbook.answers if workbook is not None else {}
     situation = Situation.from_answers(answers, content.intake, drop_unknown=True)
-    records = workbook.records if workbook is not None else {}
-    return Derived(situation, tailor(situation, content), today, content, records)
+    if workbook is None:
+        return Derived(situation, tailor(situation, content), today, content, {})
+    given = workbook.answer_times.get(DECISION_DATE_FIELD)
+    return Derived(
+        situation,
+        tailor(situation, content),
+        today,
+        content,
+        workbook.records,
+        workbook.steps_done,
+        given.astimezone().date() if given is not None else None,
+    )
 
 
 def records_that_apply(answers: Mapping[str, object], content: Content) -> list[str]:

@@ -16,15 +16,24 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Final, Generic, TypeVar
 
-from secondopinion.content import Content, Item, NextStep, Option, Question, Record, Voice
+from secondopinion.content import (
+    Content,
+    Intake,
+    Item,
+    NextStep,
+    Option,
+    Question,
+    Record,
+    Voice,
+)
 from secondopinion.content import rules as _rules
 from secondopinion.content.vocabulary import (
-    FILLED_BY_FIELD,
     PARENT_GUARDIAN,
     PATIENT,
     PREMISE_VOICES,
 )
 from secondopinion.language import N_, translator
+from secondopinion.planning.reader import Reader
 from secondopinion.planning.situation import Situation
 
 SHOWN_TO_EVERYONE = N_("Shown to everyone who is getting a second opinion.")
@@ -127,10 +136,11 @@ def tailor(situation: Situation, content: Content) -> Plan:
     ``assumes``. Items are worded for who fills the workbook in: a family member, a proxy or a
     navigator reads an item's ``for_helper`` words, a child's parent its ``for_parent`` words,
     and someone whose answers contradict a premise with words of its own (``for_no_disease``)
-    reads those first.
+    reads those first. A helper who said how they are related reads "your father" where the
+    words say "the patient" (``Reader``), the reasons included.
     """
     answers = situation.in_effect(content.intake)
-    reader = answers.get(FILLED_BY_FIELD, PATIENT)
+    reader = Reader.of(answers, content.intake)
     states = content.premises.states(answers)
     contradicted = frozenset(p for p, s in states.items() if s == "contradicted")
     holding = frozenset(p for p, s in states.items() if s == "holds")
@@ -202,12 +212,13 @@ class _Chooser:
         self,
         answers: _rules.Answers,
         content: Content,
-        reader: object,
+        reader: Reader,
         contradicted: frozenset[str],
     ) -> None:
         self.answers = answers
         self.content = content
         self.reader = reader
+        self.intake = reader.intake(content.intake)
         self.contradicted = contradicted
         self.everyone = translator(content.language).gettext(SHOWN_TO_EVERYONE)
 
@@ -222,11 +233,11 @@ class _Chooser:
             if item.when is None:
                 because: tuple[str, ...] = (self.everyone,)
             elif _rules.evaluate(item.when, self.answers):
-                because = _because(item, self.answers, self.content)
+                because = _because(item, self.answers, self.intake)
             else:
                 continue
             group_ranks: list[int] = [rank[getattr(item, key)] for key, rank in ranks]
-            worded = _in_words_for(item, self.reader, self.contradicted)
+            worded = self.reader.item(_in_words_for(item, self.reader.who, self.contradicted))
             cited = self._sources_for(worded)
             if cited != worded.sources:
                 worded = worded.model_copy(update={"sources": cited})
@@ -243,10 +254,11 @@ class _Chooser:
         )
 
 
-def _because(item: Item, answers: _rules.Answers, content: Content) -> tuple[str, ...]:
+def _because(item: Item, answers: _rules.Answers, intake: Intake) -> tuple[str, ...]:
+    """Why the item was chosen, from the reader's intake (``Reader.intake``)."""
     assert item.when is not None
-    phrases = content.intake.reasons(item.when, answers)
-    _ = translator(content.language).gettext
+    phrases = intake.reasons(item.when, answers)
+    _ = translator(intake.language).gettext
     if not phrases:
         return (_(SHOWN_UNLESS_RULED_OUT),)
     return tuple(_("Because {reason}.").format(reason=phrase) for phrase in phrases)

@@ -26,6 +26,10 @@ another (``stands_for``) takes its place: a second doctor seen in the hospital i
 trip. Steps that come before a step left out are left out too.
 
 Records already asked for get a follow-up step instead; records received or sent get none.
+Steps the person marked done (``done``) leave the timeline, and the steps after them are planned
+without waiting for them. A step planned, on the day the dates were first worked out
+(``since``), for a day now past, and not done, says so (``moved_from``): it is not done yet, and
+it is moved to its new day.
 Without a decision date (or with one that has passed) no step has a date, and the step that
 asks the doctor how long it is safe to wait comes first. Where the ``no_countdown`` message's
 rule holds (hospice care), the steps are a calm list without dates, whatever the date. A helper
@@ -47,7 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from secondopinion.content import (
@@ -64,11 +68,12 @@ from secondopinion.content import rules as _rules
 from secondopinion.content.vocabulary import (
     DECISION_DATE_FIELD,
 )
-from secondopinion.language import DEFAULT_LANGUAGE, short_weekday, translator
+from secondopinion.language import DEFAULT_LANGUAGE, N_, short_weekday, translator
 from secondopinion.language import long_date as _long_date
 from secondopinion.planning._choosing import Words, choose
 from secondopinion.planning._schedule import MOST_A_DAY, Chosen, Placed, Schedule, chains
 from secondopinion.planning.engine import Plan
+from secondopinion.planning.reader import Reader
 from secondopinion.planning.situation import Situation
 from secondopinion.planning.working_days import DayCounter
 from secondopinion.store import RecordState
@@ -80,6 +85,8 @@ __all__ = [
     "build_timeline",
     "first_working_day",
     "long_date",
+    "moved_words",
+    "records_asked_by",
     "timeline_as_text",
     "working_days_between",
 ]
@@ -104,6 +111,9 @@ class TimelineStep:
     ``instead`` says how to speed it up (``tight``) or what to do instead when it does not fit
     (``past``). ``record_ids`` are the records it asks for (or checks on), in one request.
     ``day_label`` names its day in a timeline counted day by day ("Tomorrow").
+    ``moved_from``: the step is not done, and the day first planned for it has passed; it is
+    moved to ``date`` (``moved_words`` says so). ``done_on``: the day a step in
+    ``Timeline.done_steps`` was done.
     """
 
     id: str
@@ -119,6 +129,8 @@ class TimelineStep:
     instead: str | None
     record_ids: tuple[str, ...] = ()
     day_label: str | None = None
+    moved_from: dt.date | None = None
+    done_on: dt.date | None = None
 
     @property
     def record_id(self) -> str | None:
@@ -133,7 +145,9 @@ class Timeline:
     ``state`` is 'planned' (dated steps), 'no_date' (no decision date given), 'passed' (the
     decision date is before ``today``) or 'no_countdown' (a calm list without dates, as in
     hospice care); ``decision_date`` is the date given, if any. ``by_day``: the timeline counts
-    every day from today (treatment must start within days).
+    every day from today (treatment must start within days). ``done_steps`` are the steps that
+    apply but were marked done (without a date; each with its ``done_on``): they are not in
+    ``steps``.
     """
 
     today: dt.date
@@ -142,6 +156,7 @@ class Timeline:
     message: str
     steps: tuple[TimelineStep, ...]
     by_day: bool = False
+    done_steps: tuple[TimelineStep, ...] = ()
 
     @property
     def dated_steps(self) -> tuple[TimelineStep, ...]:
@@ -164,11 +179,17 @@ def build_timeline(
     *,
     records: Mapping[str, RecordState] | None = None,
     country: str | None = None,
+    done: Mapping[str, dt.date] | None = None,
+    since: dt.date | None = None,
 ) -> Timeline:
     """Plan the person's steps from ``today`` to their decision date.
 
     ``records`` are the saved states of the person's records: a record already asked for gets
     the follow-up step (if the content has one), and one received or sent gets no step.
+    ``done`` are the steps marked done (by step id, with the day): they are left out.
+    ``since`` is the day the dates were first worked out (when the decision date was given):
+    a step that was planned then for a day before ``today``, and is not done, gets its first
+    day as ``moved_from``.
     ``country`` names whose public holidays are days off (the setting's, else the US: see
     ``working_days``).
 
@@ -181,8 +202,12 @@ def build_timeline(
     decision = _date(answers.get(DECISION_DATE_FIELD))
     other = _date(answers.get(SECOND_DEADLINE))
     contradicted = content.premises.contradicted(answers)
-    words = Words(answers, content.language, other, contradicted, content.sources)
+    reader = Reader.of(answers, content.intake)
+    words = Words(answers, content.language, other, contradicted, content.sources, reader)
     chosen, after = choose(knowledge, plan, answers, records or {}, words, other is not None)
+    done = done or {}
+    finished = [replace(_without_date(e), done_on=done[e.id]) for e in chosen if e.id in done]
+    chosen = [entry for entry in chosen if entry.id not in done]
 
     calm = knowledge.no_countdown is not None and _rules.evaluate(knowledge.no_countdown, answers)
     by_day = knowledge.by_day is not None and _rules.evaluate(knowledge.by_day, answers)
@@ -192,6 +217,8 @@ def build_timeline(
             for spec in knowledge.undated_steps
             if (spec.when is None or _rules.evaluate(spec.when, answers)) and words.fits(spec)
         ]
+        finished[:0] = [replace(s, done_on=done[s.id]) for s in undated if s.id in done]
+        undated = [step for step in undated if step.id not in done]
         every = (*knowledge.steps, *knowledge.record_steps)
         rank = {spec.id: n for n, spec in enumerate(every)}
         usual, _ = chains({spec.id: spec for spec in every}, after, "working_days")
@@ -205,15 +232,17 @@ def build_timeline(
             ),
         )
         steps = (*undated, *(_without_date(chosen[n]) for n in listed))
+        gone = tuple(finished)
         if calm:
             message = knowledge.message("no_countdown")
-            return Timeline(today, decision, "no_countdown", message, steps)
+            return Timeline(today, decision, "no_countdown", message, steps, done_steps=gone)
         if decision is None:
-            return Timeline(today, None, "no_date", knowledge.message("no_date"), steps, by_day)
+            message = knowledge.message("no_date")
+            return Timeline(today, None, "no_date", message, steps, by_day, gone)
         message = knowledge.message("passed").replace(
             DATE_SLOT, long_date(decision, content.language)
         )
-        return Timeline(today, decision, "passed", message, steps, by_day)
+        return Timeline(today, decision, "passed", message, steps, by_day, gone)
 
     counter = DayCounter(today, country=country, every_day=by_day)
     anchors = {DECISION: counter.index(decision, forward=False)}
@@ -221,6 +250,15 @@ def build_timeline(
         anchors[SECOND_DEADLINE] = counter.index(other, forward=False)
     placed = Schedule(knowledge, chosen, counter, anchors, after).placed()
     dated = [_dated(p, counter, knowledge, by_day, today) for p in placed]
+    if since is not None and since < today:
+        first = build_timeline(situation, plan, content, since, records=records, country=country)
+        passed = {s.id: s.date for s in first.dated_steps if s.date is not None and s.date < today}
+        dated = [
+            replace(step, moved_from=passed[step.id])
+            if step.id in passed and step.date is not None
+            else step
+            for step in dated
+        ]
     statuses = {step.status for step in dated}
     message_id: Literal["no_time", "late", "on_track"] = (
         "no_time" if "past" in statuses else "late" if "tight" in statuses else "on_track"
@@ -230,7 +268,7 @@ def build_timeline(
         message = knowledge.message("by_day")
         if message_id != "on_track":
             message += " " + knowledge.message(message_id)
-    return Timeline(today, decision, "planned", message, tuple(dated), by_day)
+    return Timeline(today, decision, "planned", message, tuple(dated), by_day, tuple(finished))
 
 
 def _date(value: object) -> dt.date | None:
@@ -328,7 +366,41 @@ def timeline_as_text(timeline: Timeline, language: str = DEFAULT_LANGUAGE) -> st
         if step.instead:
             how = _("To speed it up") if step.status == "tight" else _("Instead")
             lines.append(" " * width + f"{how}: {step.instead}")
+        if step.moved_from is not None:
+            lines.append(" " * width + moved_words(step, language))
     return "\n".join(lines) + "\n"
+
+
+def records_asked_by(timeline: Timeline, content: Content, step_id: str) -> tuple[str, ...]:
+    """The records a step of ``timeline`` asks an office for (none for any other step).
+
+    Such a step is done once its records are asked for: marking it done marks them so. What the
+    person makes themself (``any_day``) and a follow-up are steps like any other.
+    """
+    step = next((s for s in timeline.steps if s.id == step_id), None)
+    if step is None:
+        return ()
+    spec = next((s for s in content.timeline.record_steps if s.id == step.kind), None)
+    if spec is None or spec.record_status != "needed" or spec.any_day:
+        return ()
+    return step.record_ids
+
+
+NOT_DONE_YET = N_("Not done yet. It was planned for {first}; it is moved to {date}.")
+
+
+def moved_words(step: TimelineStep, language: str = DEFAULT_LANGUAGE) -> str:
+    """What a step moved to a later day says: not done yet, planned for its first day, moved.
+
+    '' for a step that was not moved.
+    """
+    if step.moved_from is None or step.date is None:
+        return ""
+    return (
+        translator(language)
+        .gettext(NOT_DONE_YET)
+        .format(first=long_date(step.moved_from, language), date=long_date(step.date, language))
+    )
 
 
 def _when(step: TimelineStep, language: str) -> str:

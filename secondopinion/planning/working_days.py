@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import os
 from functools import lru_cache
 from typing import Final
 
 import holidays
+
+from secondopinion import settings
 
 __all__ = [
     "DEFAULT_COUNTRY",
@@ -34,7 +35,7 @@ __all__ = [
     "is_working_day",
 ]
 
-HOLIDAYS_SETTING: Final = "SECOND_OPINION_HOLIDAYS"
+HOLIDAYS_SETTING: Final = settings.HOLIDAYS.name
 """The setting (environment variable) naming the country whose public holidays are days off."""
 
 DEFAULT_COUNTRY: Final = "US"
@@ -46,7 +47,7 @@ _YEARS_BEFORE: Final = 3
 
 def holiday_country() -> str:
     """The country (and part of it) from the setting, else the United States."""
-    return os.environ.get(HOLIDAYS_SETTING, "").strip() or DEFAULT_COUNTRY
+    return settings.text(settings.HOLIDAYS) or DEFAULT_COUNTRY
 
 
 @lru_cache(maxsize=8)

@@ -20,7 +20,8 @@ dashboard server (a subclass of Voilà's application, ``WorkbookVoila``) changes
   manager, not the other JupyterLab extensions that happen to be installed (see
   ``EXTENSIONS``).
 
-Nothing here changes what the server answers, only how it travels.
+Nothing here changes what the server answers, only how it travels. When a proxy in front
+already compresses, ``SECOND_OPINION_COMPRESS=0`` turns the compression here off.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import os
 import re
 import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from tornado import httputil
 from voila.app import Voila
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 
+from secondopinion import settings
 from secondopinion.serving import _kernels
 
 try:  # brotli is optional: without it, browsers get gzip
@@ -174,11 +176,13 @@ class _Delivered(tornado.web.StaticFileHandler):
 
     _encoding: str | None = None
     _encoded: bytes | None = None
+    compressing = True
+    """False when a proxy in front compresses (``SECOND_OPINION_COMPRESS=0``): caching only."""
 
     def set_headers(self) -> None:
         self._encoding = self._encoded = None
         assert self.absolute_path is not None
-        if COMPRESSIBLE.match(self.get_content_type().split(";")[0].strip()):
+        if self.compressing and COMPRESSIBLE.match(self.get_content_type().split(";")[0].strip()):
             self.set_header("Vary", "Accept-Encoding")
             encoding = accepted_encoding(self.request.headers.get("Accept-Encoding", ""))
             if encoding and os.path.getsize(self.absolute_path) >= MIN_LENGTH:
@@ -355,60 +359,35 @@ def versioned_static(page_config: dict[str, Any], **_: Any) -> dict[str, Any]:
 
 
 class WorkbookVoila(Voila):  # type: ignore[misc]
-    """Voilà's application, with the delivery above: compressed, well cached, nothing unused.
+    """Voilà's application with the delivery above: compressed, well cached, nothing unused.
 
-    Its kernels, their hand-over, caps, websocket and log lines are those of ``_kernels``.
+    Its configuration is ``configure_voila``'s; only its handlers are its own: the static files
+    from memory, compressed, with the caching that fits each, and the page under the caps.
     """
-
-    def init_settings(self) -> dict[str, Any]:
-        configuration = self.voila_configuration
-        _kernels.redact_every_log_line()
-        configuration.multi_kernel_manager_class = _kernels.WorkbookKernelManager
-        self.kernel_websocket_connection_class = _kernels.PlainChannels
-        configuration.page_config_hook = _chain(configuration.page_config_hook, versioned_static)
-        if not configuration.extension_allowlist and not configuration.extension_denylist:
-            configuration.extension_allowlist = list(EXTENSIONS)
-        settings: dict[str, Any] = super().init_settings()
-        settings["transforms"] = [CompressedOutput]
-        # The kernel's channel carries the widgets' state as JSON (about 2.4 MB for the page's
-        # first screen, mostly message headers): permessage-deflate makes it a tenth of that.
-        settings["websocket_compression_options"] = WEBSOCKET_COMPRESSION
-        settings["log_function"] = _kernels.log_request
-        self.kernel_manager.allow_tracebacks = False
-        _kernels.count_handed_visits(self.kernel_manager)
-        return settings
 
     def init_handlers(self) -> list[Any]:
         handlers: list[Any] = super().init_handlers()
+        _Delivered.compressing = settings.compress()
+        if _Delivered.compressing:
+            self.app.add_transform(CompressedOutput)
         paths = self.static_paths
         versioned = (
             f"{self.server_url.rstrip('/')}/voila/static/{STATIC_VERSION}/(.*)",
             delivered(MultiStaticFileHandler),
             {"paths": paths, "default_filename": "index.html"},
         )
+        _kernels.count_handed_visits(self.kernel_manager)
         rules = [(rule[0], _guarded(delivered(rule[1])), *rule[2:]) for rule in handlers]
         return [versioned, *rules]
 
 
 def _guarded(handler: type) -> type:
-    """Voilà's handler, or its guarded version: the page (caps) and the visit's hand-over."""
+    """Voilà's handler, or its guarded version: the page (caps); no hand-over of visits."""
     from voila.request_info_handler import RequestInfoSocketHandler
     from voila.tornado.handler import TornadoVoilaHandler
 
     if handler is RequestInfoSocketHandler:
-        return _kernels.HandOverHandler
+        return _kernels.NoHandOver
     if handler is TornadoVoilaHandler:
         return _kernels.capped(handler)
     return handler
-
-
-def _chain(
-    first: Callable[..., dict[str, Any]] | None, then: Callable[..., dict[str, Any]]
-) -> Callable[..., dict[str, Any]]:
-    if first is None:
-        return then
-
-    def both(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return then(first(page_config, **kwargs), **kwargs)
-
-    return both

@@ -3,19 +3,23 @@
 Voilà starts one kernel per visit. Out of the box, on a shared host (a JupyterHub, a clinic
 server), another account on the machine could see every kernel id in ``ps`` (the connection file
 ``kernel-<id>.json`` is on the kernel's command line), listen to the kernels' unencrypted TCP
-traffic on 127.0.0.1, and open ``/voila/query/<id>`` of a pre-heated kernel to take the next
-visitor's private link. And anyone could fill the memory by loading the page again and again.
+traffic on 127.0.0.1. And anyone could fill the memory by loading the page again and again.
 Here:
 
 - **No kernel id on any command line.** Each connection file gets a random name that has
   nothing to do with the kernel id (``WorkbookKernelManager``).
 - **No TCP.** Kernels talk over IPC (Unix) sockets, next to their connection file in Voilà's
   connection folder, which only the server's own account can open (``mkdtemp``: 0700).
-- **The hand-over of a visit takes a secret.** Each pre-heated kernel is started with a secret
-  of its own in its environment (``HANDOVER_SECRET_ENV``); ``/voila/query/<id>`` answers only a
-  connection that brings that kernel's secret (``HandOverHandler``), so knowing a kernel id is
-  not enough to take a visit. What Voilà keeps for a kernel is forgotten once handed over, and
-  when the kernel stops.
+- **No hand-over of a visit's address.** The private link's secret is in the page's fragment,
+  which no server sees; the page tells its kernel itself (``serving.visit``). So Voilà's
+  ``/voila/query/<id>``, which would hand a pre-heated kernel the visit's query string and
+  headers, is not served (``NoHandOver``) and Voilà keeps nothing for it. The one thing a kernel
+  needs from the server, its visitor's network address (the store counts new workbooks per
+  address), the server writes next to the kernel's connection file when it gives the kernel to
+  a visit (``record_visitor``), in the server's owner-only folder.
+- **Old links never reach a kernel.** A ``?session=<token>`` link made before the fragment gets a
+  tiny page that moves the token into the fragment at once (``OLD_LINK_PAGE``); no kernel is
+  started for it, and the request log never writes a query string.
 - **A kernel serves one visitor's address only.** A pre-heated kernel is started without the
   address of the visit that made Voilà start it (Voilà passes it along: ``clean_pool_env``).
 - **Caps that never lock patients out.** At most ``max_kernels()`` kernels in all and
@@ -36,20 +40,16 @@ Here:
   the dashboard kernel as many (``visit.keep_every_message``).
 - **Nothing of the server travels over the websocket.** Errors arrive as plain words, the
   kernels' error stream (where tracebacks go) is not sent, and the server's own paths are
-  blanked out of every message (``PlainChannels``).
+  blanked out of every message (``_channels.PlainChannels``).
 - **No private link and no kernel id in the log** (``_logs``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
-import hmac
-import json
 import os
-import re
 import secrets
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -58,12 +58,10 @@ import tornado.web
 import zmq
 import zmq.asyncio
 from jupyter_client.asynchronous.client import AsyncKernelClient
-from jupyter_client.session import DELIM
-from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
-from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from voila.request_info_handler import RequestInfoSocketHandler
 
+from secondopinion.serving import _seams
+from secondopinion.serving._channels import PLAIN_ERROR, PlainChannels
 from secondopinion.serving._logs import (
     log_label,
     log_request,
@@ -78,11 +76,14 @@ from secondopinion.serving._room import (
     max_kernels,
 )
 from secondopinion.serving._visitor import busy_page, request_visitor
+from secondopinion.serving.visit import OLD_LINK_PARAMETER, VISITOR_FILE_SUFFIX
 from secondopinion.store import VISITOR_ENV
 
 __all__ = [
     "KERNELS_PER_ADDRESS",
     "MAX_KERNELS",
+    "PLAIN_ERROR",
+    "PlainChannels",
     "kernels_per_address",
     "log_label",
     "log_request",
@@ -90,12 +91,6 @@ __all__ = [
     "redact_every_log_line",
     "without_query",
 ]
-
-HANDOVER_SECRET_ENV = "SECOND_OPINION_HANDOVER"  # noqa: S105 (a variable name)
-"""The environment variable that holds a pre-heated kernel's own hand-over secret."""
-
-HANDOVER_HEADER = "X-Workbook-Handover"
-"""The header a pre-heated kernel sends its secret in, when it asks for its visit."""
 
 NEVER_CONNECTED_LIMIT = 60
 """Seconds after which the kernel of a page no browser ever connected to is stopped."""
@@ -139,10 +134,8 @@ class UnboundedKernelClient(AsyncKernelClient):
 
 
 def clean_pool_env(env: dict[str, str]) -> dict[str, str]:
-    """A pre-heated kernel's environment without any visitor's address or secret in it."""
-    clean = {k: v for k, v in env.items() if k not in VISIT_ENV and not k.startswith("HTTP_")}
-    clean.pop(HANDOVER_SECRET_ENV, None)
-    return clean
+    """A pre-heated kernel's environment without any visitor's address in it."""
+    return {k: v for k, v in env.items() if k not in VISIT_ENV and not k.startswith("HTTP_")}
 
 
 _VISITOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("visitor", default=None)
@@ -157,10 +150,10 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
-        self.handover_secrets: dict[str, str] = {}
         self.visits = Visits(self)
         self.started_at: dict[str, float] = {}
         self.ever_connected: set[str] = set()
+        self.visitor_files: dict[str, str] = {}
 
     @property
     def visitor_of(self) -> dict[str, str]:
@@ -191,21 +184,15 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
     ) -> str:
         kernel_id = kernel_id or self.new_kernel_id()
         env = dict(kwargs.get("env") or os.environ)
-        secret = None
         if env.get("VOILA_PREHEAT") == "True":
             env = clean_pool_env(env)
-            secret = secrets.token_urlsafe(32)
-            env[HANDOVER_SECRET_ENV] = secret
         else:
-            env.pop(HANDOVER_SECRET_ENV, None)
             # the visit's place becomes this kernel, in the same step: counted while it starts
             self.visits.kernel_for(_TICKET.get(), kernel_id, _VISITOR.get())
             visitor = _VISITOR.get()
             if visitor:  # the store counts new workbooks per address (``store.visit_address``)
                 env[VISITOR_ENV] = visitor
         kwargs["env"] = env
-        if secret is not None:
-            self.handover_secrets[kernel_id] = secret
         self.started_at[kernel_id] = time.monotonic()
         try:
             started: str = await super().start_kernel(kernel_id=kernel_id, **kwargs)
@@ -217,11 +204,13 @@ class WorkbookKernelManager(AsyncMappingKernelManager):
         return started
 
     def _forget(self, kernel_id: str) -> None:
-        self.handover_secrets.pop(kernel_id, None)
         self.visits.forget(kernel_id)
         self.started_at.pop(kernel_id, None)
         self.ever_connected.discard(kernel_id)
-        RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        visitor_file = self.visitor_files.pop(kernel_id, None)
+        if visitor_file is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(visitor_file)
 
     def remove_kernel(self, kernel_id: str) -> Any:
         # a kernel that died is removed without being shut down: its place is free all the same
@@ -268,38 +257,44 @@ def record_visitor(kernel_id: str, manager: Any) -> None:
     """Count a pre-heated kernel Voilà just gave to a visit against the visit's address.
 
     Its "never connected" clock starts now: it may have waited in the pool for an hour, and its
-    visitor's browser has yet to load the page and connect.
+    visitor's browser has yet to load the page and connect. The visitor's address is written
+    next to the kernel's connection file (owner-only, in the server's owner-only folder), where
+    the kernel reads it (``serving.visit.visitor_address``).
     """
-    if isinstance(manager, WorkbookKernelManager):
-        manager.started_at[kernel_id] = time.monotonic()
-        manager.visits.kernel_for(_TICKET.get(), kernel_id, _VISITOR.get())
+    if not isinstance(manager, WorkbookKernelManager):
+        return
+    manager.started_at[kernel_id] = time.monotonic()
+    visitor = _VISITOR.get()
+    manager.visits.kernel_for(_TICKET.get(), kernel_id, visitor)
+    connection_file = getattr(manager._kernels.get(kernel_id), "connection_file", "")
+    if visitor and connection_file:
+        path = connection_file + VISITOR_FILE_SUFFIX
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(visitor)
+        manager.visitor_files[kernel_id] = path
 
 
-class HandOverHandler(RequestInfoSocketHandler):  # type: ignore[misc]
-    """``/voila/query/<kernel id>``, answered only for the kernel that brings its own secret."""
+class NoHandOver(tornado.web.RequestHandler):
+    """Voilà's ``/voila/query/<kernel id>``, not served: no visit's details are handed over."""
 
-    async def get(self, *args: Any, **kwargs: Any) -> None:
-        kernel_id = args[0] if args else kwargs.get("kernel_id", "")
-        manager = self.settings.get("kernel_manager")
-        expected = getattr(manager, "handover_secrets", {}).get(kernel_id)
-        given = self.request.headers.get(HANDOVER_HEADER, "")
-        if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
-            raise tornado.web.HTTPError(403)
-        await super().get(*args, **kwargs)
+    def prepare(self) -> None:
+        raise tornado.web.HTTPError(404)
 
-    def open(self, kernel_id: str) -> None:
-        # Handed over once, then forgotten: Voilà would keep the visit until the server stops.
-        RequestInfoSocketHandler._waiters[kernel_id] = self
-        waiting = RequestInfoSocketHandler._cache.pop(kernel_id, None)
-        if waiting is not None:
-            self.write_message(waiting)
 
-    def on_close(self) -> None:
-        # Voilà's own on_close removes the last waiter when this one is not found.
-        waiters = RequestInfoSocketHandler._waiters
-        for kernel_id, waiter in list(waiters.items()):
-            if waiter is self:
-                del waiters[kernel_id]
+OLD_LINK_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><meta name="robots" content="noindex">
+<title>Second-opinion workbook</title>
+<script>(function () {
+  var query = new URLSearchParams(window.location.search);
+  var token = query.get("session") || "";
+  query.delete("session");
+  var rest = query.toString();
+  window.location.replace(window.location.pathname + (rest ? "?" + rest : "") +
+    "#workbook=" + encodeURIComponent(token));
+})();</script></head>
+<body><p>Opening your workbook… / Abriendo su cuaderno…</p></body></html>"""
+"""What an old ``?session=<token>`` link gets: a page that moves the token into the fragment."""
 
 
 class CappedVoilaHandler:
@@ -313,6 +308,11 @@ class CappedVoilaHandler:
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         handler: Any = self
+        if handler.get_query_argument(OLD_LINK_PARAMETER, None) is not None:
+            handler.set_header("Content-Type", "text/html; charset=utf-8")
+            handler.set_header("Cache-Control", "no-store")
+            handler.finish(OLD_LINK_PAGE)
+            return
         manager = handler.settings.get("kernel_manager")
         visitor = request_visitor(handler.request)
         visits = getattr(manager, "visits", None)
@@ -347,146 +347,10 @@ def capped(handler: type) -> type:
     return type(f"Capped{handler.__name__}", (CappedVoilaHandler, handler), {})
 
 
-# What travels over the websocket to the page
-
-
-TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"/")
-PLAIN_ERROR = "Something went wrong on the server."
-
-
-def server_paths() -> list[str]:
-    """Folders of this machine that must not show on a page, longest first."""
-    found = {
-        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-        sys.prefix,
-        sys.base_prefix,
-        sys.exec_prefix,
-        os.path.expanduser("~"),
-        tempfile.gettempdir(),
-        os.environ.get("SECOND_OPINION_DATA", ""),
-    }
-    return sorted((p for p in found if p and p != "/" and len(p) > 4), key=len, reverse=True)
-
-
-_PATHS = server_paths()
-
-
-def plain(value: Any) -> Any:
-    """``value`` (a message's content) with tracebacks replaced and server paths blanked out."""
-    if isinstance(value, str):
-        if TRACEBACK.search(value):
-            return PLAIN_ERROR
-        for path in _PATHS:
-            if path in value:
-                value = value.replace(path, "…")
-        return value
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
-class PlainChannels(ZMQChannelsWebsocketConnection):
-    """The kernel websocket, with nothing of the server in what it sends to the page.
-
-    It also tells the manager's ``visits`` (``_room``) when the page's person does something, and
-    keeps the channel known to it, so that a page paused to make room is told.
-    """
-
-    def _visits(self) -> Visits | None:
-        visits = getattr(self.multi_kernel_manager, "visits", None)
-        return visits if isinstance(visits, Visits) else None
-
-    def connect(self) -> Any:
-        visits = self._visits()
-        if visits is not None:
-            visits.connected(self.kernel_id, self)
-            visits.seen(self.kernel_id)
-        return super().connect()
-
-    def disconnect(self) -> Any:
-        visits = self._visits()
-        if visits is not None:
-            visits.disconnected(self.kernel_id, self)
-        return super().disconnect()  # type: ignore[no-untyped-call]
-
-    def handle_incoming_message(self, incoming_msg: Any) -> None:
-        visits = self._visits()
-        if visits is not None and not self._is_beat(visits, incoming_msg):
-            visits.seen(self.kernel_id)
-        super().handle_incoming_message(incoming_msg)
-
-    def _is_beat(self, visits: Visits, incoming_msg: Any) -> bool:
-        """Whether a message from the page is its heartbeat's ping (not the person)."""
-        if not visits.beat_comms.get(self.kernel_id):
-            return False
-        try:
-            if self.subprotocol == "v1.kernel.websocket.jupyter.org":
-                _, parts = deserialize_msg_from_ws_v1(incoming_msg)  # type: ignore[no-untyped-call]
-                header, content = json.loads(parts[0]), json.loads(parts[3])
-            else:
-                message = json.loads(incoming_msg)
-                header, content = message.get("header", {}), message.get("content", {})
-        except Exception:  # not a message we can read: Jupyter Server says so
-            return False
-        if header.get("msg_type") != "comm_msg" or not isinstance(content, dict):
-            return False
-        return visits.is_beat(self.kernel_id, content.get("comm_id"))
-
-    def _learn_widgets(self, msg_type: Any, content: dict[str, Any]) -> None:
-        visits = self._visits()
-        data = content.get("data")
-        if visits is None or not isinstance(data, dict):
-            return
-        if msg_type == "comm_open" and isinstance(data.get("state"), dict):
-            visits.learn_widgets(self.kernel_id, {str(content.get("comm_id")): data["state"]})
-        elif msg_type == "comm_msg" and data.get("method") == "update_states":
-            states = data.get("states")
-            if isinstance(states, dict):
-                visits.learn_widgets(
-                    self.kernel_id,
-                    {k: v.get("state") for k, v in states.items() if isinstance(v, dict)},
-                )
-
-    def handle_outgoing_message(self, stream: Any, outgoing_msg: list[Any]) -> None:
-        idents, fed = self.session.feed_identities(outgoing_msg)
-        parts = fed[1:]
-        try:
-            header = self.session.unpack(parts[0])
-            content = self.session.unpack(parts[3])
-        except Exception:  # not a message we can read: send nothing
-            return
-        msg_type = header.get("msg_type")
-        if msg_type in ("comm_open", "comm_msg"):
-            self._learn_widgets(msg_type, content)
-        if msg_type == "stream" and content.get("name") == "stderr":
-            return  # logs and warnings, tracebacks among them, stay on the server
-        if msg_type == "error":
-            content = {"ename": "Error", "evalue": PLAIN_ERROR, "traceback": [PLAIN_ERROR]}
-        else:
-            content = plain(content)
-        if msg_type in ("execute_reply",) and content.get("status") == "error":
-            content = {"status": "error", "ename": "Error", "evalue": PLAIN_ERROR, "traceback": []}
-        parts = [parts[0], parts[1], parts[2], self.session.pack(content), *parts[4:]]
-        # the message is checked against its signature again: sign the new one
-        signature = self.session.sign(parts[:4])
-        super().handle_outgoing_message(stream, [*idents, DELIM, signature, *parts])
-
-
 def count_handed_visits(manager: Any) -> None:
-    """Count each pre-heated kernel Voilà gives to a visit against that visit's address."""
-    if getattr(RequestInfoSocketHandler.send_updates, "_counts_visits", False):
-        return
-    send = RequestInfoSocketHandler.send_updates
+    """Count each pre-heated kernel Voilà gives to a visit against that visit's address.
 
-    def send_updates(cls: type, msg: dict[str, Any]) -> None:
-        record_visitor(str(msg.get("kernel_id", "")), manager)
-        visitor = _VISITOR.get()
-        if visitor and isinstance(msg.get("payload"), dict):
-            # the store counts new workbooks per address (``store.visit_address``)
-            msg = {**msg, "payload": {**msg["payload"], VISITOR_ENV: visitor}}
-        send(msg)
-
-    send_updates._counts_visits = True  # type: ignore[attr-defined]
-    RequestInfoSocketHandler.send_updates = classmethod(send_updates)
+    Voilà would keep the visit's details (its query string and headers) for the kernel to fetch
+    from ``/voila/query/<id>``; here nothing is kept, since nothing fetches it (``NoHandOver``).
+    """
+    _seams.stop_handing_over_visits(lambda kernel_id: record_visitor(kernel_id, manager))

@@ -39,7 +39,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from secondopinion.serving._logs import open_log, owner_only_log
+from secondopinion import settings
+from secondopinion.serving._logs import open_log, owner_only_log, redact_every_log_line
+from secondopinion.serving._seams import refuse_changed_shapes
+from secondopinion.serving.configuration import CONFIG_FOLDER
 
 REPO = Path(__file__).resolve().parents[2]
 DASHBOARD = REPO / "notebooks" / "dashboard.ipynb"
@@ -47,31 +50,6 @@ JUPYTER_DATA = REPO / "share" / "jupyter"
 """Holds ``voila/templates/workbook``, the page template of the dashboard."""
 TEMPLATE = "workbook"
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        # Voilà and the widgets need inline scripts and styles, eval and blob: workers.
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "frame-src 'none'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ]
-)
-"""What the dashboard page may load and talk to: only the server it came from."""
-
-HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
-"""Headers on every page and API answer of the dashboard server."""
 
 OUTPUT_WAIT = 60
 """Seconds Voilà waits for the dashboard's output once its code has run (nbclient waits 4 s).
@@ -106,21 +84,13 @@ kernel, as without a pool.
 """
 
 
-LOG_FILE_ENV = "SECOND_OPINION_LOG_FILE"
+LOG_FILE_ENV = settings.LOG_FILE.name
 """Where ``serve`` writes the server's log, if set (else to its own output)."""
 
 
 def pool_size() -> int:
     """How many pre-heated kernels to keep: ``$SECOND_OPINION_POOL_SIZE``, else ``POOL_SIZE``."""
-    value = os.environ.get("SECOND_OPINION_POOL_SIZE", "").strip()
-    if not value:
-        return POOL_SIZE
-    try:
-        size = int(value)
-    except ValueError:
-        message = f"SECOND_OPINION_POOL_SIZE must be a whole number, not {value!r}"
-        raise ValueError(message) from None
-    return max(size, 0)
+    return settings.whole_number(settings.POOL_SIZE, POOL_SIZE, smallest=0)
 
 
 def dashboard_command(
@@ -160,9 +130,6 @@ def dashboard_command(
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
-        # The browser's preferred language reaches the kernel as $HTTP_ACCEPT_LANGUAGE, so that
-        # a new workbook opens in it (English or Spanish); nothing else of the headers does.
-        "--VoilaConfiguration.http_header_envs=['Accept-Language']",
         # Under load (many people opening the page at once) a kernel's output can come later
         # than nbclient's default 4 s; Voilà would then send the page without the workbook.
         f"--VoilaExecutor.iopub_timeout={OUTPUT_WAIT}",
@@ -170,7 +137,8 @@ def dashboard_command(
         f"--MappingKernelManager.cull_idle_timeout={idle_limit}",
         f"--MappingKernelManager.cull_interval={check_every}",
         "--MappingKernelManager.cull_connected=False",
-        f"--Voila.tornado_settings={json.dumps({'headers': HEADERS})}",
+        # the rest of the configuration: secondopinion/serving/configuration.py
+        f"--Voila.config_file_paths={json.dumps([str(CONFIG_FOLDER)])}",
         *preheat,
     ]
 
@@ -192,7 +160,7 @@ def serve_dashboard(*, host: str = "127.0.0.1", port: int = 8866, base_url: str 
     env.setdefault("SECOND_OPINION_DATA", str(REPO / "data"))
     base_url = _as_base_url(base_url)
     print(f"Serving the workbook at http://{host}:{port}{base_url}  (Ctrl+C to stop)", flush=True)
-    log_file = os.environ.get(LOG_FILE_ENV, "").strip()
+    log_file = settings.text(settings.LOG_FILE)
     log = open_log(log_file) if log_file else None
     if log_file:
         print(f"The server's log goes to {log_file} (readable by this account only)", flush=True)
@@ -229,24 +197,20 @@ def serve_dashboard(*, host: str = "127.0.0.1", port: int = 8866, base_url: str 
 
 def run_voila(argv: list[str]) -> None:
     """Run Voilà with ``argv``, with the ``workbook`` template first on Jupyter's data path."""
-    others = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    others = [p for p in settings.foreign("JUPYTER_PATH").split(os.pathsep) if p]
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(JUPYTER_DATA), *others])
-    # A pre-heated kernel asks Voilà for its visit at this address (Voilà assumes 127.0.0.1).
-    for arg in argv:
-        if arg.startswith("--Voila.ip="):
-            ip = arg.split("=", 1)[1]
-            os.environ["VOILA_APP_IP"] = LOOPBACK.get(ip, ip)
     _refuse_unchecked_voila()
+    refuse_changed_shapes()
+    redact_every_log_line()
     owner_only_log()
-    _hand_each_visit_over_once()
     from secondopinion.serving._delivery import WorkbookVoila
 
     WorkbookVoila.launch_instance(argv=argv)
 
 
 CHECKED_VOILA = "0.5.13"
-"""The Voilà version whose private code ``_hand_each_visit_over_once`` and ``_delivery`` were
-checked against; on any other the server refuses to start rather than guess."""
+"""The Voilà version whose private code ``_delivery`` and ``_kernels`` were checked against;
+on any other the server refuses to start rather than guess."""
 
 
 class UncheckedVoila(SystemExit):
@@ -268,44 +232,3 @@ def _refuse_unchecked_voila(installed: str | None = None) -> None:
             f"Voilà {installed} and update CHECKED_VOILA."
         )
         raise UncheckedVoila(message)
-
-
-LOOPBACK = {
-    "": "127.0.0.1",
-    "0.0.0.0": "127.0.0.1",  # noqa: S104 (where a kernel reaches the server; nothing binds here)
-    "::": "::1",
-    "localhost": "127.0.0.1",
-}
-"""Where a kernel reaches a server that listens on every address (or on a name)."""
-
-
-def _hand_each_visit_over_once() -> None:
-    """Voilà keeps a visit's details (its private link among them) until the server stops.
-
-    When a visit takes a pre-heated kernel that is not yet listening, Voilà holds the visit's
-    address for it, and hands it to any later connection that names the kernel. Here it is handed
-    over once, then forgotten.
-    """
-    from voila.request_info_handler import RequestInfoSocketHandler as Handler
-
-    def open_once(self: Handler, kernel_id: str) -> None:
-        Handler._waiters[kernel_id] = self
-        waiting = Handler._cache.pop(kernel_id, None)
-        if waiting is not None:
-            self.write_message(waiting)
-
-    def send_or_keep(cls: type[Handler], msg: dict[str, str]) -> None:
-        # A waiter whose connection is closing would swallow the visit: keep it for the next.
-        kernel_id, payload = msg["kernel_id"], msg["payload"]
-        waiter = cls._waiters.get(kernel_id)
-        connection = getattr(waiter, "ws_connection", None)
-        if waiter is not None and connection is not None and not connection.is_closing():
-            try:
-                waiter.write_message(payload)
-                return
-            except Exception:  # noqa: S110 - closed meanwhile: kept below for the next connection
-                pass
-        cls._cache[kernel_id] = payload
-
-    Handler.open = open_once
-    Handler.send_updates = classmethod(send_or_keep)

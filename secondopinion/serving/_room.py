@@ -25,10 +25,11 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import os
 import time
 from collections.abc import Iterable
 from typing import Any
+
+from secondopinion import settings
 
 log = logging.getLogger("secondopinion.serving")
 
@@ -64,34 +65,24 @@ LOOK_AGAIN = 0.5
 """Seconds between two looks for room while a visit waits (sooner when something changes)."""
 
 
-def _number(name: str, default: int, smallest: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return max(int(value), smallest)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
-
-
 def max_kernels() -> int:
     """``$SECOND_OPINION_MAX_KERNELS``, else ``MAX_KERNELS``."""
-    return _number("SECOND_OPINION_MAX_KERNELS", MAX_KERNELS, 1)
+    return settings.whole_number(settings.MAX_KERNELS, MAX_KERNELS, smallest=1)
 
 
 def kernels_per_address() -> int:
     """``$SECOND_OPINION_KERNELS_PER_ADDRESS``, else ``KERNELS_PER_ADDRESS``."""
-    return _number("SECOND_OPINION_KERNELS_PER_ADDRESS", KERNELS_PER_ADDRESS, 1)
+    return settings.whole_number(settings.KERNELS_PER_ADDRESS, KERNELS_PER_ADDRESS, smallest=1)
 
 
 def pause_after_idle() -> int:
     """``$SECOND_OPINION_PAUSE_AFTER_IDLE``, else ``PAUSE_AFTER_IDLE``."""
-    return _number("SECOND_OPINION_PAUSE_AFTER_IDLE", PAUSE_AFTER_IDLE, 0)
+    return settings.whole_number(settings.PAUSE_AFTER_IDLE, PAUSE_AFTER_IDLE, smallest=0)
 
 
 def room_wait() -> int:
     """``$SECOND_OPINION_ROOM_WAIT``, else ``ROOM_WAIT``."""
-    return _number("SECOND_OPINION_ROOM_WAIT", ROOM_WAIT, 0)
+    return settings.whole_number(settings.ROOM_WAIT, ROOM_WAIT, smallest=0)
 
 
 class Visits:

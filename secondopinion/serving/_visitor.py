@@ -16,9 +16,9 @@ from __future__ import annotations
 import functools
 import html
 import ipaddress
-import os
 from collections.abc import Iterable
 
+from secondopinion import settings
 from secondopinion.language import N_, preferred_language, translator
 
 TRUSTED_PROXIES_ENV = "SECOND_OPINION_TRUSTED_PROXIES"
@@ -48,7 +48,7 @@ def _networks(setting: str) -> tuple[Network, ...]:
 
 def trusted_proxies() -> tuple[Network, ...]:
     """The proxies whose ``X-Forwarded-For`` is believed (``$SECOND_OPINION_TRUSTED_PROXIES``)."""
-    return _networks(os.environ.get(TRUSTED_PROXIES_ENV, ""))
+    return _networks(settings.TRUSTED_PROXIES.raw())
 
 
 def _address(text: str) -> IPAddress | None:

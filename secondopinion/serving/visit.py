@@ -1,9 +1,12 @@
-"""The kernel side of a visit: which page this dashboard kernel serves, and at what address.
+"""The kernel side of a visit: what the page tells its kernel, and whose address it came from.
 
-Voilà starts a kernel for each visit with the visit's ``QUERY_STRING``, ``SERVER_NAME`` and so
-on in its environment. A pre-heated kernel (``VOILA_PREHEAT=True``) is started before anyone
-visits: it waits in ``page_query`` until Voilà hands it a visit. Nothing here imports Jupyter
-widgets or Voilà's server.
+The private link carries its secret in the address's fragment (``#workbook=<token>``), which a
+browser never sends to any server. The page reads it and hands it, with the browser's languages
+and the page's own address, to its kernel over the widget channel (``widgets.parts.visit``);
+``read_visit`` checks what came. The network address of the visitor is the server's to say, not
+the page's: the server writes it next to the kernel's connection file when it gives the kernel to
+a visit (``serving._kernels``), in a folder only the server's account can open, and
+``visitor_address`` reads it there. Nothing here imports Jupyter widgets or Voilà's server.
 """
 
 from __future__ import annotations
@@ -11,88 +14,102 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from secondopinion import settings
+from secondopinion.store import VISITOR_ENV
 
 log = logging.getLogger("secondopinion.serving")
 
-_visit: dict[str, str] | None = None
-"""What Voilà told this pre-heated kernel about its visit, once it has."""
+LINK_FRAGMENT = "workbook"
+"""The private link is ``<page address>#workbook=<token>``."""
+
+OLD_LINK_PARAMETER = "session"
+"""Links made before the fragment carried ``?session=<token>``; the server moves it at once."""
+
+VISITOR_FILE_SUFFIX = ".visitor"
+"""The server writes a kernel's visitor next to its connection file, with this suffix."""
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}")
+_MOST = 4096  # characters: a visit is a token, a few languages and an address
 
 
-def waits_for_visit() -> bool:
-    """Whether this is a pre-heated kernel that has not been given its visit yet."""
-    return os.environ.get("VOILA_PREHEAT") == "True" and _visit is None
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What the page told its kernel: the link's secret (if any), languages, its own address."""
+
+    token: str | None
+    languages: str
+    asked_language: str | None
+    address: str | None
 
 
-def page_query() -> str | None:
-    """The query string of the page this kernel serves ("" for none), or None if it is unknown.
+def read_visit(text: str) -> Visit | None:
+    """The visit the page sent as JSON text, or None if it is not one (nothing is trusted).
 
-    Voilà starts a kernel for each visit with the visit's ``QUERY_STRING``, ``SERVER_NAME`` and
-    so on in its environment. A pre-heated kernel (``VOILA_PREHEAT=True``) has no visit yet: it
-    waits here until Voilà hands it one, and then has the same variables.
+    >>> read_visit('{"token": "abc", "languages": "es-MX,en", "address": "https://x.org/"}')
+    Visit(token='abc', languages='es-MX,en', asked_language=None, address='https://x.org/')
     """
-    global _visit
-    if waits_for_visit():
-        visit = _wait_for_visit()
-        if visit is None:
-            return None
-        os.environ.update(visit)
-        _visit = visit
-    return os.environ.get("QUERY_STRING", "")
-
-
-HANDOVER_SECRET_ENV = "SECOND_OPINION_HANDOVER"  # noqa: S105 (a variable name)
-"""This kernel's own secret, which Voilà's hand-over asks for (``serving._kernels``)."""
-
-HANDOVER_HEADER = "X-Workbook-Handover"
-
-WAIT_ROUND = 300.0
-"""Seconds one connection waits for the visit before it is opened again.
-
-A pre-heated kernel may wait hours for its visit, so the wait itself has no end; but no single
-connection is trusted for longer than this: a connection that went quiet (a proxy that dropped
-it, a server that lost it) is replaced, and Voilà hands the visit it kept to the new one."""
-
-
-def _wait_for_visit(*, round_timeout: float | None = None) -> dict[str, str] | None:
-    # The same exchange as voila.utils.wait_for_request, without importing Voilà's server into
-    # the kernel (that import alone takes 1.8 s and 50 MB): Voilà sends the visit's details
-    # over a websocket named after the kernel, once the kernel is given to a visit. The kernel
-    # proves it is the kernel with its own secret; the secret is then dropped from its
-    # environment, so nothing it runs later can read it.
-    from websockets.exceptions import InvalidStatus, WebSocketException
-    from websockets.sync.client import connect
-
-    env = os.environ.get
-    host = env("VOILA_APP_IP", "127.0.0.1")
-    if ":" in host:
-        host = f"[{host}]"
-    base = env("VOILA_WS_BASE_URL", env("VOILA_SERVER_URL", "/"))
-    url = (
-        f"{env('VOILA_WS_PROTOCOL', 'ws')}://{host}:{env('VOILA_APP_PORT', '8866')}"
-        f"{base}voila/query/{env('VOILA_KERNEL_ID', '')}"
+    if not text or len(text) > _MOST:
+        return None
+    try:
+        sent = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(sent, dict):
+        return None
+    token = sent.get("token")
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        token = None
+    languages = sent.get("languages")
+    asked = sent.get("lang")
+    address = sent.get("address")
+    return Visit(
+        token=token,
+        languages=languages if isinstance(languages, str) else "",
+        asked_language=asked if isinstance(asked, str) and asked else None,
+        address=address if isinstance(address, str) and _web_address(address) else None,
     )
-    headers = {HANDOVER_HEADER: env(HANDOVER_SECRET_ENV, "")}
-    wait = WAIT_ROUND if round_timeout is None else round_timeout
-    failures = 0
-    while True:
-        try:
-            with connect(url, open_timeout=10, max_size=2**16, additional_headers=headers) as ws:
-                failures = 0
-                try:
-                    message = ws.recv(timeout=wait)
-                except TimeoutError:
-                    continue  # open a fresh connection and wait again
-            visit = json.loads(message)
-            os.environ.pop(HANDOVER_SECRET_ENV, None)
-            return {str(key): str(value) for key, value in visit.items()}
-        except InvalidStatus:  # the server does not know this kernel, or not its secret
-            log.error("The server refused to tell this pre-heated kernel which page it serves")
-            return None
-        except (OSError, WebSocketException, ValueError, AttributeError):
-            failures += 1
-            if failures >= 3:
-                log.exception("This pre-heated kernel was not told which page it serves")
-                return None
+
+
+def _web_address(address: str) -> bool:
+    return address.startswith(("http://", "https://")) and not re.search(r"[\s<>\"'#?]", address)
+
+
+def visitor_address() -> str | None:
+    """The visitor's network address, as the server saw it (None outside a dashboard visit).
+
+    A kernel started for one visit has it in its environment (``$SECOND_OPINION_VISITOR``); a
+    pre-heated kernel, given to a visit later, finds it in the file the server wrote next to its
+    connection file. Either way it is put in the environment, where the store reads it
+    (``store.visit_address``) to count new workbooks per address.
+    """
+    known = settings.text(settings.VISITOR)
+    if known:
+        return known
+    connection_file = _connection_file()
+    if connection_file is None:
+        return None
+    try:
+        address = Path(connection_file + VISITOR_FILE_SUFFIX).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if address:
+        os.environ[VISITOR_ENV] = address
+    return address or None
+
+
+def _connection_file() -> str | None:
+    try:
+        from ipykernel.connect import get_connection_file
+    except ImportError:  # pragma: no cover - the dashboard always runs in ipykernel
+        return None
+    try:
+        return str(get_connection_file())
+    except Exception:  # not in a kernel (a test, the command line)
+        return None
 
 
 MESSAGES_KEPT_UNSENT = 50_000
@@ -119,14 +136,20 @@ def keep_every_message() -> None:
     thread.schedule(lambda: socket.setsockopt(zmq.SNDHWM, MESSAGES_KEPT_UNSENT))
 
 
-def page_address() -> str | None:
-    """The address people open the page at: ``$SECOND_OPINION_PUBLIC_URL`` behind a proxy or hub."""
-    public = os.environ.get("SECOND_OPINION_PUBLIC_URL", "").strip()
-    if public:
-        return public
-    host = os.environ.get("SERVER_NAME")
-    if not host:
-        return None
-    port = os.environ.get("SERVER_PORT")
-    path = os.environ.get("SCRIPT_NAME", "/")
-    return f"http://{host}{':' + port if port else ''}{path}"
+def page_address(told: str | None = None) -> str | None:
+    """The address people open the page at: ``$SECOND_OPINION_PUBLIC_URL`` if set, else ``told``.
+
+    ``told`` is the address the page gave for itself (``Visit.address``). Behind a proxy or a hub
+    the public address is set, and wins.
+    """
+    return settings.text(settings.PUBLIC_URL) or told or None
+
+
+def private_link(address: str, token: str) -> str:
+    """The private link: the page's address with the workbook's secret in its fragment.
+
+    >>> private_link("https://workbook.example.org/?lang=es#old", "abc")
+    'https://workbook.example.org/#workbook=abc'
+    """
+    base = address.split("#", 1)[0].split("?", 1)[0]
+    return f"{base}#{LINK_FRAGMENT}={token}"

@@ -7,12 +7,15 @@ What the package holds:
   ``WorkbookOverview``, ``QuestionState``, ``OwnQuestion``, ``RecordState``, ``RecordProgress``,
   ``ComparisonEntry``, ``Change``;
 - the checks on what is written (``_validation``), reading rows back (``_reads``), writing
-  them with the change log (``_writes``);
+  them with the change log (``_writes``); the person's progress, steps done and the second
+  opinion (``_progress``);
 - the database: where it is and how it is opened, locked and upgraded (``_db``), its tables and
   their versions (``_schema``), the SQLite file's own care (``_sqlite_files``), and the errors
   with plain messages (``_errors``);
 - the bounds on what anyone can make it hold (new workbooks per address per hour, total size)
-  and its hourly upkeep, which removes workbooks never written in (``_limits``).
+  and its hourly upkeep, which removes workbooks never written in (``_limits``);
+- who is who: each workbook's short code, which a person can read out over the phone
+  (``_short_code``), and two workbooks of one person merged into one (``_merge``).
 
 Only the names in ``__all__`` are for use outside the package.
 
@@ -76,6 +79,7 @@ from ._limits import (
     visit_address,
 )
 from ._link_guard import LINK_CHANGED_MESSAGE, LinkChangedError, only_with_link
+from ._progress import SECOND_OPINION_DIFFERS, InvalidValueError
 from ._records import (
     CREATED_BY,
     RECORD_STATUS_LABELS,
@@ -92,6 +96,7 @@ from ._records import (
     WorkbookSummary,
 )
 from ._schema import SCHEMA_VERSION
+from ._short_code import read_code, short_code
 from ._sqlite_files import make_owner_only
 from ._store import WorkbookStore
 from ._validation import MAX_TEXT_CHARS
@@ -110,6 +115,7 @@ __all__ = [
     "RECORD_STATUSES",
     "RECORD_STATUS_LABELS",
     "SCHEMA_VERSION",
+    "SECOND_OPINION_DIFFERS",
     "SECTIONS",
     "STORE_FULL_MESSAGE",
     "TOO_MANY_NEW_WORKBOOKS_MESSAGE",
@@ -118,6 +124,7 @@ __all__ = [
     "AnswerValue",
     "Change",
     "ComparisonEntry",
+    "InvalidValueError",
     "LinkChangedError",
     "NotFoundError",
     "OwnQuestion",
@@ -139,5 +146,7 @@ __all__ = [
     "max_store_bytes",
     "new_workbooks_per_hour",
     "only_with_link",
+    "read_code",
+    "short_code",
     "visit_address",
 ]

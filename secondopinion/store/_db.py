@@ -33,6 +33,8 @@ from typing import Any, Final, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event, exc
 
+from secondopinion import settings
+
 from ._errors import CORRUPT_MESSAGE, StoreBusyError, StoreError
 from ._schema import METADATA, SCHEMA_VERSION, UPGRADES, first_upkeep_rows, schema_version
 from ._sqlite_files import backup_sqlite_file
@@ -86,15 +88,15 @@ class Location:
 
 def local_data_dir() -> Path:
     """The data folder from ``SECOND_OPINION_DATA``, else the project's ``data/``, made absolute."""
-    env_dir = os.environ.get(ENV_DATA)
+    env_dir = settings.text(settings.DATA)
     return (Path(env_dir) if env_dir else DEFAULT_DATA_DIR).expanduser().resolve()
 
 
 def resolve_location(data_dir: Path | None, url: str | None) -> Location:
     """Pick the database: explicit URL or folder, then the environment, then the project's data/."""
     if url is None and data_dir is None:
-        url = os.environ.get(ENV_URL) or None
-        env_dir = os.environ.get(ENV_DATA)
+        url = settings.text(settings.DB_URL)
+        env_dir = settings.text(settings.DATA)
         if url is None and env_dir:
             data_dir = Path(env_dir)
     if url is not None:

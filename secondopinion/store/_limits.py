@@ -30,7 +30,6 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import threading
 import time
 from datetime import datetime, timedelta
@@ -39,11 +38,13 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from secondopinion import settings
+
 from ._schema import ADDRESS_KEY, UPKEEP_AT, new_workbooks, sessions, store_upkeep
 from ._writes import Tx, erase_workbook, lock_workbook
 
-ENV_NEW_WORKBOOKS_PER_HOUR: Final = "SECOND_OPINION_NEW_WORKBOOKS_PER_HOUR"
-ENV_MAX_STORE_MB: Final = "SECOND_OPINION_MAX_STORE_MB"
+ENV_NEW_WORKBOOKS_PER_HOUR: Final = settings.NEW_WORKBOOKS_PER_HOUR.name
+ENV_MAX_STORE_MB: Final = settings.MAX_STORE_MB.name
 
 NEW_WORKBOOKS_PER_HOUR: Final = 30
 """New workbooks one network address may start in an hour. A clinic's waiting room behind one
@@ -76,30 +77,17 @@ UPKEEP_ACTOR: Final = "upkeep: never written in for a day"
 log = logging.getLogger("secondopinion.store")
 
 
-def _whole_number(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}.")
-    return number
-
-
 def new_workbooks_per_hour() -> int:
     """``$SECOND_OPINION_NEW_WORKBOOKS_PER_HOUR``, else ``NEW_WORKBOOKS_PER_HOUR``."""
-    return _whole_number(ENV_NEW_WORKBOOKS_PER_HOUR, NEW_WORKBOOKS_PER_HOUR)
+    return settings.positive_number(settings.NEW_WORKBOOKS_PER_HOUR, NEW_WORKBOOKS_PER_HOUR)
 
 
 def max_store_bytes() -> int:
     """``$SECOND_OPINION_MAX_STORE_MB`` (else ``MAX_STORE_MB``), in bytes."""
-    return _whole_number(ENV_MAX_STORE_MB, MAX_STORE_MB) * 2**20
+    return settings.positive_number(settings.MAX_STORE_MB, MAX_STORE_MB) * 2**20
 
 
-VISITOR_ENV: Final = "SECOND_OPINION_VISITOR"
+VISITOR_ENV: Final = settings.VISITOR.name
 """Where a dashboard kernel finds the address of the visit it serves: the server puts it in the
 visit's environment, as it reads it (behind a trusted proxy, from the proxy's header)."""
 
@@ -110,7 +98,7 @@ def visit_address() -> str | None:
     None outside a dashboard visit (the navigators' desk, the command line): then a new
     workbook is not counted against any address.
     """
-    return os.environ.get(VISITOR_ENV, "").strip() or None
+    return settings.text(settings.VISITOR)
 
 
 def network_of(address: str) -> str:

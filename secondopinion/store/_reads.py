@@ -35,6 +35,7 @@ from ._schema import (
     question_states,
     record_states,
     sessions,
+    steps_done,
 )
 
 Rows = Row[*tuple[Any, ...]]
@@ -150,6 +151,7 @@ def load_workbooks(conn: Connection, ids: list[str] | None) -> list[Workbook]:
     compared = _rows_by_workbook(
         conn, comparisons, ids, comparisons.c.aspect, comparisons.c.opinion
     )
+    done = load_steps_done(conn, ids)
     return [
         _workbook(
             head,
@@ -158,6 +160,7 @@ def load_workbooks(conn: Connection, ids: list[str] | None) -> list[Workbook]:
             own.get(head.id, []),
             recs.get(head.id, []),
             compared.get(head.id, []),
+            done.get(head.id, {}),
         )
         for head in heads
     ]
@@ -170,7 +173,9 @@ def _workbook(
     own: list[Rows],
     recs: list[Rows],
     compared: list[Rows],
+    done: dict[str, date],
 ) -> Workbook:
+    second_on, differs = second_opinion_of(head)
     return Workbook(
         summary=summary_of(head),
         answers={r.field_id: stored_answer(r.value_json) for r in ans},
@@ -213,7 +218,27 @@ def _workbook(
             )
             for r in compared
         },
+        steps_done=done,
+        second_opinion_on=second_on,
+        second_opinion_differs=differs,
     )
+
+
+def load_steps_done(conn: Connection, ids: list[str] | None) -> dict[str, dict[str, date]]:
+    """The timeline steps done of every workbook (or of those with the given ids), by its id."""
+    query = sa.select(steps_done.c.session_id, steps_done.c.step_id, steps_done.c.done_on)
+    if ids is not None:
+        query = query.where(steps_done.c.session_id.in_(ids))
+    found: dict[str, dict[str, date]] = defaultdict(dict)
+    for row in conn.execute(query.order_by(steps_done.c.session_id, steps_done.c.step_id)):
+        found[row.session_id][row.step_id] = date.fromisoformat(row.done_on)
+    return found
+
+
+def second_opinion_of(head: Rows) -> tuple[date | None, str | None]:
+    """When the second opinion was given and whether it differed, from a ``sessions`` row."""
+    on, differs = head.second_opinion_on, head.second_opinion_differs
+    return (date.fromisoformat(on) if on else None, differs or None)
 
 
 def load_overviews(conn: Connection) -> list[WorkbookOverview]:

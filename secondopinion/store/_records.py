@@ -30,8 +30,17 @@ RECORD_STATUS_LABELS: Final = dict(
 )
 """How each record status is named for people."""
 
-SECTIONS: Final = ("situation", "questions", "own_questions", "records", "compare", "workbook")
-"""The parts of a workbook named in the change log ('workbook': its name, notes, creation)."""
+SECTIONS: Final = (
+    "situation",
+    "questions",
+    "own_questions",
+    "records",
+    "compare",
+    "timeline",
+    "workbook",
+)
+"""The parts of a workbook named in the change log ('workbook': its name, notes, creation, the
+second opinion; 'timeline': the steps marked done)."""
 
 DELETED_FIELD: Final = "deleted"
 """The ``field`` of the one change-log row left when a workbook is deleted (section 'workbook')."""
@@ -129,6 +138,12 @@ class Workbook:
     own_questions: tuple[OwnQuestion, ...]
     records: Mapping[str, RecordState]
     comparison: Mapping[tuple[str, str], ComparisonEntry] = dataclasses.field(default_factory=dict)
+    steps_done: Mapping[str, date] = dataclasses.field(default_factory=dict)
+    """The timeline steps the person marked done (by step id), each with the day it was done."""
+    second_opinion_on: date | None = None
+    """The day the second opinion was given, once the person says so."""
+    second_opinion_differs: str | None = None
+    """Whether it differed from the first: 'same', 'partly', 'different', or None (not said)."""
 
     @property
     def id(self) -> str:

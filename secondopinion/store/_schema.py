@@ -14,10 +14,14 @@ Version history
    and the section of changes to the workbook itself is called 'workbook' (it was 'session').
 5. ``sessions.language``: the language the workbook is shown in ('en', 'es'), so that
    the private link reopens it in that language; earlier workbooks read 'en'.
-6. (current) ``new_workbooks``: when a workbook was started from a visitor's network address in
+6. ``new_workbooks``: when a workbook was started from a visitor's network address in
    the last hour (the address only as a keyed hash, each row gone after an hour), so that one
    address cannot start workbooks without end; ``store_upkeep``: the key of that hash, and when
    the store's hourly upkeep last ran (``_limits``).
+7. (current) ``steps_done``: which timeline steps the person marked done, and on what day;
+   ``sessions.second_opinion_on`` and ``sessions.second_opinion_differs``: when the second
+   opinion was given and whether it differed from the first (``_progress``). Earlier workbooks
+   have no step done and no second opinion yet.
 
 Names as stored
 ---------------
@@ -64,12 +68,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 LANGUAGE_LEN = 8  # a language code, such as en or es
 
 ID_LEN = 100  # field ids, item ids, own-question ids
 TIME_LEN = 40  # ISO 8601 UTC timestamps, e.g. 2025-01-31T09:30:00.123456+00:00
 DATE_LEN = 10  # ISO dates, e.g. 2025-01-31
+DIFFERS_LEN = 16  # whether the second opinion differed: same, partly, different
 
 
 def dump_json(value: object) -> str:
@@ -147,6 +152,14 @@ def _build(version: int) -> MetaData:
             if version >= 5
             else []
         ),
+        *(
+            [
+                Column("second_opinion_on", String(DATE_LEN), nullable=True),
+                Column("second_opinion_differs", String(DIFFERS_LEN), nullable=True),
+            ]
+            if version >= 7
+            else []
+        ),
     )
     Table(
         "answers",
@@ -204,7 +217,21 @@ def _build(version: int) -> MetaData:
     Index("ix_changes_session", changes.c.session_id, changes.c.id)
     if version >= 6:
         _upkeep_tables(md)
+    if version >= 7:
+        _steps_done_table(md)
     return md
+
+
+def _steps_done_table(md: MetaData) -> Table:
+    """Version 7: the timeline steps the person marked done, each with the day it was done."""
+    return Table(
+        "steps_done",
+        md,
+        _session_fk(),
+        Column("step_id", String(ID_LEN), primary_key=True),
+        Column("done_on", String(DATE_LEN), nullable=False),
+        Column("updated_at", String(TIME_LEN), nullable=False),
+    )
 
 
 def _upkeep_tables(md: MetaData) -> None:
@@ -281,6 +308,7 @@ V2_METADATA = _build(2)
 V3_METADATA = _build(3)
 V4_METADATA = _build(4)
 V5_METADATA = _build(5)
+V6_METADATA = _build(6)
 
 schema_version = METADATA.tables["schema_version"]
 sessions = METADATA.tables["sessions"]
@@ -292,6 +320,7 @@ changes = METADATA.tables["changes"]
 comparisons = METADATA.tables["comparisons"]
 new_workbooks = METADATA.tables["new_workbooks"]
 store_upkeep = METADATA.tables["store_upkeep"]
+steps_done = METADATA.tables["steps_done"]
 
 
 def _upgrade_1_to_2(conn: Connection) -> None:
@@ -352,11 +381,21 @@ def _upgrade_5_to_6(conn: Connection) -> None:
     first_upkeep_rows(conn)
 
 
+def _upgrade_6_to_7(conn: Connection) -> None:
+    """Version 6 → 7: steps marked done; when the second opinion was given, and if it differed."""
+    conn.execute(text(f"ALTER TABLE sessions ADD COLUMN second_opinion_on VARCHAR({DATE_LEN})"))
+    conn.execute(
+        text(f"ALTER TABLE sessions ADD COLUMN second_opinion_differs VARCHAR({DIFFERS_LEN})")
+    )
+    METADATA.tables["steps_done"].create(conn)
+
+
 UPGRADES: dict[int, Callable[[Connection], None]] = {
     1: _upgrade_1_to_2,
     2: _upgrade_2_to_3,
     3: _upgrade_3_to_4,
     4: _upgrade_4_to_5,
     5: _upgrade_5_to_6,
+    6: _upgrade_6_to_7,
 }
 """``UPGRADES[n]`` turns a version-n database into version n + 1, inside one transaction."""

@@ -19,8 +19,9 @@ from . import _db as db
 from . import _limits as limits
 from . import _reads as reads
 from . import _writes as writes
-from ._connection import StoreConnection
 from ._errors import NotFoundError, StoreError, TooManyNewWorkbooksError
+from ._merge import merge_workbooks
+from ._progress import ProgressMethods
 from ._reads import parse_time
 from ._records import Change, Workbook, WorkbookOverview, WorkbookSummary
 from ._schema import own_questions, question_states, record_states
@@ -44,11 +45,12 @@ from ._validation import (
 )
 
 
-class WorkbookStore(StoreConnection):
+class WorkbookStore(ProgressMethods):
     """All saved workbooks in one database. Open it with ``WorkbookStore.open()``.
 
     The store can be used from several threads; each method is one short transaction. Use it as a
-    context manager, or call ``close()`` when done.
+    context manager, or call ``close()`` when done. The steps done and the second opinion are
+    kept by the methods of ``ProgressMethods`` (``_progress``).
     """
 
     # ----- workbooks
@@ -434,6 +436,15 @@ class WorkbookStore(StoreConnection):
             workbook_id,
             lambda tx: tx.set_columns(record_states, key, "records", item_id, new, defaults),
         )
+
+    def merge_workbooks(self, keep_id: str, other_id: str) -> int:
+        """Move everything in workbook ``other_id`` into ``keep_id``, then delete ``other_id``.
+
+        For two workbooks of one person. What wins where both have something is in ``_merge``;
+        what lost is added to the kept workbook's notes, so nothing typed is lost. Returns how
+        many values were added so. The other workbook is deleted as ``delete_workbook`` does.
+        """
+        return merge_workbooks(self, keep_id, other_id)
 
     # ----- the right to delete
 

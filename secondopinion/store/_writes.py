@@ -26,6 +26,7 @@ from ._schema import (
     question_states,
     record_states,
     sessions,
+    steps_done,
 )
 from ._validation import same
 
@@ -246,8 +247,8 @@ def insert_workbook(
     )
 
 
-def set_workbook_column(tx: Tx, column: str, value: str) -> bool:
-    """Set the workbook's name, notes or language; True if it changed."""
+def set_workbook_column(tx: Tx, column: str, value: str | None) -> bool:
+    """Set one of the workbook's own columns (such as its name or notes); True if it changed."""
     where = sessions.c.id == tx.workbook_id
     old = tx.conn.execute(sa.select(sessions.c[column]).where(where)).scalar_one()
     if same(old, value):
@@ -371,7 +372,15 @@ def set_token_hash(tx: Tx, token_hash: str) -> None:
 
 def erase_workbook(tx: Tx) -> None:
     """Delete every row of the workbook, its change log too; log only that it was deleted."""
-    for table in (answers, question_states, own_questions, record_states, comparisons, changes):
+    for table in (
+        answers,
+        question_states,
+        own_questions,
+        record_states,
+        comparisons,
+        steps_done,
+        changes,
+    ):
         tx.conn.execute(sa.delete(table).where(table.c.session_id == tx.workbook_id))
     tx.conn.execute(sa.delete(sessions).where(sessions.c.id == tx.workbook_id))
     tx.conn.execute(

@@ -115,6 +115,24 @@ class HubProcess:
         self.log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def what_is_going_on(self, account: str) -> str:
+        """For a failure: the busiest processes, and the stacks of ``account``'s kernels."""
+        busiest = subprocess.run(
+            ["ps", "-eo", "pid,user:16,pcpu,rss,etime,args", "--sort=-pcpu"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.splitlines()[:25]
+        with contextlib.suppress(KeyError):
+            for pid in pids_of(pwd.getpwnam(account).pw_uid):
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                if b"hub.ipc_kernel" in cmdline:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGUSR2)  # faulthandler: stacks into the log
+        time.sleep(2)
+        log = self.log_text()[-12000:]
+        return "busiest processes:\n" + "\n".join(busiest) + "\nhub log:\n" + log
+
     def stop(self) -> None:
         """Stop the hub (it stops the dashboard and the navigators' servers); clean up."""
         if self.process.poll() is None:

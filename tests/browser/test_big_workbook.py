@@ -58,7 +58,7 @@ def test_a_large_workbooks_files_show_progress_and_never_stopped(
     dashboard_server: DashboardServer, page: Page
 ) -> None:
     token = large_workbook(dashboard_server.data_dir)
-    open_workbook(page, f"{dashboard_server.url}?session={token}")
+    open_workbook(page, f"{dashboard_server.url}#workbook={token}")
     page.evaluate(WATCH)
     page.locator(".workbook-nav").get_by_role("button", name=re.compile("Take it with you")).click()
     expect(page.locator(".workbook-download-csv a")).to_be_visible(timeout=240_000)

@@ -101,7 +101,7 @@ def test_a_patient_with_a_relapse_keeps_everything(
 
     resume = page.locator(".workbook-resume-link a")
     private_link = resume.get_attribute("href")
-    assert private_link and "?session=" in private_link
+    assert private_link and "#workbook=" in private_link
 
     other = browser.new_context()
     try:

@@ -73,6 +73,8 @@ def nothing_lasting(page: Page) -> None:
 def reopen_and_put_back(page: Page, link: str, question: str, text: str) -> None:
     """Reload the tab on the private link; the page offers the text back; put it back."""
     page.once("dialog", lambda dialog: dialog.accept())  # "leave the page?": yes
+    if page.url.split("#", 1)[0] == link.split("#", 1)[0]:
+        page.goto("about:blank")  # the link differs only in its fragment: load it anew
     page.goto(link, wait_until="commit")
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
     offer = page.locator(".workbook-offer")

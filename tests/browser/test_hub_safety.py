@@ -4,7 +4,8 @@ One hub (``hub/run_hub.py``, as root, NativeAuthenticator, its own PostgreSQL) f
 Checked as the account ``nobody``: no database connection, no other account's secret in
 ``/proc`` or in the hub's state folder, no kernel on TCP. Checked through the hub's proxy: nobody
 signs up under an admin's name, approving takes a POST with the hub's XSRF token, wrong passwords
-from one address do not lock the admin out elsewhere, sign-ups are limited. Checked inside a
+from one address do not lock the admin out elsewhere, sign-ups are limited, the lead is shown
+the sign-ups waiting on logging in. Checked inside a
 navigator's kernel: it runs as the navigator's own account, cannot change the dashboard's
 notebook and cannot read another navigator's files. A private link sent while the dashboard is
 down is not in the hub's log.
@@ -285,6 +286,31 @@ def test_a_navigators_kernel_is_their_own_account(
         "read dashboard environ",
     ):
         assert seen[attempt] == "PermissionError", (attempt, seen)
+
+
+def test_the_lead_sees_the_sign_ups_waiting_without_knowing_where(
+    hub: HubProcess, admin_password: str, admin: requests.Session
+) -> None:
+    answer = sign_up(hub, "safety-w", new_password(), "127.0.0.7")
+    assert answer.status_code == 200, answer.text
+    # The lead logs in and lands on the hub's home page, which says how many wait, and where.
+    session, answer = log_in(hub, ADMIN, admin_password)
+    assert logged_in(answer) and answer.headers["Location"] == "/hub/home", answer.headers
+    home = session.get(f"{hub.url}/hub/home", timeout=60).text
+    sign_ups = admin.get(f"{hub.url}/hub/authorize", timeout=60).text
+    not_approved = sign_ups.count("<td>No</td>")
+    assert "safety-w" in sign_ups and not_approved >= 1
+    told = re.search(r"(\d+) sign-ups? (?:is|are) waiting for your approval", home)
+    assert told and int(told.group(1)) == not_approved, home
+    assert 'href="/hub/authorize"' in home
+
+    # A navigator is not told, and lands in their own JupyterLab as before.
+    password = new_password()
+    assert sign_up(hub, "safety-n", password, "127.0.0.8").status_code == 200
+    assert approve(admin, hub, "safety-n").status_code == 302
+    navigator, answer = log_in(hub, "safety-n", password)
+    assert logged_in(answer) and answer.headers["Location"] != "/hub/home", answer.headers
+    assert "waiting for your approval" not in navigator.get(f"{hub.url}/hub/home", timeout=60).text
 
 
 def test_private_links_stay_out_of_the_hub_log_while_the_dashboard_is_down(

@@ -66,6 +66,8 @@ def type_offline(box: Locator, text: str) -> None:
 def next_page_load(page: Page, url: str) -> None:
     """Load ``url`` in the same tab (leaving the page with text not saved: yes, leave)."""
     page.once("dialog", lambda dialog: dialog.accept())
+    if page.url.split("#", 1)[0] == url.split("#", 1)[0]:
+        page.goto("about:blank")  # the link differs only in its fragment: load it anew
     page.goto(url, wait_until="commit")
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
 

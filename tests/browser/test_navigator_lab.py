@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from secondopinion.serving import REPO
-from secondopinion.store import WorkbookStore
+from secondopinion.store import WorkbookStore, short_code
 from widgets.desk.roster_table import COLUMNS
 
 from ._lab import LabServer
@@ -24,7 +25,8 @@ LONG = 90_000  # ms: the first kernel start and the first widgets can be slow on
 
 
 def seed(data_dir: Path) -> None:
-    """A few named people, as a navigator's roster has them."""
+    """A few named people, as a navigator's roster has them, and a visit two days old that
+    never became anything (one tap: who is filling it in)."""
     decide = (dt.date.today() + dt.timedelta(days=40)).isoformat()
     with WorkbookStore.open(data_dir, actor="test") as store:
         for name, answers in (
@@ -38,9 +40,30 @@ def seed(data_dir: Path) -> None:
             ),
             ("Carl Ortiz", {"diagnosis_kind": "rare_disease", "diagnosis_name": "Sarcoidosis"}),
             ("Dee Park", {"diagnosis_kind": "cancer", "treatment_status": "in_treatment"}),
+            ("Eva Ríos", {"diagnosis_kind": "cancer", "diagnosis_name": "Cáncer de mama"}),
         ):
             summary, _ = store.create_workbook(name, "navigator")
             store.set_answers(summary.id, answers)
+        tapped, _ = store.create_workbook("", "patient")
+        store.set_answers(tapped.id, {"filled_by": "patient"})
+    two_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    with sqlite3.connect(data_dir / "workbooks.sqlite3") as db:
+        db.execute(
+            "UPDATE sessions SET created_at = ?, updated_at = ? WHERE id = ?",
+            (
+                two_days_ago.isoformat(),
+                (two_days_ago + dt.timedelta(minutes=1)).isoformat(),
+                tapped.id,
+            ),
+        )
+    db.close()
+
+
+def code_of(lab: LabServer, name: str) -> str:
+    """The short code of the workbook with this name ('' for the one without a name)."""
+    with WorkbookStore.open(lab.data_dir, create=False) as store:
+        (found,) = [s for s in store.workbooks() if s.display_name == name]
+    return short_code(found.id)
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +103,17 @@ def test_a_navigator_finds_changes_sees_and_exports(lab: LabServer, lab_page: Pa
     expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=LONG)
     expect(page.locator(".jp-StatusBar-Widget", has_text="Idle")).to_be_visible(timeout=LONG)
     run_all_cells(page)
-    expect(page.locator(".jp-InputArea-prompt", has_text="[1]:")).to_be_visible(timeout=LONG)
+    # the desk's cell has run (its code is folded away: its output's prompt shows the count)
+    expect(page.locator(".jp-OutputArea-prompt", has_text="[1]:")).to_be_visible(timeout=LONG)
 
     # The desk: everyone, by name, with readable headers and "—" for what is not known.
     desk = page.locator(".workbook-navigator")
     expect(desk).to_be_visible(timeout=LONG)
     rows = page.locator(".navigator-roster table tbody tr")
-    expect(rows).to_have_count(3, timeout=LONG)
+    expect(rows).to_have_count(4, timeout=LONG)
     headers = page.locator(".navigator-roster table thead th")
     expect(headers.first).to_have_text("Name")
-    expect(headers).to_contain_text(["Name", "Diagnosis", "Decision date", "Next due step"])
+    expect(headers).to_contain_text(["Name", "Code", "Diagnosis", "Decision date"])
     expect(cell(roster_row(page, "Carl Ortiz"), "Decision date")).to_have_text("—")
     expect(page.locator(".navigator-records-chart img")).to_be_visible()
     chart_before = page.locator(".navigator-records-chart img").get_attribute("src")
@@ -100,12 +124,38 @@ def test_a_navigator_finds_changes_sees_and_exports(lab: LabServer, lab_page: Pa
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(SCREENSHOT))
 
+    # The visit that never became anything is hidden, and can be shown.
+    counted = page.locator(".navigator-count")
+    expect(counted).to_contain_text("1 without a name or any answer, started over a day ago")
+    forgotten = code_of(lab, "")
+    expect(page.locator(".navigator-roster tbody td", has_text=forgotten)).to_have_count(0)
+    show = page.locator(".navigator-show-forgotten input")
+    show.check()
+    expect(rows).to_have_count(5)
+    expect(page.locator(".navigator-roster tbody td", has_text=forgotten)).to_have_count(1)
+    show.uncheck()
+    expect(rows).to_have_count(4)
+
+    # Find a person by the code they read out over the phone, and by "cáncer", any accent.
+    search = page.locator(".navigator-search input")
+    carl = code_of(lab, "Carl Ortiz")
+    search.fill(carl.replace("-", "").lower())
+    expect(rows).to_have_count(1)
+    expect(cell(roster_row(page, "Carl Ortiz"), "Code")).to_have_text(carl)
+    search.fill("cáncer")
+    expect(rows).to_have_count(3)
+    for name in ("Ana Bell", "Dee Park", "Eva Ríos"):
+        expect(roster_row(page, name)).to_have_count(1)
+    search.fill("CANCER DE MAMA")
+    expect(rows).to_have_count(1)
+    expect(cell(roster_row(page, "Eva Ríos"), "Diagnosis")).to_contain_text("Cáncer de mama")
+
     # Find a person by their diagnosis, in any case.
-    page.locator(".navigator-search input").fill("COLON")
+    search.fill("COLON")
     expect(rows).to_have_count(1)
     ana = roster_row(page, "Ana Bell")
     expect(cell(ana, "Diagnosis")).to_have_text("Colon cancer, stage 3")
-    expect(page.locator(".navigator-count")).to_contain_text("1 of 3 people found")
+    expect(counted).to_contain_text("1 of 4 people found")
     needed_before = int(cell(ana, "Records still needed").inner_text())
 
     # Choose her row, open her workbook, and mark one record as received.

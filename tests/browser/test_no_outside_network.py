@@ -105,7 +105,7 @@ def test_a_whole_visit_asks_nothing_of_any_outside_server(
     wait_until(lambda: stored(dashboard_server, token).questions, what="the answers saved")
 
     # the same link opened again
-    open_workbook(page, dashboard_server.url + "?session=" + token)
+    open_workbook(page, dashboard_server.url + "#workbook=" + token)
     expect(page.locator(".field-diagnosis_kind").get_by_label("Cancer")).to_be_checked()
 
     assert requests, "the recorder saw the visit"

@@ -121,7 +121,7 @@ def test_nothing_is_wider_than_a_phone_and_the_link_copies(
     phone.get_by_role("button", name="Copy the link").click()
     expect(phone.locator(".workbook-copied")).to_contain_text("Copied")
     copied = phone.evaluate("navigator.clipboard.readText()")
-    assert re.search(r"\?session=[A-Za-z0-9_-]{40,}$", copied)
+    assert re.search(r"#workbook=[A-Za-z0-9_-]{40,}$", copied)
     assert phone.locator(".workbook-resume-link a").get_attribute("href") == copied
     mail = phone.locator(".workbook-mail-link").get_attribute("href") or ""
     sms = phone.locator(".workbook-sms-link").get_attribute("href") or ""

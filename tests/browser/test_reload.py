@@ -1,7 +1,7 @@
 """Reloading the page, or closing the tab and coming back through the history, keeps the workbook.
 
 A new workbook has no private link in the address until it is stored (its first change); from
-then on the address carries ``?session=<token>``, so a reload reopens the same workbook instead of
+then on the address carries ``#workbook=<token>``, so a reload reopens the same workbook instead of
 starting an empty one. Deleting the workbook takes the link out of the address again.
 """
 
@@ -17,18 +17,18 @@ from .conftest import DashboardServer, open_workbook
 
 pytestmark = pytest.mark.browser
 
-SESSION_IN_ADDRESS = re.compile(r"\?session=[A-Za-z0-9_-]{40,}$")
+SESSION_IN_ADDRESS = re.compile(r"#workbook=[A-Za-z0-9_-]{40,}$")
 
 
 def test_the_address_gets_the_private_link_on_the_first_change_and_a_reload_keeps_it(
     dashboard_server: DashboardServer, page: Page
 ) -> None:
     open_workbook(page, dashboard_server.url)
-    assert "session=" not in page.url
+    assert "workbook=" not in page.url and "session=" not in page.url
     page.locator(".field-filled_by").get_by_label("I am the patient", exact=True).check()
     expect(page.locator(".workbook-saved")).to_contain_text("saved")
     expect(page).to_have_url(SESSION_IN_ADDRESS)
-    assert page.url.endswith(private_link(page).split("?", 1)[1])
+    assert page.url.endswith(private_link(page).split("#", 1)[1])
 
     page.reload()
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)

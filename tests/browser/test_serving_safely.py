@@ -299,7 +299,7 @@ def test_behind_a_proxy_the_page_is_served_under_its_path_and_the_link_uses_the_
         page.locator(".field-filled_by").get_by_label("I am the patient", exact=True).check()
         expect(page.locator(".workbook-saved")).to_contain_text("saved")
         link = private_link(page)
-        assert link.startswith(public + "?session=")
+        assert link.startswith(public + "#workbook=")
         # The same workbook reopens under the path the proxy forwards to.
         open_workbook(page, hub.url + link.removeprefix(public))
         expect(page.locator(".field-filled_by").get_by_label("I am the patient")).to_be_checked()
@@ -356,12 +356,12 @@ def test_a_wrong_link_reveals_nothing_not_even_that_it_was_close(
     }
     texts = {}
     for name, bad in wrong.items():
-        open_workbook(page, server.url + "?session=" + urllib.request.quote(bad))
+        open_workbook(page, server.url + "#workbook=" + urllib.request.quote(bad))
         texts[name] = page.locator(".workbook-app").inner_text()
     assert len(set(texts.values())) == 1, texts
     assert "does not open a workbook" in texts["unknown"]
 
-    open_workbook(page, server.url + "?session=" + token)
+    open_workbook(page, server.url + "#workbook=" + token)
     expect(page.locator(".field-diagnosis_kind").get_by_label("Cancer")).to_be_checked()
 
     # only a SHA-256 hash of the token is stored, never the token itself
@@ -450,7 +450,7 @@ def test_a_page_left_alone_is_paused_to_make_room_and_goes_on_with_a_tap(
         patient.check()
         expect(page.locator(".workbook-saved")).to_contain_text("saved")
         address = page.url
-        assert "?session=" in address
+        assert "#workbook=" in address
 
         other = fetch(full.url)  # another visit from the same address: waits, then gets its page
         assert other.status == 200 and 'id="jupyter-config-data"' in other.text

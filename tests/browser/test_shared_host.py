@@ -5,10 +5,11 @@ that has dropped its privileges to the user ``nobody`` (tests run as root in CI)
 it tries what another local account tried when this was attacked: read kernel ids from every
 process's command line and from the files it can read, open the kernels' connection folder,
 subscribe to every ZMQ socket listening on loopback to hear what is typed, and open Voilà's
-``/voila/query/<kernel id>`` of the waiting pre-heated kernels (given their ids, as if they had
-leaked) to take the next visitor's private link. None of it works, and the next visit opens its
-own workbook. The server's log, which a host may leave where others can read it, names no kernel
-and is owner-only.
+``/voila/query/<kernel id>`` of the waiting pre-heated kernels (given their ids, as if they
+had leaked), where Voilà would hand a kernel its visit (the server serves none: the private
+link is in the page's fragment, and only the page tells its kernel). None of it works, and the
+next visit opens its own workbook. The server's log, which a host may leave where others can
+read it, names no kernel and is owner-only.
 
 The kernel ids the spy is given come from the server itself (a small wrapper around it records
 every kernel it starts, owner-only): the log no longer says them.
@@ -293,7 +294,7 @@ def test_another_account_cannot_find_reach_hear_or_take_over_a_kernel(
     assert not everyone & set(found["file_ids"]), "a kernel id shows in a world-readable place"
     assert str(found["connection_dir"]).startswith("refused"), found["connection_dir"]
     assert oct(os.stat(connection_dir).st_mode & 0o777) == oct(0o700)
-    assert found["takeovers"] and all(status == 403 for status in found["takeovers"]), found
+    assert found["takeovers"] and all(status == 404 for status in found["takeovers"]), found
     assert found["handed"] == [], "the spy was handed a visit"
     assert not found["heard_marker"], "the spy heard what the visitor typed"
     assert "session=" not in _log(server).replace("session=…", "")

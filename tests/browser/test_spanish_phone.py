@@ -320,7 +320,7 @@ def test_a_spanish_speaker_walks_the_whole_workbook_on_a_phone(
     )
     try:
         again = english_browser.new_page()
-        open_workbook(again, f"{dashboard_server.url}?session={token}")
+        open_workbook(again, f"{dashboard_server.url}#workbook={token}")
         expect(again.locator(".workbook-welcome-back")).to_contain_text(_("Welcome back"))
         expect(again.locator(".workbook-language input[type=radio], .workbook-language button"))
         check_spanish(again, "reopened")

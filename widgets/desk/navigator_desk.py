@@ -8,7 +8,10 @@ In JupyterLab (``notebooks/navigator.ipynb``)::
 
 The roster is an itables ``ITable`` (DataTables, shipped inside the package, so nothing is loaded
 from the internet): sorted by clicking a header, one row chosen by clicking it. The search box
-keeps the people whose name, diagnosis or status mention what is typed. The roster and the chart
+keeps the people whose short code, name, diagnosis or status mention what is typed, whatever
+its accents and case. Unnamed workbooks with nothing answered, started over a day ago, are
+hidden until "Show them" is ticked (``who_is_who``); two workbooks of one person can be merged
+(``merge_panel``). The roster and the chart
 are read again after every change made from the desk, including changes in a workbook opened here.
 """
 
@@ -17,9 +20,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import inspect
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,18 @@ from itables.widget import ITable
 from secondopinion import Content, load_content
 from secondopinion.documents.exports import long_form, to_csv_bytes, write_private
 from secondopinion.documents.fhir import resource_json, workbook_response
+from secondopinion.documents.file_names import person_file_part
 from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
-from secondopinion.store import RECORD_STATUS_LABELS, WorkbookStore
+from secondopinion.store import RECORD_STATUS_LABELS, WorkbookStore, short_code
 from widgets.app import WorkbookApp
-from widgets.desk.person_link import dashboard_address, person_link, qr_svg
+from widgets.desk.merge_panel import MergePanel
+from widgets.desk.person_link import (
+    LOCAL_LINK_WARNING,
+    dashboard_address,
+    only_this_computer,
+    person_link,
+    qr_svg,
+)
 from widgets.desk.records_chart import RecordsChart
 from widgets.desk.roster_table import (
     COLUMNS,
@@ -43,11 +51,12 @@ from widgets.desk.roster_table import (
     desk_table,
     display_label,
     find,
+    forgotten_rows,
     isolated,
 )
 from widgets.parts.feedback import ProblemMessage, busy_button, guarded
 from widgets.parts.style import stylesheet
-from widgets.session_state import WorkbookState
+from widgets.workbook_state import WorkbookState
 
 _WRAP = {"flex_flow": "row wrap", "align_items": "center"}
 
@@ -63,7 +72,10 @@ _DESK_CSS = """<style>
 .navigator-roster table.dataTable td { vertical-align: top; }
 .navigator-roster table.dataTable tbody tr { cursor: pointer; }
 .navigator-link code { word-break: break-all; }
-</style>"""
+.navigator-roster table.dataTable td:nth-child(CODE) { white-space: nowrap; }
+.navigator-local-link { background: #fff4e5; color: #663c00; border-left: 4px solid #e65100;
+  padding: 8px 12px; max-width: 40em; }
+</style>""".replace("CODE", str(COLUMNS.index("Code") + 1))  # a code never breaks at its dash
 
 
 class NavigatorDesk(w.VBox):  # type: ignore[misc]
@@ -95,6 +107,8 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.everyone = desk_table([], self.content)
         self.shown = self.everyone
         self.app: WorkbookApp | None = None
+        self.forgotten = 0
+        """How many unnamed workbooks with nothing answered, over a day old, there are."""
 
         self.new_language = w.Dropdown(
             options=[(LANGUAGE_NAMES[code], code) for code in LANGUAGES],
@@ -116,7 +130,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
 
         self.search = w.Text(
             description="Find",
-            placeholder="Name, diagnosis or status",
+            placeholder="Code, name, diagnosis or status",
             continuous_update=True,
             layout=w.Layout(width="28em"),
         )
@@ -124,6 +138,13 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.read_again = _button(description="Read again", tooltip="Read every workbook again")
         self.counted = w.HTML()
         self.counted.add_class("navigator-count")
+        self.show_forgotten = w.Checkbox(
+            value=False,
+            description="Show them",
+            indent=False,
+            layout=w.Layout(width="auto", display="none"),
+        )
+        self.show_forgotten.add_class("navigator-show-forgotten")
         self.table = ITable(
             self.everyone[list(COLUMNS)],
             showIndex=False,
@@ -138,11 +159,13 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         self.chart = RecordsChart()
         keep = guarded(self.problem)
         self.search.observe(keep(lambda _: self._show()), names="value")
+        self.show_forgotten.observe(keep(lambda _: self._list_people()), names="value")
         self.table.observe(keep(self._chosen_in_table), names="selected_rows")
         busy_button(self.read_again, self.problem, self.refresh)
 
         self.person = w.Dropdown(description="Person", layout=w.Layout(width="36em"))
         self.person.add_class("navigator-person")
+        self.person.observe(guarded(self.problem)(lambda _: self._offer_merge()), names="value")
         self.rename_to = w.Text(description="New name", placeholder="Name or initials")
         self.rename = _button(description="Rename")
         self.open_workbook = _button(description="Open workbook", button_style="primary")
@@ -171,6 +194,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         busy_button(self.export_one, self.problem, self._export_one)
         busy_button(self.export_fhir, self.problem, self._export_fhir)
         busy_button(self.export_all, self.problem, self._export_all)
+        self.merge_panel = MergePanel(self.problem, self._merge)
         self.workbook_area = w.VBox()
 
         super().__init__(
@@ -180,7 +204,10 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 w.HTML("<h1>Navigator desk</h1>"),
                 self.problem,
                 w.HTML("<h2>Everyone</h2>"),
-                w.HBox([self.search, self.read_again, self.counted], layout=w.Layout(**_WRAP)),
+                w.HBox(
+                    [self.search, self.read_again, self.counted, self.show_forgotten],
+                    layout=w.Layout(**_WRAP),
+                ),
                 self.table,
                 self.chart,
                 w.HTML("<h2>One person</h2>"),
@@ -193,6 +220,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 self.exported,
                 w.HBox([self.delete]),
                 self.confirm_box,
+                self.merge_panel,
                 w.HTML("<h2>A new person</h2>"),
                 w.HBox(
                     [self.new_name, self.new_language, self.create_workbook],
@@ -214,28 +242,47 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
     def refresh(self) -> None:
         """Read every workbook again; redraw the table, the people list and the chart."""
         self.everyone = desk_table(self.store, self.content)
+        self._list_people()
+
+    def visible(self) -> pd.DataFrame:
+        """Everyone but the forgotten visits (unless "Show them" is ticked), before the search."""
+        hidden = forgotten_rows(self.everyone, dt.datetime.now(dt.UTC))
+        self.forgotten = int(hidden.sum())
+        return self.everyone if self.show_forgotten.value else self.everyone[~hidden]
+
+    def _list_people(self) -> None:
+        """The people to choose from, the table and the chart, for the rows in view."""
+        people = self.visible()
         chosen = self.person.value
-        self.person.options = [(_person_label(row), row[ID]) for _, row in self.everyone.iterrows()]
-        if chosen in set(self.everyone[ID]):
+        self.person.options = [(_person_label(row), row[ID]) for _, row in people.iterrows()]
+        if chosen in set(people[ID]):
             self.person.value = chosen
         self._show()
-        totals = {
-            label: int(self.everyone[column].sum()) for column, label in _CHART_LABELS.items()
-        }
-        self.chart.show(totals if not self.everyone.empty else {})
+        totals = {label: int(people[column].sum()) for column, label in _CHART_LABELS.items()}
+        self.chart.show(totals if not people.empty else {})
 
     def _show(self) -> None:
-        self.shown = find(self.everyone, self.search.value)
+        people = self.visible()
+        self.shown = find(people, self.search.value)
         table = self.roster()
         if self.table.df is None or not table.equals(self.table.df):
             self.table.update(table, selected_rows=self._rows_of(self.person.value))
-        total, found = len(self.everyone), len(self.shown)
+        total, found = len(people), len(self.shown)
         if not total:
-            self.counted.value = "<span>No workbooks yet.</span>"
+            said = "No workbooks yet." if self.everyone.empty else "No one to show."
         elif self.search.value.strip():
-            self.counted.value = f'<span role="status">{found} of {total} people found</span>'
+            said = f"{found} of {total} people found"
         else:
-            self.counted.value = f"<span>{total} {'person' if total == 1 else 'people'}</span>"
+            said = f"{total} {'person' if total == 1 else 'people'}"
+        if self.forgotten:
+            kept = "shown" if self.show_forgotten.value else "hidden"
+            said += (
+                f". {self.forgotten} without a name or any answer, started over a day ago, "
+                f"{'is' if self.forgotten == 1 else 'are'} {kept}."
+            )
+        self.counted.value = f'<span role="status">{html.escape(said)}</span>'
+        self.show_forgotten.layout.display = None if self.forgotten else "none"
+        self._offer_merge()
 
     def _rows_of(self, workbook_id: str | None) -> list[int]:
         ids = list(self.shown[ID])
@@ -257,7 +304,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         summary, token = self.store.create_workbook(
             self.new_name.value.strip(), "navigator", self.new_language.value
         )
-        self._show_link(summary.display_name, token, "Workbook created for")
+        self._show_link(summary.display_name, token, "Workbook created for", summary.id)
         self.new_name.value = ""
         self.refresh()
         self.person.value = summary.id
@@ -267,10 +314,13 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         workbook_id = self._chosen()
         token = self.store.change_private_link(workbook_id)
         name = self.store.load(workbook_id).summary.display_name
-        self._show_link(name, token, "The old link no longer works. New private link for")
+        self._show_link(
+            name, token, "The old link no longer works. New private link for", workbook_id
+        )
 
-    def _show_link(self, display_name: str, token: str, what: str) -> None:
+    def _show_link(self, display_name: str, token: str, what: str, workbook_id: str) -> None:
         name = html.escape(display_label(display_name) or "this person")
+        name += f" (code <strong>{short_code(workbook_id)}</strong>)"
         address = dashboard_address(self.dashboard_url)
         if address is None:
             self.qr_code.layout.display = "none"
@@ -278,7 +328,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 f"<p>{what} {name}. The dashboard's address is not known here: "
                 "set <code>SECOND_OPINION_PUBLIC_URL</code> (or give the desk "
                 "<code>dashboard_url=</code>). The end of the private link is "
-                f"<code>?session={html.escape(token)}</code>.</p>"
+                f"<code>#workbook={html.escape(token)}</code>.</p>"
             )
         else:
             link = person_link(address, token)
@@ -290,6 +340,10 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
                 f'<p class="workbook-link"><a href="{html.escape(link)}" target="_blank" '
                 f'rel="noopener noreferrer">{html.escape(link)}</a></p>'
             )
+            if only_this_computer(link):
+                self.new_link.value += (
+                    f'<p class="navigator-local-link" role="alert">{LOCAL_LINK_WARNING}</p>'
+                )
 
     def _rename(self) -> None:
         workbook_id = self._chosen()
@@ -315,6 +369,28 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
             return
         self.confirm_box.layout.display = None if asking else "none"
 
+    def _offer_merge(self) -> None:
+        """Offer every other person in view for merging into the chosen one."""
+        people = [(label, str(wid)) for label, wid in self.person.options]
+        self.merge_panel.set_people(people, self.person.value, self.person.label or "")
+
+    def _merge(self, other_id: str) -> str:
+        """Merge ``other_id`` into the chosen person's workbook; what to tell the navigator."""
+        keep_id = self._chosen()
+        noted = self.store.merge_workbooks(keep_id, other_id)
+        self.workbook_area.children = []
+        self.app = None
+        self.refresh()
+        said = (
+            f"Merged: everything in {short_code(other_id)} is now in {short_code(keep_id)}, "
+            f"and {short_code(other_id)} was deleted."
+        )
+        if noted:
+            said += (
+                f" {noted} {'value' if noted == 1 else 'values'} that differed went into the notes."
+            )
+        return said
+
     def _delete(self) -> None:
         self.store.delete_workbook(self._chosen())
         self._ask_to_delete(False)
@@ -325,7 +401,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
 
     def _export_one(self) -> None:
         workbook = self.store.load(self._chosen())
-        name = _file_part(workbook.summary.display_name) or workbook.summary.id[:8]
+        name = person_file_part(workbook)
         self._export(long_form(workbook, self.content), f"workbook-{name}-{_today()}.csv")
 
     def _export_fhir(self) -> None:
@@ -335,7 +411,7 @@ class NavigatorDesk(w.VBox):  # type: ignore[misc]
         content = (
             self.content if language == self.content.language else load_content(language=language)
         )
-        name = _file_part(workbook.summary.display_name) or workbook.summary.id[:8]
+        name = person_file_part(workbook)
         data = resource_json(workbook_response(workbook, content))
         self._offer(data, f"workbook-{name}-{_today()}.fhir.json", "application/fhir+json")
 
@@ -371,25 +447,14 @@ def _button(**options: Any) -> w.Button:
 
 def _workbook_state(store: WorkbookStore, content: Content, workbook_id: str) -> WorkbookState:
     """The state of one stored workbook, opened by a navigator."""
-    keyword = (
-        "workbook_id"
-        if "workbook_id" in inspect.signature(WorkbookState).parameters
-        else "session_id"
-    )
-    opened: dict[str, Any] = {keyword: workbook_id}
-    return WorkbookState(store, content, created_by="navigator", **opened)
+    return WorkbookState(store, content, created_by="navigator", workbook_id=workbook_id)
 
 
 def _person_label(row: pd.Series) -> str:
     name = isolated(display_label(str(row["Name"]))) if row["Name"] != MISSING else "(no name yet)"
+    name = f"{name} — {row['Code']}"
     diagnosis = row["Diagnosis"]
-    return f"{name} — {isolated(str(diagnosis))}" if diagnosis != MISSING else str(name)
-
-
-def _file_part(name: str) -> str:
-    """A name as part of a file name: accents folded ("Peña" → "pena"), other marks dropped."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:40]
+    return f"{name} — {isolated(str(diagnosis))}" if diagnosis != MISSING else name
 
 
 def _relative(path: Path) -> str:

@@ -2,7 +2,10 @@
 
 ``desk_table(store_or_books, content)`` builds on ``secondopinion.documents.exports.roster`` and
 adds what a navigator looks people up by: the name of the diagnosis as the person wrote it.
-``find(table, words)`` keeps the rows whose name, diagnosis or status mention every word.
+Each row carries the workbook's short code ("K7F-29Q"), which a person reads out over the phone.
+``find(table, words)`` keeps the rows whose code, name, diagnosis or status mention every word,
+without minding accents or case ("cancer" finds "Cáncer"; "k7f29q" finds "K7F-29Q").
+``forgotten_rows(table, now)`` says which rows the desk hides by default (``who_is_who``).
 
 >>> table = desk_table(store, load_content())  # doctest: +SKIP
 >>> find(table, "colon")["Name"].tolist()  # doctest: +SKIP
@@ -11,6 +14,7 @@ adds what a navigator looks people up by: the name of the diagnosis as the perso
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Final
 
@@ -19,7 +23,15 @@ import pandas as pd
 from secondopinion import Content
 from secondopinion.documents.exports import roster
 from secondopinion.language import LANGUAGE_NAMES
-from secondopinion.store import AnswerValue, WorkbookOverview, WorkbookStore
+from secondopinion.store import AnswerValue, WorkbookOverview, WorkbookStore, short_code
+from widgets.desk.who_is_who import (
+    code_words,
+    fold,
+    forgotten,
+    matches_code,
+    nothing_answered,
+    nothing_written,
+)
 
 MISSING: Final = "—"
 """What an empty cell shows."""
@@ -30,8 +42,15 @@ ID: Final = "id"
 SEARCHED: Final = "searched"
 """The column of text that the search box looks in (not shown in the table)."""
 
+CREATED: Final = "created"
+"""The column of when each workbook was started (not shown in the table)."""
+
+EMPTY: Final = "empty"
+"""The column that is True for a workbook with no name and nothing answered (not shown)."""
+
 COLUMNS: Final = (
     "Name",
+    "Code",
     "Language",
     "Diagnosis",
     "Treatment",
@@ -62,11 +81,21 @@ _STATUS_WORDS: Final = {
 
 
 def desk_table(store: WorkbookStore | Iterable[WorkbookOverview], content: Content) -> pd.DataFrame:
-    """One row per person, most recently changed first, with ``COLUMNS``, ``ID`` and ``SEARCHED``.
+    """One row per person, most recently changed first, with ``COLUMNS`` and the hidden columns.
 
-    Text columns hold plain strings ("—" when unknown); the record counts are integers.
+    The hidden columns are ``ID``, ``SEARCHED``, ``CREATED`` and ``EMPTY``. Text columns hold
+    plain strings ("—" when unknown); the record counts are integers. Given a store, a row is
+    ``EMPTY`` only once its whole workbook was read and holds nothing; given overviews, what
+    they show decides.
     """
     books = store.overviews() if isinstance(store, WorkbookStore) else list(store)
+    empty = {
+        book.summary.id
+        for book in books
+        if not book.summary.display_name.strip() and nothing_answered(book)
+    }
+    if isinstance(store, WorkbookStore) and empty:
+        empty = {book.id for book in store.load_all(empty) if nothing_written(book)}
     base = roster(books, content)
     id_column = base.columns[0]  # the workbook's id, whatever the export calls it
     named = {book.summary.id: _diagnosis_name(book.answers) for book in books}
@@ -74,8 +103,10 @@ def desk_table(store: WorkbookStore | Iterable[WorkbookOverview], content: Conte
     for _, row in base.iterrows():
         workbook_id = str(row[id_column])
         diagnosis = _diagnosis(named.get(workbook_id, ""), str(row["diagnosis_kind"]))
+        code = short_code(workbook_id)
         shown: dict[str, str | int] = {
             "Name": display_label(_text(row["name"])),
+            "Code": code,
             "Language": LANGUAGE_NAMES.get(str(row["language"]), str(row["language"])),
             "Diagnosis": display_label(diagnosis),
             "Treatment": _text(row["treatment_status"]),
@@ -88,17 +119,36 @@ def desk_table(store: WorkbookStore | Iterable[WorkbookOverview], content: Conte
             str(shown[c]) for c in ("Name", "Language", "Diagnosis", "Treatment", "Next due step")
         ]
         words += [text for column, text in _STATUS_WORDS.items() if int(row[column])]
-        rows.append({**shown, ID: workbook_id, SEARCHED: " ".join(words).casefold()})
-    return pd.DataFrame(rows, columns=[*COLUMNS, ID, SEARCHED])
+        rows.append(
+            {
+                **shown,
+                ID: workbook_id,
+                SEARCHED: f"{fold(' '.join(words))} {code_words(code)}",
+                CREATED: row["created"],
+                EMPTY: workbook_id in empty,
+            }
+        )
+    return pd.DataFrame(rows, columns=[*COLUMNS, ID, SEARCHED, CREATED, EMPTY])
 
 
 def find(table: pd.DataFrame, words: str) -> pd.DataFrame:
-    """The rows whose name, diagnosis or status mention every word of ``words`` (any case)."""
-    wanted = words.casefold().split()
+    """The rows whose code, name, diagnosis or status mention every word of ``words``.
+
+    Accents and case do not matter; a code may be typed without its dash.
+    """
+    wanted = fold(words).split()
     if not wanted or table.empty:
         return table
-    keep = table[SEARCHED].map(lambda text: all(word in text for word in wanted))
-    return table[keep.astype(bool)]
+    keep = [
+        all(word in text or matches_code(word, code) for word in wanted)
+        for text, code in zip(table[SEARCHED], table["Code"], strict=True)
+    ]
+    return table[pd.Series(keep, index=table.index, dtype=bool)]
+
+
+def forgotten_rows(table: pd.DataFrame, now: dt.datetime) -> pd.Series:
+    """True for the rows the desk hides by default: no name, nothing answered, over a day old."""
+    return forgotten(table[EMPTY], table[CREATED], now)
 
 
 def _diagnosis_name(answers: Mapping[str, AnswerValue]) -> str:

@@ -1,8 +1,9 @@
 """Keeps the private link in the page's address, so that reloading the page reopens the workbook.
 
 A new workbook is stored on its first change; from then on the browser's address carries
-``?session=<token>``, changed in place with ``history.replaceState`` (no navigation, no reload,
-no request). Deleting the workbook takes the link out of the address again.
+``#workbook=<token>`` in its fragment (never sent to a server), changed in place with
+``history.replaceState`` (no navigation, no reload, no request). Deleting the workbook takes the
+link out of the address again.
 """
 
 from __future__ import annotations
@@ -13,22 +14,24 @@ from typing import Any
 
 import ipywidgets as w
 
-from widgets.session_state import WorkbookState
+from secondopinion.serving.visit import LINK_FRAGMENT
+from widgets.workbook_state import WorkbookState
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 
 _SCRIPT = """(function () {{
   var token = {token};
-  var search = token ? "?session=" + encodeURIComponent(token) : "";
-  window.history.replaceState(window.history.state, "", window.location.pathname + search);
+  var fragment = token ? "#" + {name} + "=" + encodeURIComponent(token) : "";
+  var here = window.location.pathname + window.location.search;
+  window.history.replaceState(window.history.state, "", here + fragment);
 }})();"""
 
 
 def address_script(token: str | None) -> str:
-    """The JavaScript that puts ``?session=<token>`` in the address (or takes it out, for None)."""
+    """The JavaScript that puts ``#workbook=<token>`` in the address (or takes it out, for None)."""
     if token is not None and not _URL_SAFE.fullmatch(token):
         raise ValueError("A private link's token must be URL-safe.")
-    return _SCRIPT.format(token=json.dumps(token))
+    return _SCRIPT.format(token=json.dumps(token), name=json.dumps(LINK_FRAGMENT))
 
 
 class AddressBar(w.Output):  # type: ignore[misc]

@@ -1,4 +1,4 @@
-"""Shared UI concerns: a readable message for problems, and "busy" on buttons that do work.
+"""Shared UI concerns: a message for problems, "busy" on buttons that work, the save status.
 
 A change that finds the workbook database locked by another program is not dropped: the
 message says so in plain words, and the change is tried again, a little later each time, until
@@ -20,6 +20,7 @@ import ipywidgets as w
 
 from secondopinion.language import DEFAULT_LANGUAGE, N_, translator
 from secondopinion.store import StoreBusyError, StoreError
+from widgets.workbook_state import ENDED, GONE, WorkbookState
 
 log = logging.getLogger("secondopinion.widgets")
 
@@ -207,6 +208,54 @@ class ProblemMessage(w.HTML):  # type: ignore[misc]
         elif self.value:
             self.value = ""
             self.layout.display = "none"
+
+
+class SaveStatus(w.HTML):  # type: ignore[misc]
+    """The kernel's word on saving: nothing yet, Saving…, Saved, or not saved and why.
+
+    Its element carries ``data-save`` (``saving``, ``saved`` or ``failed``), in the
+    ``workbook-saved`` hook. "Saved" is said only once the store has confirmed the last change.
+    The page's script (``page_script.js``) shows these words in the status bar at the top of
+    the screen, and says itself what the kernel cannot: no connection, the workbook stopped.
+    """
+
+    def __init__(self, state: WorkbookState) -> None:
+        super().__init__(value="")
+        self.add_class("workbook-saved")
+        self.state = state
+        self.follow()
+
+    def follow(self) -> None:
+        """Say what the workbook's state says now, in its language."""
+        state = self.state
+        _ = state.tr.gettext
+        if state.gone:
+            self.value = (
+                '<p role="alert" class="workbook-save-failed workbook-gone" data-save="failed">'
+                + html.escape(_(GONE))
+                + "</p>"
+            )
+        elif state.ended:
+            self.value = (
+                '<p role="alert" class="workbook-save-failed workbook-ended" data-save="failed">'
+                + html.escape(_(ENDED))
+                + "</p>"
+            )
+        elif state.last_failed is not None:
+            why = plain(state.failed_message, state.language)
+            self.value = (
+                '<p role="status" class="workbook-save-failed" data-save="failed">'
+                + _("A change you made is not stored yet. It stays on this page until it is.")
+                + f" {html.escape(why)}</p>"
+            )
+        elif state.typing:
+            self.value = '<p role="status" data-save="saving">' + _("Saving…") + "</p>"
+        elif state.last_saved is not None:
+            self.value = (
+                '<p role="status" data-save="saved">' + _("Saved. All changes saved.") + "</p>"
+            )
+        else:
+            self.value = ""
 
 
 class _Retry:

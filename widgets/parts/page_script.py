@@ -1,14 +1,27 @@
 """The small script the workbook's page runs in the browser: what the kernel cannot see.
 
-- **The connection.** The kernel cannot say that the connection to it is lost, so the page
-  watches the kernel's websocket itself. While it is down, the save status says "Not saved: the
-  connection was lost", what was typed stays in its box, and once a new connection is open the
-  boxes still waiting are sent again.
+- **The save status, in view.** A bar at the top of the screen (``workbook-status-bar``, one
+  live region) says what the kernel says (Saving, Saved, or not saved and why), or what stands
+  between the page and the store: no connection on this device, the connection to the server
+  lost, the workbook stopped on the server, or the page paused to make room. It says "Saved"
+  only once the kernel's "saved" comes after the person's last change (see the heartbeat).
+  Inside a JupyterLab notebook (the navigator's desk) there is no bar: the kernel's status
+  stays under the steps.
+- **Offline.** The browser says at once when the device loses its network (``navigator.onLine``
+  and its ``offline`` event), even while the kernel's websocket still looks open: the bar says
+  "No connection" and that what is written is kept on this device and sent when the connection
+  is back. Offline, the page never says the workbook stopped and never asks for a reload (a
+  reload would fail); pings unanswered while offline count for nothing.
+- **The connection.** The page watches the kernel's websocket too. While it is down, the bar
+  says "Not saved: the connection was lost", what was typed stays in its box, and once a new
+  connection is open the boxes still waiting are sent again.
 - **The kernel.** A kernel that died (killed, or restarted without the workbook) may leave the
-  websocket open, so the page pings it every two seconds (``Heartbeat``: a hidden button the
-  page clicks, and a hidden text the kernel changes in answer). When the answers stop, or the
-  server says the kernel is restarting or dead, the page says the workbook stopped and that
-  what was typed is kept in this tab.
+  websocket open, so the page pings it every two seconds (``Heartbeat``: a hidden text box the
+  page writes a number into, and a hidden text in which the kernel answers with that number).
+  When the answers stop while the device is online, or the server says the kernel is
+  restarting or dead, the page says the workbook stopped and that what was typed is kept in
+  this tab. The answer also tells the page that the kernel has handled every change sent
+  before that ping.
 - **Kept in the tab only.** Typed text the kernel has not confirmed as saved is kept in the
   tab's ``sessionStorage`` (gone when the tab closes; never ``localStorage`` or IndexedDB).
   It belongs to one stored workbook (the mark of ``widgets.parts.kept_text``): when the same
@@ -24,14 +37,16 @@ Nothing here talks to any server but the kernel's own connection.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as w
 
 from secondopinion.language import DEFAULT_LANGUAGE, N_, translator
-from widgets.parts.kept_text import KEPT_TEXT_SCRIPT
 
 log = logging.getLogger("secondopinion.widgets")
 
@@ -84,6 +99,10 @@ PAUSED = N_(
     "Tap Continue to open your workbook again."
 )
 RESUME = N_("Continue")
+OFFLINE = N_("No connection: what you write is kept on this device and sent when you are back.")
+SAVING = N_("Saving…")
+BAR_LABEL = N_("Saving your answers")
+"""The name a screen reader gives the status bar."""
 PAUSED_CLOSE_CODE = 4001
 """The server closes the kernel's channel with this code when it pauses the page to make room
 (``secondopinion.serving._room.PAUSED_CLOSE_CODE``): the page says so, and Continue reloads it."""
@@ -94,292 +113,46 @@ BEAT_LOST_MS = 10_000
 
 STORAGE_KEY = "workbook-typed"
 
-_SCRIPT = r"""(function () {
-  var WORDS = {
-    lost: %(lost)s, stopped: %(stopped)s, offer: %(offer)s, putBack: %(put_back)s,
-    leaveOut: %(leave_out)s, copied: %(copied)s, notCopied: %(not_copied)s,
-    notSaved: %(not_saved)s, stoppedNew: %(stopped_new)s
-  };
-  WORDS.paused = %(paused)s; WORDS.resume = %(resume)s;
-  document.title = %(title)s;
-  document.documentElement.lang = %(language)s;
-  if (window.workbookPage) {  // the page in another language: new words, the same page
-    window.workbookPage.words = WORDS;
-    if (window.workbookPage.show) { window.workbookPage.show(); }
-    return;
-  }
-  var page = window.workbookPage = {
-    online: true, dirty: new Set(), lastInput: 0, savedAt: 0, beatAt: 0, beat: "",
-    kernelGone: false, pending: {}, offered: {}, words: WORDS
-  };
-  var BEAT_LOST_MS = %(beat_lost_ms)d, BEAT_EVERY_MS = %(beat_every_ms)d;
-  var STORE = %(storage_key)s;
-  var STEP_HEADINGS = %(headings)s;
-  document.querySelectorAll("link[rel~='icon']").forEach(function (l) { l.remove(); });
-  var icon = document.createElement("link");
-  icon.rel = "icon"; icon.type = "image/svg+xml"; icon.href = %(icon)s;
-  document.head.appendChild(icon);
-
-  function root() { return document.querySelector(".workbook-app"); }
-  // The workbook this page's kept text belongs to ("" before it is stored), and whether it
-  // is "open", "gone" (deleted) or "ended" (another page made a new private link).
-  function mark() {
-    var el = document.querySelector(".workbook-kept-for [data-workbook]");
-    return el ? { id: el.getAttribute("data-workbook"),
-                  state: el.getAttribute("data-workbook-state") } : null;
-  }
-  function status() {
-    var el = document.querySelector(".workbook-connection");
-    var saved = document.querySelector(".workbook-saved");
-    if (!el && saved && saved.parentNode) {
-      el = document.createElement("p");
-      el.className = "workbook-connection";
-      el.setAttribute("role", "alert");
-      saved.parentNode.insertBefore(el, saved.nextSibling);
-    }
-    return el;
-  }
-  function kernelSays() {
-    var el = document.querySelector(".workbook-saved [data-save]");
-    return el ? el.getAttribute("data-save") : "";
-  }
-  page.unsaved = function () {
-    if (!page.dirty.size) { return false; }
-    if (page.online && kernelSays() === "saved" && page.savedAt > page.lastInput) {
-      page.dirty.clear();
-      return false;
-    }
-    return true;
-  };
-  function show() {
-    var app = root(), el = status();
-    if (!app || !el) { return; }
-    app.classList.toggle("workbook-offline", !page.online);
-    var stopped = (mark() || {}).id ? page.words.stopped : page.words.stoppedNew;
-    el.textContent = page.online ? "" :
-      (page.paused ? page.words.paused : (page.kernelGone ? stopped : page.words.lost));
-    el.style.display = page.online ? "none" : "";
-    // The kernel's own save status cannot change while it is out of reach: never let it
-    // say "saved" then. What it said comes back with the connection.
-    var said = document.querySelector(".workbook-saved [data-save]");
-    if (!said) { return; }
-    if (!page.online) {
-      if (!said.hasAttribute("data-kernel-save")) {
-        said.setAttribute("data-kernel-save", said.getAttribute("data-save"));
-        said.setAttribute("data-kernel-text", said.textContent);
-      }
-      said.setAttribute("data-save", "offline");
-      said.textContent = page.words.notSaved;
-    } else if (said.hasAttribute("data-kernel-save")) {
-      said.setAttribute("data-save", said.getAttribute("data-kernel-save"));
-      said.textContent = said.getAttribute("data-kernel-text");
-      said.removeAttribute("data-kernel-save");
-      said.removeAttribute("data-kernel-text");
-    }
-  }
-  page.show = show;
-
-%(kept_text)s
-  // Typing: remember every box typed in until the kernel says all is saved after it.
-  document.addEventListener("input", function (event) {
-    var box = event.target;
-    if (!box.closest || !box.closest(".workbook-app")) { return; }
-    if (box.tagName !== "TEXTAREA" && box.type !== "text") { return; }
-    if (!event.isTrusted && page.resending) { return; }
-    page.dirty.add(box);
-    page.lastInput = Date.now();
-    keep();
-  }, true);
-  new MutationObserver(function () {
-    if (kernelSays() === "saved") { page.savedAt = Date.now(); }
-    var beat = document.querySelector(".workbook-beat [data-beat]");
-    var now = beat ? beat.getAttribute("data-beat") : "";
-    if (now && now !== page.beat) {
-      page.beat = now;
-      page.beatAt = Date.now();
-      page.asked = 0;  // the kernel answered
-      if (page.kernelGone) { page.kernelGone = false; check(); }
-    }
-    var had = page.dirty.size;
-    if (!page.unsaved() && had) { keep(); }
-    var owner = mark();
-    if (owner && owner.state === "gone" && owner.id !== page.dropped) {
-      // The workbook was deleted: nothing typed for it is kept, or offered, any more.
-      page.dropped = owner.id;
-      page.offered = {}; page.pending = {};
-      document.querySelectorAll(".workbook-offer").forEach(function (b) { b.remove(); });
-      keep();
-    }
-  }).observe(document.body, { subtree: true, childList: true, characterData: true });
-
-  // The kernel's connection: every websocket to the kernel's channels is watched.
-  var sockets = new Set();
-  function watch(socket) {
-    if (sockets.has(socket) || String(socket.url).indexOf("/channels") < 0) { return; }
-    sockets.add(socket);
-    page.socket = socket;
-    socket.addEventListener("close", function (event) {
-      if (event.code === %(paused_code)d) { paused(); }  // the server made room for someone
-    });
-    socket.addEventListener("close", function () { sockets.delete(socket); check(); });
-    socket.addEventListener("open", function () { check(); });
-    socket.addEventListener("message", function (event) {
-      if (page.resendDue && socket.readyState === 1) { page.resendDue = false; resend(); }
-      stoppedIn(event.data);
-    });
-  }
-  var send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function () {
-    watch(this);
-    return send.apply(this, arguments);
-  };
-  var STATUS = /"execution_state"\s*:\s*"(restarting|dead|autorestarting)"/;
-  function stoppedIn(data) {
-    // The server says the kernel died (and maybe started a new one, without the workbook).
-    var text = "";
-    if (typeof data === "string") { text = data; }
-    else if (data instanceof ArrayBuffer && data.byteLength < 65536) {
-      try { text = new TextDecoder().decode(data); } catch (e) { text = ""; }
-    }
-    if (text && text.indexOf("execution_state") >= 0 && STATUS.test(text)) {
-      page.kernelGone = true;
-      page.beatAt = 0;
-      check();
-    }
-  }
-  function paused() {
-    // Continue reloads the page: its address holds the private link, and what was typed and
-    // not saved is kept in this tab and offered back.
-    if (page.paused) { return; }
-    page.paused = true;
-    keep();
-    var go = document.createElement("button");
-    go.type = "button"; go.className = "workbook-button workbook-resume";
-    go.textContent = page.words.resume;
-    go.addEventListener("click", function () { keep(); location.reload(); });
-    check();
-    var el = status();
-    if (el && el.parentNode) { el.parentNode.insertBefore(go, el.nextSibling); }
-    else { document.body.appendChild(go); }
-  }
-  function check() {
-    var open = false;
-    sockets.forEach(function (s) { if (s.readyState === 1) { open = true; } });
-    if (page.socket && sockets.size === 0) { open = false; }
-    else if (!page.socket) { open = true; }  // no message sent yet: nothing to lose
-    if (page.asked && Date.now() - page.asked > BEAT_LOST_MS) { page.kernelGone = true; }
-    if (page.kernelGone || page.paused) { open = false; }
-    if (open && !page.online) { page.resendDue = true; }
-    if (!open && page.online) { keep(); }
-    page.online = open;
-    show();
-  }
-  function resend() {
-    // Send the boxes still waiting again (the kernel saves a box's text, not each key).
-    page.dirty.forEach(function (box) {
-      if (!document.contains(box)) { page.dirty.delete(box); return; }
-      box.dispatchEvent(new Event("input", { bubbles: true }));
-    });
-    page.lastInput = Date.now();
-  }
-  page.resend = resend;
-  setInterval(function () {
-    // Ping the kernel every BEAT_SECONDS while its connection is open; it answers.
-    var ping = document.querySelector(".workbook-beat-button");
-    if (ping && (!page.socket || page.socket.readyState === 1) &&
-        Date.now() - (page.pinged || 0) >= BEAT_EVERY_MS) {
-      page.pinged = Date.now();
-      if (!page.asked) { page.asked = page.pinged; }
-      ping.click();
-    }
-    check();
-    if (Object.keys(page.pending).length) { putBack(); }
-    if (page.online && page.unsaved() && Date.now() - page.lastInput > 4000 &&
-        kernelSays() !== "saving" && (mark() || {}).state === "open") { resend(); }
-  }, 500);
-
-  window.addEventListener("beforeunload", function (event) {
-    if (page.unsaved()) { event.preventDefault(); event.returnValue = ""; return ""; }
-  });
-
-  // A step opened: its heading at the top, with the keyboard focus.
-  page.focusStep = function (hook) {
-    var tries = 0;
-    (function attempt() {
-      var step = document.querySelector("." + hook);
-      var heading = step && step.querySelector("h2");
-      if (heading && heading.offsetParent !== null) {
-        heading.setAttribute("tabindex", "-1");
-        heading.classList.add("workbook-step-heading");
-        heading.scrollIntoView({ block: "start" });
-        heading.focus({ preventScroll: true });
-      } else if (tries++ < 100) {
-        setTimeout(attempt, 50);
-      }
-    })();
-  };
-  document.addEventListener("click", function (event) {
-    var target = event.target.closest ? event.target : event.target.parentElement;
-    var skip = target && target.closest(".workbook-skip");
-    if (skip) {
-      event.preventDefault();
-      var shown = null;
-      var steps = document.querySelectorAll(STEP_HEADINGS);
-      for (var i = 0; i < steps.length; i++) {
-        if (steps[i].offsetParent !== null) { shown = steps[i]; break; }
-      }
-      if (shown) {
-        shown.setAttribute("tabindex", "-1");
-        shown.scrollIntoView({ block: "start" });
-        shown.focus({ preventScroll: true });
-      }
-      return;
-    }
-    var copy = target && target.closest(".workbook-copy-link");
-    if (copy) {
-      event.preventDefault();
-      var link = copy.getAttribute("data-link");
-      var box = copy.closest(".workbook-link-actions") || copy.parentNode;
-      var said = box.querySelector(".workbook-copied");
-      var done = function (text) { if (said) { said.textContent = text; } };
-      if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(link).then(
-          function () { done(page.words.copied); },
-          function () { done(page.words.notCopied); });
-      } else {
-        done(page.words.notCopied);
-      }
-    }
-  });
-  show();
-})();"""
+_SCRIPT_FILE = Path(__file__).with_name("page_script.js")
 
 
 def page_script(language: str = DEFAULT_LANGUAGE) -> str:
     """The page's script, as JavaScript text, with its words in ``language``."""
+    return f"{_script_text()}({json.dumps(page_config(language))});"
+
+
+def page_config(language: str = DEFAULT_LANGUAGE) -> dict[str, object]:
+    """What the script is given (its ``CONFIG``): its words in ``language``, and its settings."""
     _ = translator(language).gettext
-    return _SCRIPT % {
-        "lost": json.dumps(_(LOST)),
-        "stopped": json.dumps(_(STOPPED)),
-        "stopped_new": json.dumps(_(STOPPED_NEW)),
-        "kept_text": KEPT_TEXT_SCRIPT,
-        "offer": json.dumps(_(OFFER)),
-        "put_back": json.dumps(_(PUT_BACK)),
-        "leave_out": json.dumps(_(LEAVE_OUT)),
-        "not_saved": json.dumps(_(NOT_SAVED)),
-        "copied": json.dumps(_(COPIED)),
-        "not_copied": json.dumps(_(NOT_COPIED)),
-        "paused": json.dumps(_(PAUSED)),
-        "resume": json.dumps(_(RESUME)),
+    return {
+        "lost": _(LOST),
+        "stopped": _(STOPPED),
+        "stopped_new": _(STOPPED_NEW),
+        "offer": _(OFFER),
+        "put_back": _(PUT_BACK),
+        "leave_out": _(LEAVE_OUT),
+        "not_saved": _(NOT_SAVED),
+        "copied": _(COPIED),
+        "not_copied": _(NOT_COPIED),
+        "paused": _(PAUSED),
+        "resume": _(RESUME),
+        "offline": _(OFFLINE),
+        "saving": _(SAVING),
+        "bar_label": _(BAR_LABEL),
         "paused_code": PAUSED_CLOSE_CODE,
-        "language": json.dumps(language),
+        "language": language,
         "beat_lost_ms": BEAT_LOST_MS,
         "beat_every_ms": int(BEAT_SECONDS * 1000),
-        "storage_key": json.dumps(STORAGE_KEY),
-        "title": json.dumps(_(TITLE)),
-        "icon": json.dumps(ICON),
-        "headings": json.dumps(", ".join(f".{hook} h2" for hook in STEP_HOOKS)),
+        "storage_key": STORAGE_KEY,
+        "title": _(TITLE),
+        "icon": ICON,
+        "headings": ", ".join(f".{hook} h2" for hook in STEP_HOOKS),
     }
+
+
+@functools.cache
+def _script_text() -> str:
+    return _SCRIPT_FILE.read_text(encoding="utf-8")
 
 
 def _javascript(code: str) -> tuple[dict[str, object], ...]:
@@ -418,30 +191,38 @@ class PageScript(w.Output):  # type: ignore[misc]
 class Heartbeat(w.HBox):  # type: ignore[misc]
     """The page's sign that the kernel is alive: the page pings, the kernel answers.
 
-    Every ``BEAT_SECONDS`` the page clicks a hidden button; the kernel answers by changing a
-    hidden text. No answer for ``BEAT_LOST_MS``: the page says the workbook stopped. The page
-    asks, not the kernel, so a kernel whose tab was closed hears nothing and sends nothing, and
-    is stopped as idle like any other. ``check`` (if given) is called on every third ping, to
-    notice what the page should hear about without a click (the workbook deleted in another
-    tab).
+    Every ``BEAT_SECONDS`` (and whenever it needs to know) the page writes a new number into a
+    hidden text box; the kernel answers by showing that number in a hidden text. No answer for
+    ``BEAT_LOST_MS`` while the device is online: the page says the workbook stopped. As the
+    kernel handles the page's messages in order, an answer also says that every change the page
+    sent before that ping has reached the kernel. The page asks, not the kernel, so a kernel
+    whose tab was closed hears nothing and sends nothing, and is stopped as idle like any other
+    (the server knows the box by its class, ``workbook-beat-button``, and does not count it as
+    the person). ``check`` (if given) is called on every third ping, to notice what the page
+    should hear about without a change (the workbook deleted in another tab).
     """
 
     def __init__(self, check: Callable[[], object] | None = None) -> None:
-        self.ping = w.Button(description="")
+        self.ping = w.Text(value="")
         self.ping.add_class("workbook-beat-button")
         self.answer = w.HTML(value="")
         self.answer.add_class("workbook-beat")
         super().__init__([self.ping, self.answer], layout=w.Layout(display="none"))
         self._check = check
         self._count = 0
-        self.ping.on_click(lambda _: self.beat())
+        self.ping.observe(lambda change: self.beat(change["new"]), names="value")
 
-    def beat(self) -> None:
-        """Answer one ping: a new value for the page to see."""
+    def beat(self, asked: str = "") -> None:
+        """Answer one ping (``asked``: the number the page wrote): a new value for the page."""
         self._count += 1
-        self.answer.value = f'<span data-beat="{self._count}"></span>'
+        number = asked if _PING.fullmatch(asked) else ""
+        self.answer.value = f'<span data-beat="{self._count}" data-asked="{number}"></span>'
         if self._check is not None and self._count % 3 == 0:
             try:
                 self._check()
             except Exception:
                 log.exception("A check on the heartbeat failed")
+
+
+_PING = re.compile(r"[0-9]{1,20}")
+"""What a ping may be: the page's clock, in milliseconds."""

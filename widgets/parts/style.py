@@ -48,6 +48,9 @@ _CSS = """
 .workbook-app .workbook-help, .workbook-app .workbook-note { color: #444; font-size: 16px; }
 .workbook-app .workbook-required { color: #8a1c1c; font-weight: normal; font-size: 16px; }
 .workbook-app .workbook-not-applying { background: #f4f4f4; }
+/* A deleted question's Undo, where the question was. */
+.workbook-app .workbook-undo-delete { background: #f4f4f4; border-radius: 4px;
+  padding: 4px 12px; margin: 6px 0; gap: 4px 12px; }
 .workbook-app details.workbook-why { font-size: 16px; color: #333; }
 .workbook-app details.workbook-why summary { cursor: pointer; color: #0d47a1; }
 .workbook-app .workbook-problem p { background: #fdecea; color: #611a15; padding: 8px 12px;
@@ -104,6 +107,28 @@ html { scroll-padding-top: 12px; scroll-padding-bottom: 96px; }
 .workbook-app .workbook-connection { background: #fdecea; color: #611a15; padding: 8px 12px;
   border-radius: 4px; font-size: 16px; width: 100%; margin: 6px 0; }
 .workbook-app.workbook-offline .workbook-saved { display: none; }
+/* The status bar (page_script.js): at the top of the screen, the page kept clear below it. */
+.workbook-app.workbook-has-status-bar { padding-top: var(--workbook-status-bar, 0px); }
+.workbook-app.workbook-has-status-bar .workbook-saved { display: none; }
+.workbook-status-bar { position: fixed; top: 0; left: 0; right: 0; z-index: 900;
+  max-height: 40vh; overflow-y: auto; font: 16px/1.35 system-ui, -apple-system, "Segoe UI",
+  Roboto, sans-serif; color: #1b1b1b; background: #f4f6f8; }
+.workbook-status-bar:not([data-status=""]) { border-bottom: 2px solid #b0bec5;
+  box-shadow: 0 2px 6px rgba(0, 0, 0, 0.15); }
+.workbook-status-bar p { max-width: 860px; margin: 0 auto; padding: 6px 12px; }
+.workbook-status-bar p:empty { padding: 0; }
+.workbook-status-bar[data-status="saved"] { background: #e8f5e9; border-color: #2e7d32;
+  color: #1b5e20; }
+.workbook-status-bar[data-status="offline"], .workbook-status-bar[data-status="lost"] {
+  background: #fff8e1; border-color: #8a6d00; }
+.workbook-status-bar[data-status="failed"], .workbook-status-bar[data-status="stopped"],
+.workbook-status-bar[data-status="paused"] { background: #fdecea; border-color: #611a15;
+  color: #611a15; }
+.workbook-status-bar .workbook-connection { font-weight: 600; }
+.workbook-status-bar .workbook-button { display: block; margin: 0 auto 8px; min-height: 44px;
+  padding: 6px 14px; font: inherit; font-size: 18px; background: #0d47a1; color: #fff;
+  border: 0; border-radius: 4px; cursor: pointer; }
+@media print { .workbook-status-bar { display: none; } }
 .workbook-app .workbook-welcome-back-box { background: #e8f0fe; padding: 8px 12px;
   border-radius: 4px; margin: 8px 0; }
 .workbook-app .workbook-welcome-back-box h2 { margin-top: 0.2em; }

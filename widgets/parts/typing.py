@@ -19,7 +19,7 @@ import ipywidgets as w
 
 from secondopinion.language import translator
 from widgets.parts.feedback import ProblemMessage
-from widgets.session_state import WorkbookState
+from widgets.workbook_state import WorkbookState
 
 DELAY = 0.4
 RETRY_FIRST = 2.0

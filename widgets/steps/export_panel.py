@@ -1,22 +1,44 @@
-"""Step 6, "Take it with you": the CSV and the printable sheet, the private link, and deleting."""
+"""Step 6, "Take it with you": the CSV and the printable sheets, the private link, and deleting.
+
+The sheets come on the paper the person picks: the full sheet, one page ("start here" and the
+starred questions), the questions in two languages (for a workbook not in English), and, under
+"For one doctor", only the questions for the audience the person picks.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import re
-import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
 import ipywidgets as w
 import segno
 
-from secondopinion.documents.downloads import DownloadsError
+from secondopinion.documents.downloads import SHEET_SIZES, Downloads, DownloadsError
 from secondopinion.language import N_, translator
+from secondopinion.serving.visit import private_link
 from widgets.parts.feedback import ProblemMessage, busy_button
-from widgets.session_state import ENDED, WorkbookState
-from widgets.steps.file_maker import FileMaker
+from widgets.steps.file_maker import (
+    PAPER,
+    FileMaker,
+    Made,
+    audience_link_html,
+    csv_link_html,
+    file_name_part,
+    sheet_links_html,
+)
+from widgets.workbook_state import ENDED, WorkbookState
+
+__all__ = ["ExportPanel", "file_name_part", "link_actions_html", "private_link_html"]
+
+_UNDER_EACH_OTHER = {"flex": "0 0 auto", "margin": "0 0 8px 0"}
+"""A drop-down in a column: as tall as it is (not the 220 px the page gives one in a row)."""
+
+FOR_ONE_DOCTOR = N_("For one doctor")
+FOR_ONE_DOCTOR_HELP = N_(
+    "Only the questions for the doctor you will see next, or for your insurance plan. Choose whom:"
+)
 
 
 class ExportPanel(w.VBox):  # type: ignore[misc]
@@ -32,10 +54,35 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         self.problem = ProblemMessage(state.language)
         self.files_problem = ProblemMessage(state.language)
         self._maker = FileMaker(self._show_files, alive=lambda: self.comm is not None)
+        self._files: Downloads | None = None
+        self._file_name = ""
         self.download_csv = w.HTML()
         self.download_csv.add_class("workbook-download-csv")
+        self.paper = w.Dropdown(
+            options=[(_(PAPER[size]), size) for size in SHEET_SIZES],
+            value=SHEET_SIZES[0],
+            description=_("Paper"),
+            layout=w.Layout(display="none", **_UNDER_EACH_OTHER),
+        )
+        self.paper.add_class("workbook-sheet-paper")
+        self.paper.observe(lambda _: self.refresh(), "value")
         self.download_sheet = w.HTML()
         self.download_sheet.add_class("workbook-download-sheet")
+        self.audience = w.Dropdown(
+            description=_("Questions for"), layout=w.Layout(**_UNDER_EACH_OTHER)
+        )
+        self.audience.add_class("workbook-sheet-audience")
+        self.audience.observe(lambda _: self._show_for_one(), "value")
+        self.download_for_one = w.HTML()
+        self.download_for_one.add_class("workbook-download-for-one")
+        self.for_one = w.VBox(
+            [
+                w.HTML("<h3>" + _(FOR_ONE_DOCTOR) + "</h3><p>" + _(FOR_ONE_DOCTOR_HELP) + "</p>"),
+                self.audience,
+                self.download_for_one,
+            ],
+            layout=w.Layout(display="none"),
+        )
         self.resume_link = w.HTML()
         self.resume_link.add_class("workbook-resume-link")
         self.link_actions = w.HTML()
@@ -54,7 +101,9 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
             ),
             self.problem,
             self.files_problem,
+            self.paper,
             self.download_sheet,
+            self.for_one,
             self.download_csv,
         ]
         if exports_dir is not None:
@@ -124,23 +173,26 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
         """
         workbook = self.state.workbook
         _ = self.state.tr.gettext
+        self._files = None
+        self.for_one.layout.display = "none"
         if workbook is None:
             self._maker.forget()
             self.download_csv.value = (
                 "<p>" + _("Your downloads appear here once you have answered something.") + "</p>"
             )
             self.download_sheet.value = ""
+            self.paper.layout.display = "none"
             return
+        self.paper.layout.display = None
         making = _("Making your files… A long workbook can take a minute. You can go on meanwhile.")
         self.download_csv.value = ""
         self.download_sheet.value = (
             f'<p role="status" class="workbook-making-files">{html.escape(making)}</p>'
         )
-        language = self.state.language
-        name = _file_name(workbook, _today(), language)
-        self._maker.make(workbook, self.state.content, language, name=name, today=_today())
+        self._file_name = _file_name(workbook, _today(), self.state.language)
+        self._maker.make(workbook, self.state.content, paper=self.paper.value, today=_today())
 
-    def _show_files(self, made: tuple[str, str] | DownloadsError) -> None:
+    def _show_files(self, made: Made) -> None:
         """Show what the file maker made: the download links, or why there are none."""
         if isinstance(made, DownloadsError):
             self.download_sheet.value = ""
@@ -148,7 +200,30 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
             self.files_problem.say(str(made))
             return
         self.files_problem.clear()
-        self.download_csv.value, self.download_sheet.value = made
+        self._files = made
+        language = self.state.language
+        self.download_csv.value = csv_link_html(made, self._file_name, language)
+        self.download_sheet.value = sheet_links_html(made, self._file_name, language)
+        labels = {a.id: a.label for a in self.state.content.audiences}
+        options = [(labels[a], a) for a in made.for_audience if a in labels]
+        chosen = self.audience.value
+        self.audience.options = options
+        if options:
+            ids = [a for _, a in options]
+            self.audience.value = chosen if chosen in ids else ids[0]
+        self.for_one.layout.display = None if options else "none"
+        self._show_for_one()
+
+    def _show_for_one(self) -> None:
+        """The link to the sheet of only the questions for the audience chosen."""
+        files, audience = self._files, self.audience.value
+        if files is None or audience is None:
+            self.download_for_one.value = ""
+            return
+        label = self.audience.label or ""
+        self.download_for_one.value = audience_link_html(
+            files, audience, label, self._file_name, self.state.language
+        )
 
     def show_link(self) -> None:
         """Show the private link back, once the workbook exists."""
@@ -178,7 +253,7 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
             )
             return
         self.new_link_box.layout.display = None
-        link = f"{self.link_base}?session={token}"
+        link = private_link(self.link_base, token)
         self.resume_link.value = private_link_html(link, language)
         self.link_actions.value = link_actions_html(link, language)
 
@@ -284,17 +359,6 @@ def link_actions_html(link: str, language: str = "en") -> str:
         )
         + "</figcaption></figure>"
     )
-
-
-def file_name_part(name: str) -> str:
-    """A name as a safe part of a file name: accents folded ("Peña" → "Pena"), never dropped.
-
-    Letters with no plain form (such as Greek or Chinese) are kept as they are.
-    """
-    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    folded = folded.replace("ß", "ss").replace("Ø", "O").replace("ø", "o").replace("Ł", "L")
-    folded = folded.replace("ł", "l").replace("Æ", "AE").replace("æ", "ae")
-    return re.sub(r"[^\w]+|_+", "-", unicodedata.normalize("NFC", folded)).strip("-")
 
 
 def _file_name(workbook: object, day: dt.date, language: str = "en") -> str:

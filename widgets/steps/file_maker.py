@@ -9,7 +9,9 @@ loop once they are ready. Changes made meanwhile ask for the files again: only t
 shown, once, and only one process runs at a time.
 
 >>> maker = FileMaker(show)  # doctest: +SKIP
->>> maker.make(workbook, content, "en", name="second-opinion-workbook-2026-01-05", today=day)
+>>> maker.make(workbook, content, paper="Letter", today=day)  # doctest: +SKIP
+
+``sheet_links_html`` and ``audience_link_html`` turn the files into download links.
 """
 
 from __future__ import annotations
@@ -19,55 +21,121 @@ import base64
 import datetime as dt
 import html
 import logging
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from secondopinion import Content
 from secondopinion.documents.downloads import (
     NOT_MADE,
-    SHEET_SIZES,
     Downloads,
     DownloadsError,
+    Sheet,
     make_downloads_apart,
 )
 from secondopinion.language import N_, translator
 from secondopinion.store import Workbook
 from widgets.parts.typing import kernel_loop
 
+if TYPE_CHECKING:  # importing it for real would load fpdf2 in the kernel
+    from secondopinion.documents.paper import PageSize
+
 log = logging.getLogger("secondopinion.widgets")
 
 PAPER = {"Letter": N_("US Letter paper"), "A4": N_("A4 paper")}
 
-Made = tuple[str, str] | DownloadsError
-"""The download links (the CSV's, the sheets'), or why the files could not be made."""
+Made = Downloads | DownloadsError
+"""The files, or why they could not be made."""
+
+FULL = N_("Print my question sheet, all of it ({pages})")
+ONE_PAGE = N_("Print one page: start here and my starred questions")
+BILINGUAL = N_(
+    "Print my questions in my language and in English, for the doctor and the interpreter ({pages})"
+)
+FOR_ONE = N_("Print only these questions ({pages})")
+PAGES = (N_("{count} page"), N_("{count} pages"))
 
 
-def downloads_html(files: Downloads, name: str, language: str) -> tuple[str, str]:
-    """The CSV's download link, and the sheets' (with a note on characters not printed)."""
+def csv_link_html(files: Downloads, name: str, language: str) -> str:
+    """The CSV's download link."""
     _ = translator(language).gettext
     csv = base64.b64encode(files.csv).decode("ascii")
-    csv_link = (
-        f'<a class="workbook-button" download="{name}.csv" '
+    return (
+        f'<a class="workbook-button" download="{html.escape(name)}.csv" '
         f'href="data:text/csv;charset=utf-8;base64,{csv}">'
         + html.escape(_("Download my answers (CSV)"))
         + "</a>"
     )
-    links = []
-    for size in SHEET_SIZES:
-        encoded = base64.b64encode(files.sheets[size]).decode("ascii")
-        label = _("Print my question sheet ({paper})").format(paper=_(PAPER[size]))
-        questions = _("questions")
-        links.append(
-            f'<a class="workbook-button" download="{name}-{questions}-{size}.pdf" '
-            f'href="data:application/pdf;base64,{encoded}">'
-            f"{html.escape(label)}</a>"
+
+
+def sheet_links_html(files: Downloads, name: str, language: str) -> str:
+    """The links to the full sheet, the one-page sheet and the sheet in two languages.
+
+    With a note when typed characters cannot be printed.
+    """
+    _ = translator(language).gettext
+    kinds = [
+        ("workbook-sheet-full", files.full, _(FULL), ""),
+        ("workbook-sheet-one-page", files.one_page, _(ONE_PAGE), _("one page")),
+    ]
+    if files.bilingual is not None:
+        kinds.append(
+            ("workbook-sheet-bilingual", files.bilingual, _(BILINGUAL), _("in two languages"))
         )
+    links = [
+        _sheet_link(hook, sheet, label, _file_name(name, kind, files.paper, language), language)
+        for hook, sheet, label, kind in kinds
+    ]
     if files.unprintable:
         from secondopinion.documents.question_sheet import UNPRINTABLE_NOTE, described
 
         note = _(UNPRINTABLE_NOTE).format(characters=described(files.unprintable))
         links.append(f'<p class="workbook-unprintable" role="status">{html.escape(note)}</p>')
-    return csv_link, "".join(links)
+    return "".join(links)
+
+
+def audience_link_html(
+    files: Downloads, audience: str, label: str, name: str, language: str
+) -> str:
+    """The link to the sheet of only the questions for ``audience`` ('' if it has none)."""
+    sheet = files.for_audience.get(audience)
+    if sheet is None:
+        return ""
+    _ = translator(language).gettext
+    whom = label.split("(")[0]  # "The second doctor (the one giving…)": the file says less
+    file_name = _file_name(name, whom, files.paper, language)
+    return _sheet_link("workbook-sheet-for-one", sheet, _(FOR_ONE), file_name, language)
+
+
+def _sheet_link(hook: str, sheet: Sheet, label: str, file_name: str, language: str) -> str:
+    singular, plural = PAGES
+    pages = translator(language).ngettext(singular, plural, sheet.pages)
+    shown = label.format(pages=pages.format(count=sheet.pages))
+    encoded = base64.b64encode(sheet.pdf).decode("ascii")
+    return (
+        f'<a class="workbook-button {hook}" download="{html.escape(file_name)}" '
+        f'href="data:application/pdf;base64,{encoded}">{html.escape(shown)}</a>'
+    )
+
+
+def _file_name(name: str, kind: str, paper: str, language: str) -> str:
+    """``name``-questions[-kind]-paper.pdf, in the workbook's language."""
+    questions = translator(language).gettext("questions")
+    parts = [name, questions, file_name_part(kind), paper]
+    return "-".join(part for part in parts if part) + ".pdf"
+
+
+def file_name_part(name: str) -> str:
+    """A name as a safe part of a file name: accents folded ("Peña" → "Pena"), never dropped.
+
+    Letters with no plain form (such as Greek or Chinese) are kept as they are.
+    """
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    folded = folded.replace("ß", "ss").replace("Ø", "O").replace("ø", "o").replace("Ł", "L")
+    folded = folded.replace("ł", "l").replace("Æ", "AE").replace("æ", "ae")
+    return re.sub(r"[^\w]+|_+", "-", unicodedata.normalize("NFC", folded)).strip("-")
 
 
 @dataclass(frozen=True)
@@ -76,15 +144,13 @@ class _Job:
 
     workbook: Workbook
     content: Content
-    language: str
-    name: str
+    paper: PageSize
     today: dt.date
 
     def run(self) -> Made:
-        """Make the files and their links (in any thread: nothing here touches a widget)."""
+        """Make the files (in any thread: nothing here touches a widget)."""
         try:
-            files = make_downloads_apart(self.workbook, self.content, self.today)
-            return downloads_html(files, self.name, self.language)
+            return make_downloads_apart(self.workbook, self.content, self.today, paper=self.paper)
         except DownloadsError as error:
             return error
         except Exception:
@@ -112,10 +178,10 @@ class FileMaker:
         return self._task is not None and not self._task.done()
 
     def make(
-        self, workbook: Workbook, content: Content, language: str, *, name: str, today: dt.date
+        self, workbook: Workbook, content: Content, *, paper: PageSize, today: dt.date
     ) -> None:
         """Make the files of ``workbook`` as saved now (in a thread, inside a running kernel)."""
-        job = _Job(workbook, content, language, name, today)
+        job = _Job(workbook, content, paper, today)
         self._asked += 1
         loop = kernel_loop()
         if loop is None:  # not in a running kernel (a script, a unit test): make them now

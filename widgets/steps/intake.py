@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 
 import ipywidgets as w
 import traitlets
@@ -14,9 +15,11 @@ from ipywidgets.widgets.trait_types import Date, date_from_json, date_to_json
 
 from secondopinion.content import Field
 from secondopinion.language import N_, translator
+from secondopinion.planning import Reader
 from widgets.parts.feedback import ProblemMessage, guarded
+from widgets.parts.page_roles import CHOICE_GROUP
 from widgets.parts.typing import TypedText
-from widgets.session_state import WorkbookState
+from widgets.workbook_state import WorkbookState
 
 _NOT_ANSWERED = None
 
@@ -59,8 +62,8 @@ class FieldInput(w.VBox):  # type: ignore[misc]
         self._showing = False
         _ = translator(language).gettext
         needed = _("(needed)")
-        required = f' <span class="workbook-required">{needed}</span>' if field.required else ""
-        label = w.HTML(f'<p class="workbook-field-label">{html.escape(field.label)}{required}</p>')
+        self._required = f' <span class="workbook-required">{needed}</span>' * field.required
+        self.label = label = w.HTML(self._label_html(field))
         self.control = _control(field, saved, language)
         unreadable = _(UNREADABLE_DATE)
         parts = [label, self.control]
@@ -76,11 +79,40 @@ class FieldInput(w.VBox):  # type: ignore[misc]
                 names="unreadable",
             )
             parts.append(warning)
-        if field.help:
-            parts.append(w.HTML(f'<p class="workbook-help">{html.escape(field.help)}</p>'))
+        self.help = w.HTML(_help_html(field.help))
+        voices = (field.for_helper, field.for_parent)
+        if field.help or any(v is not None and v.help for v in voices):
+            parts.append(self.help)
         super().__init__(parts)
         self.add_class("workbook-field")
         self.add_class(f"field-{field.id}")
+
+    def _label_html(self, field: Field) -> str:
+        return f'<p class="workbook-field-label">{html.escape(field.label)}{self._required}</p>'
+
+    def reword(self, field: Field) -> None:
+        """Show this field in other words (a helper's: ``Reader.field``); the answer stays."""
+        if field == self.field:
+            return
+        self.field = field
+        self.label.value = self._label_html(field)
+        self.help.value = _help_html(field.help)
+        self._showing = True
+        try:
+            if field.kind == "several_choices":
+                for box, choice in zip(self.control.children, field.choices, strict=True):
+                    box.description = choice.label
+            elif field.kind == "one_choice":
+                labels = tuple(c.label for c in field.choices)
+                if labels != tuple(self.control._options_labels):
+                    value = self.control.value
+                    with self.control.hold_sync():
+                        self.control.options = list(zip(labels, field.choice_ids, strict=True))
+                        self.control.value = value
+            if hasattr(self.control, "description"):
+                self.control.description = field.label
+        finally:
+            self._showing = False
 
     @property
     def answer(self) -> object:
@@ -167,6 +199,10 @@ class FieldInput(w.VBox):  # type: ignore[misc]
         self.layout.display = None if shown else "none"
 
 
+def _help_html(words: str | None) -> str:
+    return f'<p class="workbook-help">{html.escape(words)}</p>' if words else ""
+
+
 def _same_answer(a: object, b: object) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return sorted(a) == sorted(b)
@@ -178,19 +214,10 @@ def _control(field: Field, saved: object, language: str = "en") -> w.Widget:
     _ = translator(language).gettext
     if field.kind == "one_choice":
         options = [(c.label, c.id) for c in field.choices]
-        return w.RadioButtons(
-            options=options,
-            value=saved if saved in field.choice_ids else None,
-            description=label,
-            layout=w.Layout(width="auto"),
-        )
+        return _radio_group(options, saved if saved in field.choice_ids else None, label)
     if field.kind == "yes_no":
-        return w.RadioButtons(
-            options=[(_("Yes"), True), (_("No"), False)],
-            value=saved if isinstance(saved, bool) else None,
-            description=label,
-            layout=w.Layout(width="auto"),
-        )
+        yes_no = [(_("Yes"), True), (_("No"), False)]
+        return _radio_group(yes_no, saved if isinstance(saved, bool) else None, label)
     if field.kind == "several_choices":
         chosen = set(saved) if isinstance(saved, list) else set()
         boxes = []
@@ -210,6 +237,15 @@ def _control(field: Field, saved: object, language: str = "en") -> w.Widget:
         continuous_update=True,
         layout=w.Layout(width="100%"),
     )
+
+
+def _radio_group(options: Sequence[tuple[str, object]], value: object, label: str) -> w.Widget:
+    """Radios that are one group named ``label``: one Tab stop, arrow keys within (page_roles)."""
+    radios = w.RadioButtons(
+        options=options, value=value, description=label, layout=w.Layout(width="auto")
+    )
+    radios.add_class(CHOICE_GROUP)
+    return radios
 
 
 class IntakeView(w.VBox):  # type: ignore[misc]
@@ -258,7 +294,11 @@ class IntakeView(w.VBox):  # type: ignore[misc]
         self.list_so_far.value = f'<p role="status">{words}</p>'
 
     def _refresh(self) -> None:
-        shown = {f.id for f in self.state.situation.shown_fields(self.state.content.intake)}
+        intake = self.state.content.intake
+        reader = Reader.of(self.state.situation.in_effect(intake), intake)
+        for field_input, field in zip(self.inputs, reader.intake(intake).fields, strict=True):
+            field_input.reword(field)  # a helper's words once one is chosen: "your father"
+        shown = {f.id for f in self.state.situation.shown_fields(intake)}
         answered = 0
         for field_input in self.inputs:
             visible = field_input.field.id in shown

@@ -1,4 +1,8 @@
-"""Step 4, "Next steps": the timeline, where to go, the insurer, words for the doctor, help."""
+"""Step 4, "Next steps": the timeline, where to go, the insurer, words for the doctor, help.
+
+Under the timeline, a step can be marked done (``StepsDone``): it then leaves the timeline and
+the calendar file. A step not done whose first day has passed says so, and its new day.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ import base64
 import ipywidgets as w
 
 from secondopinion.content import NextStep
-from secondopinion.documents.calendar_file import timeline_to_ics
+from secondopinion.documents.calendar_file import calendar_name, timeline_to_ics
 from secondopinion.language import translator
-from secondopinion.planning import PlannedItem, Timeline, long_date
+from secondopinion.planning import PlannedItem, Timeline, long_date, moved_words
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
 from widgets.parts.timeline_picture import timeline_svg
-from widgets.session_state import WorkbookState
 from widgets.steps.compare import DIFFER_CATEGORY
+from widgets.steps.steps_done import StepsDone
+from widgets.workbook_state import WorkbookState
 
 
 class NextSteps(w.VBox):  # type: ignore[misc]
@@ -26,6 +31,7 @@ class NextSteps(w.VBox):  # type: ignore[misc]
         self.timeline.add_class("workbook-timeline")
         self.calendar = w.HTML()
         self.calendar.add_class("workbook-download-calendar")
+        self.done = StepsDone(state)
         self._shown: tuple[Timeline, str] | None = None
         super().__init__()
         self.add_class("workbook-next-steps")
@@ -58,6 +64,7 @@ class NextSteps(w.VBox):  # type: ignore[misc]
                 + "</p>"
             ),
             self.timeline,
+            self.done,
             self.calendar,
         ]
         plan = self.state.plan
@@ -94,11 +101,17 @@ class NextSteps(w.VBox):  # type: ignore[misc]
             when = f"<strong>{escaped(day)}:</strong> " if day else ""
             status = f" <em>({escaped(step.status_label)})</em>" if step.status_label else ""
             instead = f"<br>{escaped(step.instead)}" if step.instead else ""
+            moved = moved_words(step, language)
+            if moved:
+                instead += f'<br><span class="workbook-moved">{escaped(moved)}</span>'
             parts.append(f"<li>{when}{escaped(step.text)}{status}{instead}</li>")
         parts.append("</ol>")
         self.timeline.value = "".join(parts)
+        self.done.show(timeline)
         if timeline.dated_steps:
-            ics = timeline_to_ics(timeline, name, language=language)
+            workbook_id = self.state.workbook_id
+            title = calendar_name(name, workbook_id, language)
+            ics = timeline_to_ics(timeline, title, language=language, workbook_id=workbook_id)
             encoded = base64.b64encode(ics).decode("ascii")
             file_name = _("second-opinion-steps") + ".ics"
             self.calendar.value = (

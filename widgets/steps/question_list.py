@@ -14,11 +14,12 @@ import ipywidgets as w
 from secondopinion.content import Question
 from secondopinion.language import N_, translator
 from secondopinion.planning import PlannedItem
-from secondopinion.store import StoreBusyError
+from secondopinion.store import OwnQuestion, StoreBusyError
 from widgets.parts.feedback import ProblemMessage, busy_button, guarded
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
+from widgets.parts.page_roles import FocusMover
 from widgets.parts.typing import QUESTION_LIMIT, TypedText, too_long
-from widgets.session_state import WorkbookState
+from widgets.workbook_state import WorkbookState
 
 Save = Callable[..., None]
 
@@ -120,22 +121,41 @@ class QuestionList(w.VBox):  # type: ignore[misc]
         self.problem = ProblemMessage(state.language)
         self.rows: dict[str, QuestionRow] = {}
         self._headings: dict[str, w.HTML] = {}
+        self.intro = w.HTML(
+            "<h2>"
+            + _("Questions to ask")
+            + "</h2><p>"
+            + _(
+                "These questions fit what you told us. Star the ones that matter most, tick "
+                "them off when you ask them, and write down the answers."
+            )
+            + "</p>"
+        )
         self.summary = w.HTML()
+        self.focus_mover = FocusMover()
+        self.deleted: OwnQuestion | None = None
+        """The question of the person's own deleted last, while its Undo is offered."""
+        self._deleted_at = 0
+        self._restored_id: str | None = None
+        self.undo: w.Box | None = None
         self.own_text = w.Textarea(
             placeholder=_("Type a question of your own"),
             description=_("Your question"),
             layout=w.Layout(width="100%"),
         )
+        self.own_text.add_class("workbook-add-question-text")
+        self.add_problem = ProblemMessage(state.language)
         audiences = [(a.label, a.id) for a in state.content.audiences]
         self.own_audience = w.Dropdown(
             options=audiences, value=audiences[0][1], description=_("Ask")
         )
         self.add_own = w.Button(description=_("Add my question"), button_style="primary")
         self.add_own.add_class("workbook-add-question")
-        busy_button(self.add_own, self.problem, self._add_own_question)
+        busy_button(self.add_own, self.add_problem, self._add_own_question)
         self.own_form = w.VBox(
             [
                 w.HTML("<h3>" + _("Add your own question") + "</h3>"),
+                self.add_problem,
                 self.own_text,
                 self.own_audience,
                 self.add_own,
@@ -154,20 +174,8 @@ class QuestionList(w.VBox):  # type: ignore[misc]
         saved = workbook.questions if workbook else {}
         content = self.state.content
         _ = self.state.tr.gettext
-        children: list[w.Widget] = [
-            w.HTML(
-                "<h2>"
-                + _("Questions to ask")
-                + "</h2><p>"
-                + _(
-                    "These questions fit what you told us. Star the ones that matter most, tick "
-                    "them off when you ask them, and write down the answers."
-                )
-                + "</p>"
-            ),
-            self.summary,
-            self.problem,
-        ]
+        # The same widgets first, so that the page draws again only what changed.
+        children: list[w.Widget] = [self.intro, self.summary, self.problem, self.focus_mover]
         first = plan.start_here.questions
         if first:
             children.append(self._heading("start", "h3", _(START_HERE)))
@@ -197,10 +205,12 @@ class QuestionList(w.VBox):  # type: ignore[misc]
                 row.remove_class("workbook-start-here")
                 children.append(row)
         own = workbook.own_questions if workbook else ()
-        if own:
+        if own or self.undo is not None:
             children.append(self._heading("own", "h3", _("Your own questions")))
-            for question in own:
-                children.append(self._own_row(question))
+            own_rows: list[w.Widget] = [self._own_row(question) for question in own]
+            if self.undo is not None:  # where the deleted question was
+                own_rows.insert(min(self._deleted_at, len(own_rows)), self.undo)
+            children += own_rows
         earlier = [
             item_id
             for item_id, state in saved.items()
@@ -281,21 +291,71 @@ class QuestionList(w.VBox):  # type: ignore[misc]
         return self.rows[question.id]
 
     def _delete_own(self, own_id: str) -> None:
+        """Delete one of the person's own questions, and offer to bring it back (``undo``)."""
+        row = self.rows.get(own_id)
+        if row is not None:  # what was typed a moment ago is part of what is deleted
+            for typed in (row.typed, getattr(row, "own_text", None)):
+                if typed is not None and typed.waiting:
+                    typed.flush()
+        workbook = self.state.workbook
+        own = list(workbook.own_questions) if workbook else []
+        place = next((i for i, q in enumerate(own) if q.id == own_id), len(own))
         self.state.delete_own_question(own_id)
         self.rows.pop(own_id, None)
+        if place < len(own):
+            self.deleted, self._deleted_at, self._restored_id = own[place], place, None
+            self.undo = self._undo_box(own[place])
         self.refresh()
+        if self.undo is not None:
+            self.focus_mover.move_to(f".workbook-questions .workbook-undo-{own_id} button")
+
+    def _undo_box(self, question: OwnQuestion) -> w.Box:
+        _ = self.state.tr.gettext
+        said = _("You deleted the question “{question}”.").format(question=escaped(question.text))
+        undo = w.Button(description=_("Undo"), tooltip=_("Bring back the question you deleted"))
+        undo.add_class("workbook-undo-button")
+        box = w.Box(
+            [w.HTML(f'<p class="workbook-note">{said}</p>'), undo],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        box.add_class("workbook-undo-delete")
+        box.add_class(f"workbook-undo-{question.id}")
+        busy_button(undo, self.add_problem, self._undo_delete)
+        return box
+
+    def _undo_delete(self) -> None:
+        """Bring back the question deleted last: its words, whom to ask, star, tick and answer."""
+        deleted = self.deleted
+        if deleted is None:
+            return
+        if self._restored_id is None:  # a second try (the database was busy) adds it once
+            self._restored_id = self.state.add_own_question(deleted.text, deleted.audience)
+        kept = {"starred": deleted.starred, "asked": deleted.asked, "answer": deleted.answer}
+        changes = {name: value for name, value in kept.items() if value}
+        if changes:
+            self.state.set_own_question(self._restored_id, **changes)
+        restored = self._restored_id
+        self.deleted, self._restored_id, self.undo = None, None, None
+        self.refresh()
+        self.focus_mover.move_to(f".workbook-questions .item-{restored} textarea")
 
     def _add_own_question(self) -> None:
+        """Add the question typed in the box; the focus goes to it (or back to the box)."""
         text = self.own_text.value
         _ = self.state.tr.gettext
-        if not text.strip():
-            raise ValueError(N_("Type your question first, then press the button."))
-        message = too_long(text, QUESTION_LIMIT, _("Your question"), self.state.language)
-        if message:
-            raise ValueError(message)
-        self.state.add_own_question(text, self.own_audience.value)
+        try:
+            if not text.strip():
+                raise ValueError(N_("Type your question first, then press the button."))
+            message = too_long(text, QUESTION_LIMIT, _("Your question"), self.state.language)
+            if message:
+                raise ValueError(message)
+            added = self.state.add_own_question(text, self.own_audience.value)
+        except Exception:
+            self.focus_mover.move_to(".workbook-questions .workbook-add-question-text textarea")
+            raise
         self.own_text.value = ""
         self.refresh()
+        self.focus_mover.move_to(f".workbook-questions .item-{added} textarea")
 
 
 def _has_work(state: Any) -> bool:

@@ -14,8 +14,8 @@ from secondopinion.planning import PlannedItem
 from widgets.parts.feedback import ProblemMessage, guarded
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
 from widgets.parts.typing import TypedText
-from widgets.session_state import WorkbookState
 from widgets.steps.intake import UNREADABLE_DATE, DateBox
+from widgets.workbook_state import WorkbookState
 
 STATUSES = (
     (N_("Still needed"), "needed"),
@@ -79,7 +79,14 @@ class RecordRow(w.VBox):  # type: ignore[misc]
         def save(**changes: Any) -> None:
             state.set_record(record.id, **changes)
 
-        self.status.observe(keep(lambda _: save(status=self.status.value)), "value")
+        def save_status(_: object) -> None:
+            save(status=self.status.value)
+            # "Asked for" without a date is saved with today's: show it.
+            stored = state.workbook.records.get(record.id) if state.workbook else None
+            if stored is not None and stored.requested_on and self.requested_on.value is None:
+                self.requested_on.value = stored.requested_on
+
+        self.status.observe(keep(save_status), "value")
         self.typed_from = TypedText(
             self.from_whom,
             keep(lambda text: save(from_whom=text)),

@@ -17,6 +17,7 @@ from traitlets import HasTraits
 
 from secondopinion import Content, Derived, Plan, Situation, derive, load_content
 from secondopinion.language import DEFAULT_LANGUAGE, N_, check_language, translator
+from secondopinion.planning import records_asked_by
 from secondopinion.store import (
     LinkChangedError,
     NotFoundError,
@@ -45,8 +46,11 @@ ENDED = N_(
 class WorkbookState(HasTraits):
     """The single state that the views of one workbook bind to.
 
-    The workbook is created in the store on the first change, so that opening the dashboard
-    and leaving without typing anything stores nothing.
+    The workbook is created in the store on the first change that says something about the
+    person: an answer, a question starred, ticked or answered, a record, a question of their own,
+    a comparison, a step marked done. Opening the dashboard, choosing a language, opening a
+    step or writing a name stores nothing; a name written first is stored with the workbook
+    once it is made.
     """
 
     workbook = traitlets.Instance(Workbook, allow_none=True, help="the saved workbook, as stored")
@@ -75,7 +79,7 @@ class WorkbookState(HasTraits):
         store: WorkbookStore,
         content: Content,
         *,
-        session_id: str | None = None,
+        workbook_id: str | None = None,
         created_by: str = "patient",
         display_name: str = "",
         today: Callable[[], dt.date] = dt.date.today,
@@ -87,13 +91,13 @@ class WorkbookState(HasTraits):
         self.content = content
         self.created_by = created_by
         self._display_name = display_name
-        self.session_id = session_id
+        self.workbook_id = workbook_id
         self.today = today
         self._watching: list[tuple[Callable[..., None], str | list[str]]] = []
         self._failed: dict[tuple[str, ...], str] = {}  # what did not save, and why
         self._last_failed_keys: tuple[tuple[str, ...], ...] = ()
         self._content_for = content_for or (lambda code: load_content(language=code))
-        self.workbook = store.load(session_id) if session_id else None
+        self.workbook = store.load(workbook_id) if workbook_id else None
         wanted = self.workbook.summary.language if self.workbook else language
         self.language = check_language(wanted or content.language)
         if self.content.language != self.language:
@@ -126,9 +130,9 @@ class WorkbookState(HasTraits):
         if language == self.language:
             return
         content = self._content_for(language)
-        if self.session_id is not None:
-            session_id = self.session_id
-            self._save(lambda sid: self.store.set_language(session_id, language), ("language",))
+        if self.workbook_id is not None:
+            workbook_id = self.workbook_id
+            self._save(lambda sid: self.store.set_language(workbook_id, language), ("language",))
         self.content = content
         self.derived = derive(self.workbook, self.content, self.today())
         self.plan = self.derived.plan
@@ -185,9 +189,30 @@ class WorkbookState(HasTraits):
         )
 
     def set_record(self, item_id: str, **changes: Any) -> None:
-        """Change a record's status, who it is from, when it was asked for, or its note."""
+        """Change a record's status, who it is from, when it was asked for, or its note.
+
+        A record marked asked for without a date gets today's date.
+        """
+        saved = self.workbook.records.get(item_id) if self.workbook else None
+        undated = saved is None or saved.requested_on is None
+        if changes.get("status") == "requested" and "requested_on" not in changes and undated:
+            changes = {**changes, "requested_on": self.today()}
         keys = [("record", item_id, name) for name in changes]
         self._save(lambda sid: self.store.set_record(sid, item_id, **changes), *keys)
+
+    def set_step_done(self, step_id: str, done_on: dt.date | None) -> None:
+        """Mark a step of the timeline done on ``done_on``, or (None) not done after all.
+
+        A done step leaves the timeline and the calendar file. A step that asks an office for
+        records marks those records asked for on that day instead: the records step shows it,
+        and the timeline follows them up.
+        """
+        asked = records_asked_by(self.derived.timeline, self.content, step_id)
+        if done_on is not None and asked:
+            for record_id in asked:
+                self.set_record(record_id, status="requested", requested_on=done_on)
+            return
+        self._save(lambda sid: self.store.set_step_done(sid, step_id, done_on), ("step", step_id))
 
     def set_comparison(self, opinion: str, aspect: str, text: str) -> None:
         """Write down what one doctor said about one aspect (diagnosis, treatment, ...)."""
@@ -196,12 +221,26 @@ class WorkbookState(HasTraits):
             ("compare", opinion, aspect),
         )
 
+    def set_second_opinion_date(self, held_on: dt.date | None) -> None:
+        """Say on what day the second opinion was given (None: not yet, or not said)."""
+        self._save(
+            lambda sid: self.store.set_second_opinion_date(sid, held_on),
+            ("second opinion", "date"),
+        )
+
+    def set_second_opinion_differs(self, differs: str | None) -> None:
+        """Say whether the second opinion differed from the first: 'same', 'partly', 'different'."""
+        self._save(
+            lambda sid: self.store.set_second_opinion_differs(sid, differs),
+            ("second opinion", "differs"),
+        )
+
     def delete_workbook(self) -> None:
         """Erase this workbook from the store for good; the state starts empty again."""
-        if self.session_id is not None:
-            session_id = self.session_id
-            self._as_owner(lambda: self.store.delete_workbook(session_id))
-        self.session_id = None
+        if self.workbook_id is not None:
+            workbook_id = self.workbook_id
+            self._as_owner(lambda: self.store.delete_workbook(workbook_id))
+        self.workbook_id = None
         self.token = None
         self.workbook = None
         self._failed.clear()
@@ -209,15 +248,25 @@ class WorkbookState(HasTraits):
 
     def change_private_link(self) -> None:
         """Give this workbook a new private link (``token``); the old link stops working."""
-        if self.session_id is None:
+        if self.workbook_id is None:
             raise ValueError(N_("There is no private link yet: it comes with your first answer."))
-        session_id = self.session_id
-        self.token = self._as_owner(lambda: self.store.change_private_link(session_id))
+        workbook_id = self.workbook_id
+        self.token = self._as_owner(lambda: self.store.change_private_link(workbook_id))
 
     def set_display_name(self, name: str) -> None:
-        """Change the name or initials shown for this workbook."""
+        """Change the name or initials shown for this workbook.
+
+        Before the workbook is made, the name is only kept here: it is stored with the workbook
+        at the first answer (a name alone makes no workbook).
+        """
         self._display_name = name
-        self._save(lambda sid: self.store.set_display_name(sid, name), ("name",))
+        if self.workbook_id is not None:
+            self._save(lambda sid: self.store.set_display_name(sid, name), ("name",))
+
+    @property
+    def display_name(self) -> str:
+        """The name or initials the workbook is shown under (kept here until it is stored)."""
+        return self.workbook.summary.display_name if self.workbook else self._display_name
 
     @property
     def failed_message(self) -> str:
@@ -232,19 +281,19 @@ class WorkbookState(HasTraits):
         """
         keys = keys or (("other",),)
         try:
-            if self.session_id is None:
+            if self.workbook_id is None:
                 summary, token = self.store.create_workbook(
                     self._display_name, self.created_by, self.language, address=visit_address()
                 )
-                self.session_id = summary.id
+                self.workbook_id = summary.id
                 self.token = token
-            session_id = self.session_id
-            self._as_owner(lambda: change(session_id))
+            workbook_id = self.workbook_id
+            self._as_owner(lambda: change(workbook_id))
         except LinkChangedError:
             self._failed_with(keys, ENDED)
             raise
         except NotFoundError as error:
-            if self.session_id is None or not self.check_gone():
+            if self.workbook_id is None or not self.check_gone():
                 self._failed_with(keys, str(error))
                 raise
             self._failed_with(keys, GONE)
@@ -257,7 +306,7 @@ class WorkbookState(HasTraits):
             self._failed.pop(key, None)
         if not self._failed:
             self.last_failed = None
-        self.workbook = self.store.load(self.session_id)
+        self.workbook = self.store.load(self.workbook_id)
         self.last_saved = dt.datetime.now(dt.UTC)
 
     def _as_owner(self, change: Callable[[], T]) -> T:
@@ -287,9 +336,9 @@ class WorkbookState(HasTraits):
             return True
         if self.ended:
             return True
-        if self.session_id is None or self.token is None:
+        if self.workbook_id is None or self.token is None:
             return False
-        if self.store.workbook_id_for_token(self.token) != self.session_id:
+        if self.store.workbook_id_for_token(self.token) != self.workbook_id:
             if self.check_gone():  # deleted in between: that is what to say
                 return True
             self.ended = True
@@ -302,9 +351,9 @@ class WorkbookState(HasTraits):
         """
         if self.gone:
             return True
-        if self.session_id is None:
+        if self.workbook_id is None:
             return False
-        if not self.store.has_workbook(self.session_id):
+        if not self.store.has_workbook(self.workbook_id):
             self.gone = True
         return bool(self.gone)
 

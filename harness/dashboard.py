@@ -1,0 +1,111 @@
+"""The real Voilà server, started the way `make dashboard` starts it, and Chromium's settings.
+
+Used by the browser tests (``tests/browser/conftest.py`` makes fixtures of it) and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from secondopinion.serving import DASHBOARD, REPO, dashboard_command
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium as the machine's closed network needs it: no background calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class DashboardServer:
+    """A running Voilà dashboard with its own data folder; ``with`` stops it at the end."""
+
+    def __init__(self, data_dir: Path, notebook: Path = DASHBOARD, base_url: str = "/") -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}{base_url}"
+        env = dict(os.environ, SECOND_OPINION_DATA=str(data_dir))
+        # Every test page comes from 127.0.0.1, and the whole session's pages share one server
+        # whose closed tabs keep their kernels for minutes: the caps (proven by
+        # tests/test_serving_kernels.py and benchmarks/bench_exhaust.py) would turn them away.
+        env.setdefault("SECOND_OPINION_KERNELS_PER_ADDRESS", "400")
+        env.setdefault("SECOND_OPINION_MAX_KERNELS", "400")
+        # ... and the store's bound on new workbooks per address an hour (tests/test_store_bounds.py
+        # proves it) would refuse the session's later pages their new workbooks.
+        env.setdefault("SECOND_OPINION_NEW_WORKBOOKS_PER_HOUR", "100000")
+        self.log = (data_dir.parent / "voila.log").open("wb")
+        self.process = subprocess.Popen(
+            dashboard_command(port=self.port, notebook=notebook, base_url=base_url),
+            cwd=REPO,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_up()
+
+    def _wait_until_up(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Voilà exited early, see {self.log.name}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"Voilà did not answer within {timeout} s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+    def __enter__(self) -> DashboardServer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def open_workbook(page: Page, url: str) -> None:
+    """Open the dashboard and wait until its first screen is interactive.
+
+    A private link differs from the page's address only in its fragment: going there from the
+    dashboard itself would not load a new page, so the tab leaves the dashboard first.
+    """
+    if "#" in url and page.url.split("#", 1)[0] == url.split("#", 1)[0]:
+        page.goto("about:blank")
+    page.goto(url)
+    page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Keep a full-page screenshot in tests/artifacts (git-ignored) to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

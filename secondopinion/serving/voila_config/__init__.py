@@ -1,0 +1,1 @@
+"""Where Voilà reads its configuration file (``voila.py``; see ``serving.configuration``)."""

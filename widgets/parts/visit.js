@@ -1,0 +1,42 @@
+// The page tells its kernel about the visit (widgets/parts/visit.py): the private link's secret
+// from the address's fragment (#workbook=..., never sent to any server), the browser's
+// languages, a language asked for with ?lang=, and the page's own address. It goes once per
+// page load, into the hidden box of class "workbook-visit", as the widget's own input would.
+(function (CONFIG) {
+  var shown = document.querySelector(".workbook-opening");
+  var languages = navigator.languages && navigator.languages.length
+    ? Array.prototype.slice.call(navigator.languages) : [navigator.language || ""];
+  if (shown && /^es\b/i.test(languages[0] || "")) { shown.textContent = CONFIG.opening_es; }
+  if (window.workbookVisitSent) { return; }
+  // A private link pasted into this tab changes only the fragment, which loads nothing: load it.
+  window.addEventListener("hashchange", function () {
+    if (new URLSearchParams(window.location.hash.replace(/^#/, "")).get(CONFIG.fragment)) {
+      window.location.reload();
+    }
+  });
+  var fragment = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+  var query = new URLSearchParams(window.location.search);
+  var visit = {
+    token: fragment.get(CONFIG.fragment) || null,
+    languages: languages.join(","),
+    lang: query.get("lang") || null,
+    address: window.location.origin + window.location.pathname
+  };
+  var tries = 0, sent = 0;
+  // Sent again every few seconds until the kernel has built the page (it takes the first it
+  // hears and ignores the rest): a message that left before the box's model was ready is not lost.
+  function send() {
+    var box = document.querySelector(".workbook-visit input");
+    if (!box) {
+      if (!sent && ++tries < 600) { window.setTimeout(send, 50); }
+      return;
+    }
+    window.workbookVisitSent = true;
+    visit.n = ++sent;
+    box.value = JSON.stringify(visit);
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+    if (sent < 30) { window.setTimeout(send, 3000); }
+  }
+  send();
+})
