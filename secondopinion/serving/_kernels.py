@@ -329,6 +329,9 @@ class CappedVoilaHandler:
                 handler.set_header("Vary", "Accept-Language")
                 handler.finish(busy_page(handler.request.headers.get("Accept-Language")))
                 return
+        # Voilà's page shuts its kernel down when the tab closes, with the server's XSRF check:
+        # the cookie it needs is set here, so a closed tab gives its room back at once.
+        _ = handler.xsrf_token
         token = _VISITOR.set(visitor)
         placed = _TICKET.set(ticket)
         try:
