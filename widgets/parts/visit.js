@@ -24,19 +24,21 @@
   };
   var tries = 0, sent = 0;
   // Sent again every few seconds until the kernel has built the page (it takes the first it
-  // hears and ignores the rest): a message that left before the box's model was ready is not lost.
+  // hears and ignores the rest), each time into the next hidden box.
   function send() {
-    var box = document.querySelector(".workbook-visit input");
-    if (!box) {
+    var boxes = document.querySelectorAll(".workbook-visit input");
+    if (!boxes.length) {
       if (!sent && ++tries < 600) { window.setTimeout(send, 50); }
       return;
     }
     window.workbookVisitSent = true;
     visit.n = ++sent;
+    // each try in the next box: a box whose first message was lost sends nothing more
+    var box = boxes[(sent - 1) % boxes.length];
     box.value = JSON.stringify(visit);
     box.dispatchEvent(new Event("input", { bubbles: true }));
     box.dispatchEvent(new Event("change", { bubbles: true }));
-    if (sent < 30) { window.setTimeout(send, 3000); }
+    if (sent < 45) { window.setTimeout(send, 2000); }
   }
   send();
 })

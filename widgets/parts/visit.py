@@ -25,6 +25,9 @@ OPENING = "Opening your workbook…"
 OPENING_ES = "Abriendo su cuaderno…"
 """What the page says while its kernel builds it: in the browser's language (set by the script)."""
 
+BOXES = 4
+"""Hidden boxes the page may write its visit into, one try after another (see VisitChannel)."""
+
 _SCRIPT_FILE = Path(__file__).with_name("visit.js")
 
 
@@ -43,8 +46,14 @@ class VisitChannel(w.HBox):  # type: ignore[misc]
     """The hidden box and script through which the page says who is visiting, once."""
 
     def __init__(self, on_visit: Callable[[Visit], None]) -> None:
-        self.box = w.Text(value="", continuous_update=True)
-        self.box.add_class(VISIT_CLASS)
+        # A widget's value goes to the kernel one message at a time: until the kernel has
+        # answered the first, later values wait in the page. If that first message is lost (a
+        # page's very first message, sent as its kernel connection settles, sometimes is), the
+        # box is stuck. So the page writes each new try into the next box (visit.js).
+        self.boxes = [w.Text(value="", continuous_update=True) for _ in range(BOXES)]
+        for box in self.boxes:
+            box.add_class(VISIT_CLASS)
+            box.observe(self._heard_from_page, names="value")
         self.script = script = w.Output()
         script.outputs = (
             {
@@ -53,14 +62,19 @@ class VisitChannel(w.HBox):  # type: ignore[misc]
                 "metadata": {},
             },
         )
-        super().__init__([self.box, script], layout=w.Layout(display="none"))
+        super().__init__([*self.boxes, script], layout=w.Layout(display="none"))
         self._on_visit = on_visit
         self._heard = False
-        self.box.observe(self._heard_from_page, names="value")
+
+    @property
+    def box(self) -> w.Text:
+        """The first box (tests write the visit there, as a page's first try would)."""
+        return self.boxes[0]
 
     def close(self) -> None:
         """Close the box and the script with the channel (once the page is built)."""
-        self.box.close()
+        for box in self.boxes:
+            box.close()
         self.script.close()
         super().close()
 
@@ -71,5 +85,6 @@ class VisitChannel(w.HBox):  # type: ignore[misc]
         if visit is None:
             return
         self._heard = True
-        self.box.unobserve(self._heard_from_page, names="value")
+        for box in self.boxes:
+            box.unobserve(self._heard_from_page, names="value")
         self._on_visit(visit)
