@@ -21,6 +21,9 @@ RECORD_STATUSES: Final = ("needed", "requested", "received", "sent")
 RECORD_NEEDED: Final = RECORD_STATUSES[0]
 """The state of a record nobody has asked for yet."""
 
+DIFFER_CATEGORY: Final = "opinions_differ"
+"""The next-steps category of what to do when the opinions differ (shown in steps 4 and 5)."""
+
 FILLED_BY_FIELD: Final = "filled_by"
 """The intake field (one choice) saying who fills the workbook in; items are worded for them."""
 

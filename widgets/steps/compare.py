@@ -8,16 +8,16 @@ from typing import Any
 
 import ipywidgets as w
 
+from secondopinion.content.vocabulary import DIFFER_CATEGORY
 from secondopinion.language import N_
 from widgets.parts.feedback import ProblemMessage, guarded
+from widgets.parts.field_input import UNREADABLE_DATE, DateBox, FieldInput
 from widgets.parts.item_text import escaped, why_details
 from widgets.parts.page_roles import CHOICE_GROUP
 from widgets.parts.typing import TypedText
-from widgets.steps.intake import UNREADABLE_DATE, DateBox, FieldInput
 from widgets.workbook_state import WorkbookState
 
 DIFFER_FIELD = "opinions_so_far"
-DIFFER_CATEGORY = "opinions_differ"
 
 DIFFERS = (
     (N_("The same as the first"), "same"),

@@ -11,12 +11,12 @@ import base64
 import ipywidgets as w
 
 from secondopinion.content import NextStep
+from secondopinion.content.vocabulary import DIFFER_CATEGORY
 from secondopinion.documents.calendar_file import calendar_name, timeline_to_ics
 from secondopinion.language import translator
 from secondopinion.planning import PlannedItem, Timeline, long_date, moved_words
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
 from widgets.parts.timeline_picture import timeline_svg
-from widgets.steps.compare import DIFFER_CATEGORY
 from widgets.steps.steps_done import StepsDone
 from widgets.workbook_state import WorkbookState
 

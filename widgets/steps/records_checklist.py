@@ -12,9 +12,9 @@ from secondopinion.content import Record
 from secondopinion.language import N_
 from secondopinion.planning import PlannedItem
 from widgets.parts.feedback import ProblemMessage, guarded
+from widgets.parts.field_input import UNREADABLE_DATE, DateBox
 from widgets.parts.item_text import MORE, START_HERE, escaped, why_details
 from widgets.parts.typing import TypedText
-from widgets.steps.intake import UNREADABLE_DATE, DateBox
 from widgets.workbook_state import WorkbookState
 
 STATUSES = (

@@ -13,8 +13,8 @@ import ipywidgets as w
 from secondopinion.language import N_
 from secondopinion.planning import Timeline, TimelineStep, long_date
 from widgets.parts.feedback import ProblemMessage, guarded
+from widgets.parts.field_input import UNREADABLE_DATE, DateBox
 from widgets.parts.item_text import escaped
-from widgets.steps.intake import UNREADABLE_DATE, DateBox
 from widgets.workbook_state import WorkbookState
 
 NOT_YET = N_("That day has not come yet. Choose today or a day before.")
