@@ -75,6 +75,7 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
         self.add_class("workbook-page")
 
     def _open(self, visit: Visit) -> None:
+        self.opening.add_class("workbook-heard")  # the page waits now, and does not load again
         try:
             page = open_page(self.content, visit)
         except Exception:  # whatever it was, the person gets a plain message, not a blank page

@@ -227,8 +227,11 @@ def test_any_text_is_stored_exactly_and_shown_as_text(
         )
 
         open_step(again, EXPORT)
+        # the files are made together (the CSV and every sheet): on a busy machine, a while
+        csv_link = again.locator(".workbook-download-csv a")
+        expect(csv_link).to_be_visible(timeout=180_000)
         with again.expect_download() as download:
-            again.locator(".workbook-download-csv a").click()
+            csv_link.click()
         data = download.value.path().read_bytes().decode("utf-8-sig")
     finally:
         other.close()

@@ -85,6 +85,7 @@ def test_a_patient_with_a_relapse_keeps_everything(
 
     go_to(page, "6. Take it with you")
     link = page.locator(".workbook-download-csv a")
+    expect(link).to_be_visible(timeout=180_000)  # made with every sheet: a while when busy
     with page.expect_download() as download_info:
         link.click()
     table = pd.read_csv(

@@ -100,8 +100,10 @@ def test_a_whole_visit_asks_nothing_of_any_outside_server(
     for hook in STEPS:
         open_step(page, hook)
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    csv_link = page.locator(".workbook-download-csv a")
+    expect(csv_link).to_be_visible(timeout=180_000)  # made with every sheet: a while when busy
     with page.expect_download():
-        page.locator(".workbook-download-csv a").click()
+        csv_link.click()
     wait_until(lambda: stored(dashboard_server, token).questions, what="the answers saved")
 
     # the same link opened again

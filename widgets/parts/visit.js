@@ -41,4 +41,17 @@
     if (sent < 45) { window.setTimeout(send, 2000); }
   }
   send();
+  // Under load, a page whose kernel was still starting sometimes is never heard at all. If its
+  // kernel has not said it heard the visit after a while, the page loads once more (twice at most
+  // for this tab): a new page gets a new kernel, and nothing was typed yet.
+  window.setTimeout(function () {
+    if (!document.querySelector(".workbook-opening") || document.querySelector(".workbook-heard")) {
+      window.sessionStorage.removeItem(CONFIG.reload_key);  // opened, or being built: all is well
+      return;
+    }
+    var tried = Number(window.sessionStorage.getItem(CONFIG.reload_key) || "0");
+    if (tried >= 2) { return; }
+    window.sessionStorage.setItem(CONFIG.reload_key, String(tried + 1));
+    window.location.reload();
+  }, CONFIG.reload_after_ms);
 })

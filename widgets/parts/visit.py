@@ -25,6 +25,9 @@ OPENING = "Opening your workbook…"
 OPENING_ES = "Abriendo su cuaderno…"
 """What the page says while its kernel builds it: in the browser's language (set by the script)."""
 
+RELOAD_AFTER_MS = 20_000
+"""A page whose visit was not heard this long after it sent it loads once more (twice at most)."""
+
 BOXES = 4
 """Hidden boxes the page may write its visit into, one try after another (see VisitChannel)."""
 
@@ -38,7 +41,12 @@ def _script_text() -> str:
 
 def visit_script() -> str:
     """The page's visit script, as JavaScript text."""
-    config = {"fragment": LINK_FRAGMENT, "opening_es": OPENING_ES}
+    config = {
+        "fragment": LINK_FRAGMENT,
+        "opening_es": OPENING_ES,
+        "reload_key": "workbook-opening-reloads",
+        "reload_after_ms": RELOAD_AFTER_MS,
+    }
     return f"{_script_text()}({json.dumps(config)});"
 
 
