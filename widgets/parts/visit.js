@@ -41,17 +41,21 @@
     if (sent < 45) { window.setTimeout(send, 2000); }
   }
   send();
-  // Under load, a page whose kernel was still starting sometimes is never heard at all. If its
-  // kernel has not said it heard the visit after a while, the page loads once more (twice at most
-  // for this tab): a new page gets a new kernel, and nothing was typed yet.
-  window.setTimeout(function () {
-    if (!document.querySelector(".workbook-opening") || document.querySelector(".workbook-heard")) {
-      window.sessionStorage.removeItem(CONFIG.reload_key);  // opened, or being built: all is well
+  // Under load, a page whose kernel was still starting sometimes never opens: its visit is not
+  // heard, or the page built for it never arrives. A page not open after a while loads once more
+  // (twice at most for this tab): a new page gets a new kernel, and nothing was typed yet. A
+  // kernel that said it heard the visit is given longer, as a large workbook takes time to build.
+  function loadAgainIfStuck(heardToo) {
+    if (!document.querySelector(".workbook-opening")) {
+      window.sessionStorage.removeItem(CONFIG.reload_key);  // opened: all is well
       return;
     }
+    if (!heardToo && document.querySelector(".workbook-heard")) { return; }
     var tried = Number(window.sessionStorage.getItem(CONFIG.reload_key) || "0");
     if (tried >= 2) { return; }
     window.sessionStorage.setItem(CONFIG.reload_key, String(tried + 1));
     window.location.reload();
-  }, CONFIG.reload_after_ms);
+  }
+  window.setTimeout(function () { loadAgainIfStuck(false); }, CONFIG.reload_after_ms);
+  window.setTimeout(function () { loadAgainIfStuck(true); }, CONFIG.reload_after_ms * 2.5);
 })

@@ -26,7 +26,8 @@ OPENING_ES = "Abriendo su cuaderno…"
 """What the page says while its kernel builds it: in the browser's language (set by the script)."""
 
 RELOAD_AFTER_MS = 20_000
-"""A page whose visit was not heard this long after it sent it loads once more (twice at most)."""
+"""A page not open this long after its visit loads once more (twice at most; 2.5 times as long
+when its kernel said it heard the visit and is building the page)."""
 
 BOXES = 4
 """Hidden boxes the page may write its visit into, one try after another (see VisitChannel)."""
