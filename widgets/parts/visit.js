@@ -27,6 +27,7 @@
   // hears and ignores the rest), each time into the next hidden box.
   function send() {
     var boxes = document.querySelectorAll(".workbook-visit input");
+    if (document.querySelector(".workbook-app")) { return; }  // the page is open: done
     if (!boxes.length) {
       if (!sent && ++tries < 600) { window.setTimeout(send, 50); }
       return;
@@ -46,8 +47,8 @@
   // (twice at most for this tab): a new page gets a new kernel, and nothing was typed yet. A
   // kernel that said it heard the visit is given longer, as a large workbook takes time to build.
   function loadAgainIfStuck(heardToo) {
-    if (!document.querySelector(".workbook-opening")) {
-      window.sessionStorage.removeItem(CONFIG.reload_key);  // opened: all is well
+    if (document.querySelector(".workbook-app")) {
+      window.sessionStorage.removeItem(CONFIG.reload_key);  // opened (or a notice): all is well
       return;
     }
     if (!heardToo && document.querySelector(".workbook-heard")) { return; }
