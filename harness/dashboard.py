@@ -6,7 +6,6 @@ Used by the browser tests (``tests/browser/conftest.py`` makes fixtures of it) a
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from harness.ports import free_port
 from secondopinion.serving import DASHBOARD, REPO, dashboard_command
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,13 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = REPO / "tests" / "artifacts"
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class DashboardServer:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from harness.ports import free_port
 
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 """Debian's PostgreSQL binaries, newest version first."""
@@ -34,12 +35,6 @@ def pg_bin() -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PostgresServer:
     """A throw-away PostgreSQL server; ``start()``, then ``url(name)`` for each new database."""
 
@@ -51,7 +46,7 @@ class PostgresServer:
                 "installs Debian's postgresql package) or 'sudo apt-get install postgresql'."
             )
         self.bin = found
-        self.port = _free_port()
+        self.port = free_port()
         self.max_connections = max_connections
         self.folder = Path(tempfile.mkdtemp(prefix="workbook-pg-"))
         self.data = self.folder / "data"
