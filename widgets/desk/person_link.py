@@ -21,15 +21,14 @@ from urllib.parse import urlsplit
 import segno
 
 from secondopinion import settings
-from secondopinion.serving.visit import private_link
+from secondopinion.serving.visit import page_address, private_link
 
 PUBLIC_URL_ENV: Final = settings.PUBLIC_URL.name
 
 
 def dashboard_address(told: str | None) -> str | None:
     """``$SECOND_OPINION_PUBLIC_URL`` if set, else ``told``; None when neither is known."""
-    address = settings.text(settings.PUBLIC_URL) or (told or "").strip()
-    return address or None
+    return page_address((told or "").strip() or None)
 
 
 def person_link(address: str, token: str) -> str:
