@@ -134,6 +134,20 @@ def test_what_a_page_sends_is_checked_before_it_is_used(sent: str) -> None:
     assert visit is None or (visit.token is None and visit.address is None)
 
 
+@pytest.mark.parametrize("token", ["<script>alert(1)</script>", "a b", "x" * 300, 42])
+def test_a_link_whose_secret_cannot_be_one_opens_nothing_not_a_new_workbook(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token: object
+) -> None:
+    monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
+    visit = read_visit(json.dumps({"token": token, "languages": "en"}))
+    assert visit is not None and visit.token is None and visit.broken_link
+    page = open_page(load_content(), visit)
+    assert isinstance(page, Notice)
+    assert "does not open a workbook" in page.children[1].value
+    no_link = read_visit(json.dumps({"token": None, "languages": "en"}))
+    assert no_link == Visit(None, "en", None, None)
+
+
 def test_the_page_is_built_once_the_page_says_who_is_visiting_and_only_once(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -11,18 +11,22 @@ import asyncio
 import ipaddress
 import json
 import time
-from typing import Any
+from typing import Any, ClassVar
 
+import comm
 import pytest
 import tornado.web
+from comm.base_comm import BaseComm
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from secondopinion.language import translator
 from secondopinion.serving import _room
+from secondopinion.serving._channels import PlainChannels
 from secondopinion.serving._kernels import _TICKET, _VISITOR, capped
 from secondopinion.serving._room import PAUSED_CLOSE_CODE, Visits
 from secondopinion.serving._visitor import busy_page, visitor_address
 from tests.event_loops import run_alone
+from widgets.parts.page_script import Heartbeat
 
 LOCAL = (ipaddress.ip_network("127.0.0.1"),)
 
@@ -330,3 +334,39 @@ def test_the_page_knows_the_paused_sign_and_says_it_in_the_workbook_language() -
     words = json.dumps(translator("es").gettext(script.PAUSED))
     assert "se pausó para dejar lugar a otra persona" in json.loads(words)
     assert words in spanish and '"Continuar"' in spanish
+
+
+class _RecordingComm(BaseComm):  # type: ignore[misc]
+    """A widget's comm that keeps what it would send to the page."""
+
+    sent: ClassVar[list[tuple[str, dict[str, Any]]]] = []
+
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        **keys: Any,
+    ) -> None:
+        _RecordingComm.sent.append((msg_type, {"comm_id": self.comm_id, "data": data or {}}))
+
+
+def test_the_server_knows_the_real_heartbeat_from_what_the_kernel_sends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page is built after its visit: the server learns the heartbeat from its messages."""
+    monkeypatch.setattr(comm, "create_comm", lambda **kwargs: _RecordingComm(**kwargs))
+    _RecordingComm.sent = []
+    beat = Heartbeat()
+    manager = _Manager()
+
+    class Channel(PlainChannels):  # the real channel, for kernel "k" of this manager
+        multi_kernel_manager = manager
+        kernel_id = "k"
+
+    channel = Channel.__new__(Channel)
+    for msg_type, content in _RecordingComm.sent:
+        channel._learn_widgets(msg_type, content)
+    assert manager.visits.is_beat("k", beat.ping.comm.comm_id)
+    assert not manager.visits.is_beat("k", beat.answer.comm.comm_id)

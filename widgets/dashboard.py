@@ -99,6 +99,8 @@ def open_page(content: Content | ContentError, visit: Visit) -> WorkbookApp | No
         visitor_address()  # where the store finds it, to count new workbooks per address
         store = WorkbookStore.open()
         language = None
+        if visit.broken_link:
+            return Notice(UNKNOWN_LINK)
         if visit.token:
             workbook_id = store.workbook_id_for_token(visit.token)
             if workbook_id is None:

@@ -112,7 +112,10 @@ class PlainChannels(ZMQChannelsWebsocketConnection):
         data = content.get("data")
         if visits is None or not isinstance(data, dict):
             return
-        if msg_type == "comm_open" and isinstance(data.get("state"), dict):
+        # a widget's state comes whole when it opens, and its later changes one by one (a
+        # class added after it was made arrives as an "update")
+        opened_or_changed = msg_type == "comm_open" or data.get("method") == "update"
+        if opened_or_changed and isinstance(data.get("state"), dict):
             visits.learn_widgets(self.kernel_id, {str(content.get("comm_id")): data["state"]})
         elif msg_type == "comm_msg" and data.get("method") == "update_states":
             states = data.get("states")

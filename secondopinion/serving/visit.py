@@ -38,19 +38,24 @@ _MOST = 4096  # characters: a visit is a token, a few languages and an address
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """What the page told its kernel: the link's secret (if any), languages, its own address."""
+    """What the page told its kernel: the link's secret (if any), languages, its own address.
+
+    ``broken_link`` is true when the address had a link's secret that cannot be one (cut short
+    by a mail program, or made up): that page says the link opens nothing, not a new workbook.
+    """
 
     token: str | None
     languages: str
     asked_language: str | None
     address: str | None
+    broken_link: bool = False
 
 
 def read_visit(text: str) -> Visit | None:
     """The visit the page sent as JSON text, or None if it is not one (nothing is trusted).
 
-    >>> read_visit('{"token": "abc", "languages": "es-MX,en", "address": "https://x.org/"}')
-    Visit(token='abc', languages='es-MX,en', asked_language=None, address='https://x.org/')
+    >>> read_visit('{"token": "abc", "languages": "es-MX,en", "address": "https://x.org/"}').token
+    'abc'
     """
     if not text or len(text) > _MOST:
         return None
@@ -61,7 +66,8 @@ def read_visit(text: str) -> Visit | None:
     if not isinstance(sent, dict):
         return None
     token = sent.get("token")
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+    broken = token is not None and not (isinstance(token, str) and _TOKEN.fullmatch(token))
+    if broken:
         token = None
     languages = sent.get("languages")
     asked = sent.get("lang")
@@ -71,6 +77,7 @@ def read_visit(text: str) -> Visit | None:
         languages=languages if isinstance(languages, str) else "",
         asked_language=asked if isinstance(asked, str) and asked else None,
         address=address if isinstance(address, str) and _web_address(address) else None,
+        broken_link=broken,
     )
 
 

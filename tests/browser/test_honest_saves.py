@@ -84,6 +84,7 @@ def reopen_and_put_back(page: Page, link: str, question: str, text: str) -> None
     open_step(page, QUESTIONS)
     expect(page.locator(f".item-{question} textarea")).to_have_value(text, timeout=20_000)
     expect(page.locator(STATUS)).to_have_attribute("data-save", "saved", timeout=30_000)
+    expect(page.locator(".workbook-status-bar")).to_have_attribute("data-status", "saved")
 
 
 # --------------------------------------------------------------------------- the kernel killed

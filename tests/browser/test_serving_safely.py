@@ -151,7 +151,9 @@ def test_nothing_but_the_dashboard_can_be_fetched(server: DashboardServer) -> No
     dashboard = fetch(server.url)
     assert dashboard.status == 200
     assert 'id="jupyter-config-data"' in dashboard.text
-    (server.data_dir / DB_NAME).stat()  # the database exists, so refusals are real refusals
+    with WorkbookStore.open(server.data_dir):
+        pass  # the database exists, so refusals are real refusals
+    (server.data_dir / DB_NAME).stat()
 
     for path in OUT_OF_BOUNDS + data_paths(server):
         assert_refused(fetch(base + path), path)

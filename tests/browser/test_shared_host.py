@@ -35,9 +35,9 @@ from playwright.sync_api import Browser, expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+import harness.dashboard
 from secondopinion.serving._kernels import log_label
 
-from . import conftest
 from ._pages import QUESTIONS, kernel_id, open_step, private_link
 from .conftest import DashboardServer, open_workbook
 
@@ -73,11 +73,11 @@ def server(tmp_path: Path) -> Iterator[DashboardServer]:
     """The dashboard server, run through a wrapper that records its kernels' ids."""
     wrapper = tmp_path / "record_kernels.py"
     wrapper.write_text(RECORDER)
-    made = conftest.dashboard_command
+    made = harness.dashboard.dashboard_command
     with MonkeyPatch.context() as patch:
         patch.setenv("TEST_KERNEL_IDS", str(tmp_path / "kernel-ids"))
         patch.setattr(
-            conftest,
+            harness.dashboard,
             "dashboard_command",
             lambda **kwargs: [made()[0], str(wrapper), *made(**kwargs)[3:]],
         )

@@ -19,6 +19,20 @@ def escaped(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
+def shortened(text: str, most: int) -> str:
+    """``text`` cut to at most ``most`` characters at a word's end, with "…" for the rest.
+
+    >>> shortened("Ask for all of these in one request", 20)
+    'Ask for all of…'
+    """
+    if len(text) <= most:
+        return text
+    cut = text[: most - 1]
+    if text[most - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def why_details(
     why: str, because: Iterable[str], source_ids: Iterable[str], content: Content
 ) -> str:

@@ -128,6 +128,7 @@
     if (!page.dirty.size) { return false; }
     if (page.online && kernelSays() === "saved" && confirmed()) {
       page.dirty.clear();
+      keep();  // whoever asks first, what is saved is no longer kept in the tab
       return false;
     }
     return true;
@@ -175,6 +176,7 @@
     // to come after the person's last change (a ping answered since).
     var state = why, text = "";
     if (!why) {
+      page.unsaved();  // text confirmed saved stops being kept before the bar says "Saved"
       state = kernelSays();
       text = said ? said.textContent : "";
       if (state === "saved" && !confirmed()) {
@@ -324,8 +326,7 @@
       if (asked > page.answered) { page.answered = asked; }
       if (page.kernelGone) { page.kernelGone = false; check(); }
     }
-    var had = page.dirty.size;
-    if (!page.unsaved() && had) { keep(); }
+    page.unsaved();
     var owner = mark();
     if (owner && owner.state === "gone" && owner.id !== page.dropped) {
       // The workbook was deleted: nothing typed for it is kept, or offered, any more.

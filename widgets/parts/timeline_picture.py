@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from secondopinion.language import short_month, translator
 from secondopinion.planning import Timeline, TimelineStep, long_date
+from widgets.parts.item_text import shortened
 
 _COLOURS = {"ok": "#1565c0", "tight": "#b34700", "past": "#616161"}
 TODAY_COLOUR = "#2e7d32"
@@ -122,7 +123,7 @@ def _ticks(
 
 def _step(step: TimelineStep, x: float, y: float, language: str = "en") -> str:
     colour = _COLOURS.get(step.status or "ok", _COLOURS["ok"])
-    label = step.text if len(step.text) <= _LABEL_LIMIT else step.text[: _LABEL_LIMIT - 1] + "…"
+    label = shortened(step.text, _LABEL_LIMIT)
     anchor, nudge = ("end", -12) if x > _WIDTH / 2 else ("start", 12)
     when = long_date(_day(step), language)
     return (

@@ -14,7 +14,7 @@ from secondopinion.language import N_
 from secondopinion.planning import Timeline, TimelineStep, long_date
 from widgets.parts.feedback import ProblemMessage, guarded
 from widgets.parts.field_input import UNREADABLE_DATE, DateBox
-from widgets.parts.item_text import escaped
+from widgets.parts.item_text import escaped, shortened
 from widgets.workbook_state import WorkbookState
 
 NOT_YET = N_("That day has not come yet. Choose today or a day before.")
@@ -133,7 +133,7 @@ class StepsDone(w.VBox):  # type: ignore[misc]
 
 def _label(step: TimelineStep, language: str) -> str:
     """A step as the list to choose from names it: its day, if it has one, and its words."""
-    text = step.text if len(step.text) <= LONGEST_LABEL else step.text[: LONGEST_LABEL - 1] + "…"
+    text = shortened(step.text, LONGEST_LABEL)
     if step.date is None:
         return text
     return f"{long_date(step.date, language)}: {text}"
