@@ -22,16 +22,16 @@ from . import _writes as writes
 from ._errors import NotFoundError, StoreError, TooManyNewWorkbooksError
 from ._merge import merge_workbooks
 from ._progress import ProgressMethods
+from ._question_methods import QuestionMethods
 from ._reads import parse_time
 from ._records import Change, Workbook, WorkbookOverview, WorkbookSummary
-from ._schema import own_questions, question_states, record_states
+from ._schema import record_states
 from ._sqlite_files import flush_deleted
 from ._validation import (
     KEEP,
     Keep,
     check_answer,
     check_created_by,
-    check_flag,
     check_iso_date,
     check_item_id,
     check_language,
@@ -45,12 +45,13 @@ from ._validation import (
 )
 
 
-class WorkbookStore(ProgressMethods):
+class WorkbookStore(QuestionMethods, ProgressMethods):
     """All saved workbooks in one database. Open it with ``WorkbookStore.open()``.
 
     The store can be used from several threads; each method is one short transaction. Use it as a
     context manager, or call ``close()`` when done. The steps done and the second opinion are
-    kept by the methods of ``ProgressMethods`` (``_progress``).
+    kept by the methods of ``ProgressMethods`` (``_progress``), the questions' stars, ticks and
+    answers and the person's own questions by ``QuestionMethods`` (``_question_methods``).
     """
 
     # ----- workbooks
@@ -299,91 +300,6 @@ class WorkbookStore(ProgressMethods):
         iso = None if value is None else check_iso_date(value, "The decision date")
         self.set_answers(workbook_id, {DECISION_DATE_FIELD: iso})
 
-    def set_question(
-        self,
-        workbook_id: str,
-        item_id: str,
-        *,
-        starred: bool | None = None,
-        asked: bool | None = None,
-        answer: str | None = None,
-    ) -> None:
-        """Star or unstar a suggested question, tick it off as asked, or write its answer.
-
-        Arguments left as None are not changed. A question never touched counts as not starred,
-        not asked, with no answer.
-        """
-        workbook_id = check_workbook_id(workbook_id)
-        item_id = check_item_id(item_id)
-        new = _question_changes(starred, asked, answer)
-        if not new:
-            return
-        defaults = {"starred": False, "asked": False, "answer": ""}
-        key = {"session_id": workbook_id, "item_id": item_id}
-        self._mutate(
-            workbook_id,
-            lambda tx: tx.set_columns(question_states, key, "questions", item_id, new, defaults),
-        )
-
-    def add_own_question(self, workbook_id: str, text: str, audience: str | None = None) -> str:
-        """Add a question of the person's own; returns its id (``own_`` and 16 hex digits).
-
-        ``audience`` is an audience id from the content (such as the current doctor), or None.
-        """
-        workbook_id = check_workbook_id(workbook_id)
-        text = check_text(text, "The question")
-        if audience is not None:
-            audience = check_item_id(audience, "audience")
-        return self._mutate(workbook_id, lambda tx: writes.insert_own_question(tx, text, audience))
-
-    def set_own_question(
-        self,
-        workbook_id: str,
-        own_id: str,
-        *,
-        text: str | None = None,
-        audience: str | Keep | None = KEEP,
-        starred: bool | None = None,
-        asked: bool | None = None,
-        answer: str | None = None,
-    ) -> None:
-        """Change one of the person's own questions. Arguments left as None are not changed.
-
-        ``audience`` is left as it is when not given; None (or '') clears it.
-
-        Raises NotFoundError if the workbook has no own question with this id.
-        """
-        workbook_id = check_workbook_id(workbook_id)
-        own_id = check_item_id(own_id, "own question id")
-        new: dict[str, object] = {}
-        if text is not None:
-            new["text"] = check_text(text, "The question")
-        if audience is not KEEP:
-            new["audience"] = (
-                None if audience in (None, "") else check_item_id(audience, "audience")
-            )
-        new.update(_question_changes(starred, asked, answer))
-        if not new:
-            return
-        key = {"session_id": workbook_id, "id": own_id}
-        self._mutate(
-            workbook_id,
-            lambda tx: tx.set_columns(own_questions, key, "own_questions", own_id, new, None),
-        )
-
-    def delete_own_question(self, workbook_id: str, own_id: str) -> None:
-        """Delete one of the person's own questions (its star and answer too).
-
-        Raises NotFoundError if the workbook has no own question with this id.
-        """
-        workbook_id = check_workbook_id(workbook_id)
-        own_id = check_item_id(own_id, "own question id")
-        removed = self._mutate(
-            workbook_id, lambda tx: writes.remove_own_question(tx, own_id), grows=False
-        )
-        if not removed:
-            raise NotFoundError(f"There is no own question with the id {own_id!r}.")
-
     def set_comparison(self, workbook_id: str, opinion: str, aspect: str, text: str) -> None:
         """Save what the person wrote about one aspect of one opinion, replacing what was there.
 
@@ -481,17 +397,3 @@ class WorkbookStore(ProgressMethods):
             self._wal_holds_deleted = True
             if flush_deleted(self._engine, self._loc.path, [workbook_id]):
                 self._wal_holds_deleted = False
-
-
-def _question_changes(
-    starred: bool | None, asked: bool | None, answer: str | None
-) -> dict[str, object]:
-    """The checked changes to a question's star, tick and answer (None: left as it is)."""
-    new: dict[str, object] = {}
-    if starred is not None:
-        new["starred"] = check_flag(starred, "starred")
-    if asked is not None:
-        new["asked"] = check_flag(asked, "asked")
-    if answer is not None:
-        new["answer"] = check_text(answer, "The answer")
-    return new
