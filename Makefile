@@ -112,8 +112,9 @@ test: setup chromium fonts postgresql $(CHP) lint
 
 # Everything but the browser and notebook tests (the README says how long it takes). One test:
 # .venv/bin/python -m pytest tests/test_engine.py -k "relapse"
+# On every core (pytest-xdist); each worker has its own temporary folders and PostgreSQL.
 unit: setup postgresql
-	$(BIN)/python -m pytest tests --ignore=tests/browser -q
+	$(BIN)/python -m pytest tests --ignore=tests/browser -q -n auto --dist loadfile
 
 # The dashboard in headless Chromium, the navigators' JupyterLab and the hub.
 browser-tests: setup chromium fonts postgresql $(CHP)

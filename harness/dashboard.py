@@ -28,6 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = REPO / "tests" / "artifacts"
+STARTED: list[DashboardServer] = []
+"""Every dashboard server started in this process, in order (a failed test shows their logs)."""
 
 
 class DashboardServer:
@@ -47,6 +49,7 @@ class DashboardServer:
         # proves it) would refuse the session's later pages their new workbooks.
         env.setdefault("SECOND_OPINION_NEW_WORKBOOKS_PER_HOUR", "100000")
         self.log = (data_dir.parent / "voila.log").open("wb")
+        STARTED.append(self)
         self.process = subprocess.Popen(
             dashboard_command(port=self.port, notebook=notebook, base_url=base_url),
             cwd=REPO,
@@ -68,6 +71,12 @@ class DashboardServer:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"Voilà did not answer within {timeout} s")
+
+    def kernel_lines(self, most: int = 30) -> list[str]:
+        """The last lines the dashboard's kernels wrote to the server's log (what they heard)."""
+        self.log.flush()
+        text = Path(self.log.name).read_text(errors="replace")
+        return [line for line in text.splitlines() if "[dashboard kernel" in line][-most:]
 
     def stop(self) -> None:
         self.process.terminate()

@@ -1,4 +1,5 @@
-"""Schema upgrades: version-1 and version-2 databases, built by hand, upgrade after a backup.
+"""Schema upgrades: version-1, version-2 and version-7 databases, built by hand, upgrade after a
+backup (version 7 on SQLite and PostgreSQL).
 
 Version 1 (see ``secondopinion.store._schema``) kept only the new value in the change log
 (``value_json``) and had no audience on own questions. Version 2 had no comparisons, and its
@@ -7,6 +8,7 @@ change log pointed at the sessions with a foreign key.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import stat
 from collections.abc import Callable
@@ -18,7 +20,7 @@ from sqlalchemy import Connection
 
 from secondopinion.store import SCHEMA_VERSION, WorkbookStore
 from secondopinion.store import _schema as _store_schema
-from tests.store_support import DB_NAME, SID, build_v1, build_v2, versions
+from tests.store_support import DB_NAME, SID, T1, T2, StoreTarget, build_v1, build_v2, versions
 
 ALL_VERSIONS = list(range(1, SCHEMA_VERSION + 1))
 
@@ -190,3 +192,94 @@ def test_a_failed_upgrade_from_version_2_changes_nothing(
     with WorkbookStore.open(folder) as store:
         assert len(store.changes(SID)) == 2
     assert versions(path) == ALL_VERSIONS
+
+
+# --------------------------------------------------------------------------- version 7 → 8
+
+V7_TABLES = _store_schema.V7_METADATA.tables
+
+
+def _engine(target: StoreTarget) -> sa.Engine:
+    if target.url is not None:
+        return sa.create_engine(target.url, poolclass=sa.NullPool)
+    assert target.folder is not None
+    return sa.create_engine(f"sqlite:///{target.folder / DB_NAME}")
+
+
+def _fill_v7(engine: sa.Engine) -> None:
+    """A version-7 database with one workbook that has a step done, as version 7 wrote it."""
+    with engine.begin() as conn:
+        _store_schema.V7_METADATA.create_all(conn)
+        conn.execute(
+            sa.insert(V7_TABLES["schema_version"]),
+            [{"version": v, "applied_at": T1} for v in range(1, 8)],
+        )
+        conn.execute(
+            sa.insert(V7_TABLES["store_upkeep"]),
+            [{"name": "address_key", "value": "cd" * 32}, {"name": "upkeep_at", "value": ""}],
+        )
+        conn.execute(
+            sa.insert(V7_TABLES["sessions"]).values(
+                id=SID,
+                token_hash="7" * 64,
+                display_name="Versión siete",
+                created_by="navigator",
+                created_at=T1,
+                updated_at=T2,
+                notes="",
+                notes_updated_at=None,
+                language="es",
+                second_opinion_on="2025-06-01",
+                second_opinion_differs="partly",
+            )
+        )
+        conn.execute(
+            sa.insert(V7_TABLES["steps_done"]).values(
+                session_id=SID, step_id="call_insurer", done_on="2025-05-09", updated_at=T2
+            )
+        )
+
+
+def test_a_version_7_database_upgrades_to_care_team_links(store_target: StoreTarget) -> None:
+    if store_target.folder is not None:
+        store_target.folder.mkdir(mode=0o700)
+        (store_target.folder / DB_NAME).touch(mode=0o600)
+    engine = _engine(store_target)
+    _fill_v7(engine)
+    with engine.connect() as conn:
+        assert "care_team_links" not in sa.inspect(conn).get_table_names()
+    engine.dispose()
+
+    with store_target.open(actor="navigator:ana") as store:
+        book = store.load(SID)
+        token = store.make_care_team_link(SID, share_own_questions=True)
+        found = store.workbook_id_for_care_team_token(token)
+        after = store.load(SID)
+        log = store.changes(SID)
+
+    # what version 7 wrote reads back, with no care-team link yet
+    assert book.summary.display_name == "Versión siete"
+    assert book.steps_done == {"call_insurer": dt.date(2025, 5, 9)}
+    assert book.second_opinion_differs == "partly"
+    assert (book.care_team_link_on, book.care_team_shares_own_questions) == (False, False)
+    assert book.care_team_seen_at is None
+    # and a link can be made, found and logged (never the secret) after the upgrade
+    assert found == SID
+    assert (after.care_team_link_on, after.care_team_shares_own_questions) == (True, True)
+    assert [(c.field, c.old, c.new) for c in log] == [
+        ("care_team_link", None, "made"),
+        ("care_team_shares_own_questions", False, True),
+    ]
+    assert all(token not in repr(c) for c in log)
+    engine = _engine(store_target)
+    with engine.connect() as conn:
+        found_versions = sorted(
+            int(v) for v in conn.scalars(sa.text("SELECT version FROM schema_version"))
+        )
+        assert "care_team_links" in sa.inspect(conn).get_table_names()
+    engine.dispose()
+    assert found_versions == ALL_VERSIONS
+    if store_target.folder is not None:
+        (backup,) = store_target.folder.glob(f"{DB_NAME}.bak-v7-*")
+        assert "care_team_links" not in tables(backup)
+        assert versions(backup) == list(range(1, 8))

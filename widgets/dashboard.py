@@ -10,8 +10,11 @@ a new one in the browser's language.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import os
+import sys
 
 import ipywidgets as w
 
@@ -26,6 +29,7 @@ from secondopinion.serving.visit import (
 )
 from secondopinion.store import StoreError, Workbook, WorkbookStore
 from widgets.app import WorkbookApp
+from widgets.care_team_page import CareTeamPage
 from widgets.parts.address_bar import AddressBar
 from widgets.parts.style import stylesheet
 from widgets.parts.visit import OPENING, VisitChannel
@@ -65,7 +69,7 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
 
     def __init__(self, content: Content | ContentError) -> None:
         self.content = content
-        self.shown: WorkbookApp | Notice | None = None
+        self.shown: WorkbookApp | CareTeamPage | Notice | None = None
         self.visit_channel = VisitChannel(self._open)
         self.opening = w.HTML(
             f'<p class="workbook-opening" role="status">{html.escape(OPENING)}</p>'
@@ -75,23 +79,37 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
         self.add_class("workbook-page")
 
     def _open(self, visit: Visit) -> None:
+        _server_log("heard its visit; building the page")
         self.opening.add_class("workbook-heard")  # the page waits now, and does not load again
         try:
             page = open_page(self.content, visit)
-        except Exception:  # whatever it was, the person gets a plain message, not a blank page
+        except Exception as error:  # whatever it was, the person gets a plain message
             log.exception("The dashboard could not be built")
+            _server_log(f"the page could not be built: {type(error).__name__}")
             page = Notice(CANNOT_OPEN.format(reason=""))
         self.shown = page
         self.children = [page]
         for waiting in (self.style, self.opening, self.visit_channel):
             waiting.close()
         page.mark_ready()
+        _server_log(f"page shown: {type(page).__name__}")
 
 
-def open_page(content: Content | ContentError, visit: Visit) -> WorkbookApp | Notice:
+def _server_log(what: str) -> None:
+    """One line in the server's log (the kernel's own stderr), to follow a page that never opens.
+
+    ``print`` and logging in a kernel go to the page (where ``serving`` drops them), not here.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        print(f"[dashboard kernel {os.getpid()}] {what}", file=sys.__stderr__, flush=True)
+
+
+def open_page(content: Content | ContentError, visit: Visit) -> WorkbookApp | CareTeamPage | Notice:
     """The page for ``visit``: the workbook of its private link, or a new one.
 
-    A link that opens no workbook gets a notice; so does a store or content that cannot open.
+    A care team's link (``visit.care_team_token``) opens the read-only page of its workbook
+    (``CareTeamPage``), never the workbook itself. A link that opens no workbook (unknown, turned
+    off, replaced) gets a notice; so does a store or content that cannot open.
     """
     try:
         if isinstance(content, ContentError):
@@ -101,6 +119,11 @@ def open_page(content: Content | ContentError, visit: Visit) -> WorkbookApp | No
         language = None
         if visit.broken_link:
             return Notice(UNKNOWN_LINK)
+        if visit.care_team_token:
+            found = store.workbook_id_for_care_team_token(visit.care_team_token)
+            if found is None:
+                return Notice(UNKNOWN_LINK)
+            return CareTeamPage(store, found, visit.care_team_token, content=content)
         if visit.token:
             workbook_id = store.workbook_id_for_token(visit.token)
             if workbook_id is None:
@@ -116,6 +139,7 @@ def open_page(content: Content | ContentError, visit: Visit) -> WorkbookApp | No
         state = WorkbookState(store, content, language=language or _visit_language(visit))
     except (StoreError, ContentError) as error:
         log.exception("The dashboard could not open the workbook")
+        _server_log(f"cannot open the workbook: {type(error).__name__}")
         return Notice(CANNOT_OPEN.format(reason=html.escape(str(error))))
     return _workbook_page(state, visit)
 

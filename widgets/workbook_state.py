@@ -253,6 +253,28 @@ class WorkbookState(HasTraits):
         workbook_id = self.workbook_id
         self.token = self._as_owner(lambda: self.store.change_private_link(workbook_id))
 
+    def make_care_team_link(self, *, share_own_questions: bool = False) -> str:
+        """Make a read-only link for the care team; returns its secret (any old link stops)."""
+        made: list[str] = []
+        self._save(
+            lambda sid: made.append(
+                self.store.make_care_team_link(sid, share_own_questions=share_own_questions)
+            ),
+            ("care team", "link"),
+        )
+        return made[0]
+
+    def turn_off_care_team_link(self) -> None:
+        """Turn the care team's link off: it opens nothing from now on."""
+        self._save(lambda sid: self.store.turn_off_care_team_link(sid), ("care team", "link"))
+
+    def set_care_team_shares_own_questions(self, share: bool) -> None:
+        """Say whether the care team's link shows the person's own (starred) questions."""
+        self._save(
+            lambda sid: self.store.set_care_team_shares_own_questions(sid, share),
+            ("care team", "own questions"),
+        )
+
     def set_display_name(self, name: str) -> None:
         """Change the name or initials shown for this workbook.
 

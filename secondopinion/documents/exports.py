@@ -8,9 +8,8 @@ Two tables:
   situation; ``applies_now`` says which still do.
 - ``roster(store, content)``: one row per person, with the columns ``ROSTER_COLUMNS``.
 
-``to_csv_bytes(table)`` gives the CSV itself (UTF-8 with a byte-order mark, ISO dates, every cell
-that a spreadsheet could run as a formula made harmless), for a download link; ``write_csv``
-saves it to an owner-only file.
+``to_csv_bytes(table)`` (in ``csv_files``) gives the CSV itself, for a download link;
+``write_csv`` saves it to an owner-only file.
 
 Example::
 
@@ -21,30 +20,24 @@ Example::
 
 from __future__ import annotations
 
-import math
-import os
-import re
-import tempfile
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 from typing import Final
 
 import pandas as pd
 
 from secondopinion.content import Content, Field
+from secondopinion.documents.csv_files import NO, YES, to_csv_bytes, write_csv, write_private
 from secondopinion.planning import derive, records_that_apply
 from secondopinion.store import (
     AnswerValue,
     OwnQuestion,
     QuestionState,
     RecordProgress,
-    StoreError,
     Workbook,
     WorkbookOverview,
     WorkbookStore,
     gc_paused,
-    make_owner_only,
 )
 
 __all__ = [
@@ -58,6 +51,7 @@ __all__ = [
     "write_csv",
     "write_private",
 ]
+
 
 LONG_FORM_COLUMNS: Final = (
     "session",
@@ -95,11 +89,7 @@ FOLLOW_UP_AFTER: Final = timedelta(days=30)
 """How long after asking for a record to follow up: under the HIPAA right of access, a provider
 must act on a request for a copy of one's records within 30 calendar days."""
 
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-"""A CSV cell starting with one of these gets a leading ``'`` so no spreadsheet runs it."""
-
 NOTES_TEXT: Final = "Navigator's notes"
-YES, NO = "yes", "no"
 _LIST_JOIN = "; "
 
 
@@ -326,99 +316,6 @@ def next_due_step(workbook: Workbook | WorkbookOverview, content: Content) -> st
             )
         )
     return min(steps)[2] if steps else ""
-
-
-# --------------------------------------------------------------------------- CSV
-
-
-def to_csv_bytes(table: pd.DataFrame) -> bytes:
-    """Turn the table into CSV bytes that open correctly in Excel and LibreOffice.
-
-    UTF-8 with a byte-order mark, CRLF line ends, the table's own column order and a header row.
-    Dates are ISO (2026-01-31), times ISO in UTC to the second (2026-01-31T09:30:00+00:00),
-    True/False 'yes'/'no', missing values empty. A cell that begins with =, +, -, @, a tab or a
-    carriage return gets a leading ``'``, so a spreadsheet shows it as text and never runs it as
-    a formula; read back, such a cell keeps that quote. So does each piece of a cell that a
-    reader splitting on ``;`` or a tab (or on lines, or trimming spaces) would see as a cell of
-    its own: ``a; =1`` is written ``a; '=1``.
-    """
-    cells = {
-        _csv_cell(name): [_csv_cell(v) for v in table[name].tolist()] for name in table.columns
-    }
-    text = pd.DataFrame(cells, columns=list(cells), dtype=object).to_csv(
-        index=False, lineterminator="\r\n"
-    )
-    return ("\ufeff" + text).encode("utf-8")
-
-
-def write_csv(table: pd.DataFrame, path: Path | str) -> Path:
-    """Save the table as CSV (see ``to_csv_bytes``) to a file only its owner can read (0o600).
-
-    The file is written whole to a temporary file next to it and then moved into place, so a
-    reader never sees half a file. A missing folder is created, owner-only (0o700).
-    """
-    return write_private(to_csv_bytes(table), path)
-
-
-def write_private(data: bytes, path: Path | str) -> Path:
-    """Save bytes (a CSV, a PDF, a calendar file) to a file only its owner can read (0o600).
-
-    The file is written whole to a temporary file next to it and then moved into place, so a
-    reader never sees half a file. A missing folder is created, owner-only (0o700); an existing
-    one that other accounts could open is made owner-only, and one that belongs to another
-    account is refused (``PermissionError`` with a plain message).
-    """
-    target = Path(path)
-    folder = target.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)
-    else:
-        try:  # an exports folder others can read is made private, or refused
-            make_owner_only(folder, "The folder for exported files")
-        except StoreError as e:
-            raise PermissionError(str(e)) from None
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _csv_cell(value: object) -> str:
-    if value is None or value is pd.NaT or value is pd.NA:
-        return ""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, datetime):  # includes pandas Timestamp
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
-    text = value if isinstance(value, str) else str(_plain_scalar(value))
-    text = _SPLIT_FORMULA.sub(r"\1'", text)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-_SPLIT_FORMULA: Final = re.compile(r"""(^[ "]+|[;\t\n\r][ "]*)(?=[=+\-@])""")
-"""Where a piece of a cell could start a formula once a reader splits the cell on ``;``, a tab
-or a line end (or trims leading spaces and quotes): a ``'`` goes before it, as at a cell's start.
-"""
-
-
-def _plain_scalar(value: object) -> object:
-    item = getattr(value, "item", None)  # numpy scalars
-    return item() if callable(item) else value
 
 
 # --------------------------------------------------------------------------- helpers

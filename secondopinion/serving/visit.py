@@ -26,6 +26,9 @@ log = logging.getLogger("secondopinion.serving")
 LINK_FRAGMENT = "workbook"
 """The private link is ``<page address>#workbook=<token>``."""
 
+CARE_TEAM_FRAGMENT = "care-team"
+"""The care team's read-only link is ``<page address>#care-team=<token>``."""
+
 OLD_LINK_PARAMETER = "session"
 """Links made before the fragment carried ``?session=<token>``; the server moves it at once."""
 
@@ -42,6 +45,8 @@ class Visit:
 
     ``broken_link`` is true when the address had a link's secret that cannot be one (cut short
     by a mail program, or made up): that page says the link opens nothing, not a new workbook.
+    ``care_team_token`` is the secret of the care team's read-only link (``#care-team=``),
+    checked like ``token``.
     """
 
     token: str | None
@@ -49,6 +54,7 @@ class Visit:
     asked_language: str | None
     address: str | None
     broken_link: bool = False
+    care_team_token: str | None = None
 
 
 def read_visit(text: str) -> Visit | None:
@@ -65,10 +71,8 @@ def read_visit(text: str) -> Visit | None:
         return None
     if not isinstance(sent, dict):
         return None
-    token = sent.get("token")
-    broken = token is not None and not (isinstance(token, str) and _TOKEN.fullmatch(token))
-    if broken:
-        token = None
+    token, broken = _secret(sent.get("token"))
+    care_team_token, care_team_broken = _secret(sent.get("care_team_token"))
     languages = sent.get("languages")
     asked = sent.get("lang")
     address = sent.get("address")
@@ -77,8 +81,18 @@ def read_visit(text: str) -> Visit | None:
         languages=languages if isinstance(languages, str) else "",
         asked_language=asked if isinstance(asked, str) and asked else None,
         address=address if isinstance(address, str) and _web_address(address) else None,
-        broken_link=broken,
+        broken_link=broken or care_team_broken,
+        care_team_token=care_team_token,
     )
+
+
+def _secret(sent: object) -> tuple[str | None, bool]:
+    """A link's secret as sent (None if none), and whether one was sent that cannot be one."""
+    if sent is None:
+        return None, False
+    if isinstance(sent, str) and _TOKEN.fullmatch(sent):
+        return sent, False
+    return None, True
 
 
 def _web_address(address: str) -> bool:
@@ -160,3 +174,13 @@ def private_link(address: str, token: str) -> str:
     """
     base = address.split("#", 1)[0].split("?", 1)[0]
     return f"{base}#{LINK_FRAGMENT}={token}"
+
+
+def care_team_link(address: str, token: str) -> str:
+    """The care team's read-only link: the page's address with its own secret in the fragment.
+
+    >>> care_team_link("https://workbook.example.org/?lang=es", "xyz")
+    'https://workbook.example.org/#care-team=xyz'
+    """
+    base = address.split("#", 1)[0].split("?", 1)[0]
+    return f"{base}#{CARE_TEAM_FRAGMENT}={token}"

@@ -8,7 +8,7 @@ What the package holds:
   ``ComparisonEntry``, ``Change``;
 - the checks on what is written (``_validation``), reading rows back (``_reads``), writing
   them with the change log (``_writes``); the person's progress, steps done and the second
-  opinion (``_progress``);
+  opinion (``_progress``); the care team's read-only link (``_care_team``);
 - the database: where it is and how it is opened, locked and upgraded (``_db``), its tables and
   their versions (``_schema``), the SQLite file's own care (``_sqlite_files``), and the errors
   with plain messages (``_errors``);

@@ -22,6 +22,7 @@ from . import _limits as limits
 from . import _writes as writes
 from ._errors import NotFoundError, StoreError, StoreFullError, TooManyChangesError
 from ._link_guard import check_link
+from ._schema_setup import init_schema
 from ._sqlite_files import empty_wal, prepare_sqlite_file, tighten_side_files
 from ._validation import (
     check_actor,
@@ -114,7 +115,7 @@ class StoreConnection:
                 prepare_sqlite_file(loc.path, create=create, make_folder=not loc.from_url)
             db.check_connection(engine, loc)
             with db.translated(loc):
-                db.init_schema(engine, loc)
+                init_schema(engine, loc)
         except BaseException:
             engine.dispose()
             raise

@@ -29,6 +29,7 @@ from ._records import (
 )
 from ._schema import (
     answers,
+    care_team_links,
     changes,
     comparisons,
     own_questions,
@@ -152,6 +153,7 @@ def load_workbooks(conn: Connection, ids: list[str] | None) -> list[Workbook]:
         conn, comparisons, ids, comparisons.c.aspect, comparisons.c.opinion
     )
     done = load_steps_done(conn, ids)
+    care = _care_team_links(conn, ids)
     return [
         _workbook(
             head,
@@ -161,6 +163,7 @@ def load_workbooks(conn: Connection, ids: list[str] | None) -> list[Workbook]:
             recs.get(head.id, []),
             compared.get(head.id, []),
             done.get(head.id, {}),
+            care.get(head.id),
         )
         for head in heads
     ]
@@ -174,6 +177,7 @@ def _workbook(
     recs: list[Rows],
     compared: list[Rows],
     done: dict[str, date],
+    care: Rows | None,
 ) -> Workbook:
     second_on, differs = second_opinion_of(head)
     return Workbook(
@@ -221,7 +225,22 @@ def _workbook(
         steps_done=done,
         second_opinion_on=second_on,
         second_opinion_differs=differs,
+        care_team_link_on=care is not None,
+        care_team_shares_own_questions=bool(care is not None and care.shares_own_questions),
+        care_team_seen_at=parse_time(care.seen_at) if care is not None and care.seen_at else None,
     )
+
+
+def _care_team_links(conn: Connection, ids: list[str] | None) -> dict[str, Rows]:
+    """The care-team link of every workbook that has one (or of those with the given ids)."""
+    query = sa.select(
+        care_team_links.c.session_id,
+        care_team_links.c.shares_own_questions,
+        care_team_links.c.seen_at,
+    )
+    if ids is not None:
+        query = query.where(care_team_links.c.session_id.in_(ids))
+    return {row.session_id: row for row in conn.execute(query)}
 
 
 def load_steps_done(conn: Connection, ids: list[str] | None) -> dict[str, dict[str, date]]:

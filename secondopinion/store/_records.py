@@ -144,6 +144,12 @@ class Workbook:
     """The day the second opinion was given, once the person says so."""
     second_opinion_differs: str | None = None
     """Whether it differed from the first: 'same', 'partly', 'different', or None (not said)."""
+    care_team_link_on: bool = False
+    """Whether the person has a read-only link for their care team that opens now."""
+    care_team_shares_own_questions: bool = False
+    """Whether that link shows the person's own questions (the starred ones) too."""
+    care_team_seen_at: datetime | None = None
+    """When the care team marked the link seen before the visit (None: not yet, or no link)."""
 
     @property
     def id(self) -> str:

@@ -18,10 +18,13 @@ Version history
    the last hour (the address only as a keyed hash, each row gone after an hour), so that one
    address cannot start workbooks without end; ``store_upkeep``: the key of that hash, and when
    the store's hourly upkeep last ran (``_limits``).
-7. (current) ``steps_done``: which timeline steps the person marked done, and on what day;
+7. ``steps_done``: which timeline steps the person marked done, and on what day;
    ``sessions.second_opinion_on`` and ``sessions.second_opinion_differs``: when the second
    opinion was given and whether it differed from the first (``_progress``). Earlier workbooks
    have no step done and no second opinion yet.
+8. (current) ``care_team_links``: the read-only link a person made for their care team (only
+   its token's hash), whether it shows their own questions, when it was made, and when the care
+   team marked it seen (``_care_team``). Earlier workbooks have no such link.
 
 Names as stored
 ---------------
@@ -68,7 +71,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 LANGUAGE_LEN = 8  # a language code, such as en or es
 
 ID_LEN = 100  # field ids, item ids, own-question ids
@@ -219,7 +222,22 @@ def _build(version: int) -> MetaData:
         _upkeep_tables(md)
     if version >= 7:
         _steps_done_table(md)
+    if version >= 8:
+        _care_team_table(md)
     return md
+
+
+def _care_team_table(md: MetaData) -> Table:
+    """Version 8: a workbook's read-only link for its care team, one row while it is on."""
+    return Table(
+        "care_team_links",
+        md,
+        _session_fk(),
+        Column("token_hash", String(64), nullable=False, unique=True),
+        Column("shares_own_questions", Boolean, nullable=False),
+        Column("made_at", String(TIME_LEN), nullable=False),
+        Column("seen_at", String(TIME_LEN), nullable=True),
+    )
 
 
 def _steps_done_table(md: MetaData) -> Table:
@@ -309,6 +327,7 @@ V3_METADATA = _build(3)
 V4_METADATA = _build(4)
 V5_METADATA = _build(5)
 V6_METADATA = _build(6)
+V7_METADATA = _build(7)
 
 schema_version = METADATA.tables["schema_version"]
 sessions = METADATA.tables["sessions"]
@@ -321,6 +340,7 @@ comparisons = METADATA.tables["comparisons"]
 new_workbooks = METADATA.tables["new_workbooks"]
 store_upkeep = METADATA.tables["store_upkeep"]
 steps_done = METADATA.tables["steps_done"]
+care_team_links = METADATA.tables["care_team_links"]
 
 
 def _upgrade_1_to_2(conn: Connection) -> None:
@@ -390,6 +410,11 @@ def _upgrade_6_to_7(conn: Connection) -> None:
     METADATA.tables["steps_done"].create(conn)
 
 
+def _upgrade_7_to_8(conn: Connection) -> None:
+    """Version 7 → 8: the read-only links for care teams (none yet)."""
+    METADATA.tables["care_team_links"].create(conn)
+
+
 UPGRADES: dict[int, Callable[[Connection], None]] = {
     1: _upgrade_1_to_2,
     2: _upgrade_2_to_3,
@@ -397,5 +422,6 @@ UPGRADES: dict[int, Callable[[Connection], None]] = {
     4: _upgrade_4_to_5,
     5: _upgrade_5_to_6,
     6: _upgrade_6_to_7,
+    7: _upgrade_7_to_8,
 }
 """``UPGRADES[n]`` turns a version-n database into version n + 1, inside one transaction."""

@@ -19,6 +19,7 @@ from . import _db as db
 from . import _limits as limits
 from . import _reads as reads
 from . import _writes as writes
+from ._care_team import CareTeamMethods
 from ._errors import NotFoundError, StoreError, TooManyNewWorkbooksError
 from ._merge import merge_workbooks
 from ._progress import ProgressMethods
@@ -45,13 +46,14 @@ from ._validation import (
 )
 
 
-class WorkbookStore(QuestionMethods, ProgressMethods):
+class WorkbookStore(QuestionMethods, ProgressMethods, CareTeamMethods):
     """All saved workbooks in one database. Open it with ``WorkbookStore.open()``.
 
     The store can be used from several threads; each method is one short transaction. Use it as a
     context manager, or call ``close()`` when done. The steps done and the second opinion are
     kept by the methods of ``ProgressMethods`` (``_progress``), the questions' stars, ticks and
-    answers and the person's own questions by ``QuestionMethods`` (``_question_methods``).
+    answers and the person's own questions by ``QuestionMethods`` (``_question_methods``), the
+    care team's read-only link by ``CareTeamMethods`` (``_care_team``).
     """
 
     # ----- workbooks

@@ -20,6 +20,7 @@ from ._reads import parse_time
 from ._records import DELETED_FIELD, AnswerValue, WorkbookSummary
 from ._schema import (
     answers,
+    care_team_links,
     changes,
     comparisons,
     own_questions,
@@ -379,6 +380,7 @@ def erase_workbook(tx: Tx) -> None:
         record_states,
         comparisons,
         steps_done,
+        care_team_links,
         changes,
     ):
         tx.conn.execute(sa.delete(table).where(table.c.session_id == tx.workbook_id))

@@ -16,6 +16,7 @@ from harness.dashboard import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    STARTED,
     DashboardServer,
     free_port,
     open_workbook,
@@ -33,6 +34,18 @@ __all__ = [
 ]
 
 _free_port = free_port
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """A failed browser test shows what the dashboard's kernels last said (a page stuck opening)."""
+    report = yield
+    if call.when == "call" and report.failed:
+        for server in STARTED:
+            if server.process.poll() is None and not server.log.closed:
+                lines = "\n".join(server.kernel_lines()) or "(nothing)"
+                report.sections.append((f"dashboard kernels at {server.url}", lines))
+    return report
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from secondopinion import Content
-from secondopinion.documents.exports import FORMULA_STARTS
+from secondopinion.documents.csv_files import FORMULA_STARTS
 from widgets.parts.typing import ANSWER_LIMIT, QUESTION_LIMIT
 
 from ._pages import (

@@ -1,7 +1,8 @@
 // The page tells its kernel about the visit (widgets/parts/visit.py): the private link's secret
-// from the address's fragment (#workbook=..., never sent to any server), the browser's
-// languages, a language asked for with ?lang=, and the page's own address. It goes once per
-// page load, into the hidden box of class "workbook-visit", as the widget's own input would.
+// from the address's fragment (#workbook=..., or the care team's #care-team=..., never sent to
+// any server), the browser's languages, a language asked for with ?lang=, and the page's own
+// address. It goes once per page load, into the hidden box of class "workbook-visit", as the
+// widget's own input would.
 (function (CONFIG) {
   var shown = document.querySelector(".workbook-opening");
   var languages = navigator.languages && navigator.languages.length
@@ -10,7 +11,8 @@
   if (window.workbookVisitSent) { return; }
   // A private link pasted into this tab changes only the fragment, which loads nothing: load it.
   window.addEventListener("hashchange", function () {
-    if (new URLSearchParams(window.location.hash.replace(/^#/, "")).get(CONFIG.fragment)) {
+    var read = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    if (read.get(CONFIG.fragment) || read.get(CONFIG.care_team_fragment)) {
       window.location.reload();
     }
   });
@@ -18,6 +20,7 @@
   var query = new URLSearchParams(window.location.search);
   var visit = {
     token: fragment.get(CONFIG.fragment) || null,
+    care_team_token: fragment.get(CONFIG.care_team_fragment) || null,
     languages: languages.join(","),
     lang: query.get("lang") || null,
     address: window.location.origin + window.location.pathname

@@ -1,10 +1,11 @@
 """The hidden part of a new page that tells its kernel about the visit, once, over the widgets.
 
-The private link's secret is in the address's fragment (``#workbook=<token>``), which browsers
-never send to a server, so only the page itself can read it. ``VisitChannel`` runs a small script
-(``visit.js``) that reads it, with the browser's languages and the page's own address, and puts
-them as JSON in a hidden text box; the kernel hears the change like any typed text, and calls
-``on_visit`` with what came (``secondopinion.serving.visit.read_visit``), once.
+The private link's secret is in the address's fragment (``#workbook=<token>``; the care team's
+read-only link's in ``#care-team=<token>``), which browsers never send to a server, so only the
+page itself can read it. ``VisitChannel`` runs a small script (``visit.js``) that reads it, with
+the browser's languages and the page's own address, and puts them as JSON in a hidden text box;
+the kernel hears the change like any typed text, and calls ``on_visit`` with what came
+(``secondopinion.serving.visit.read_visit``), once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from secondopinion.serving.visit import LINK_FRAGMENT, Visit, read_visit
+from secondopinion.serving.visit import CARE_TEAM_FRAGMENT, LINK_FRAGMENT, Visit, read_visit
 
 VISIT_CLASS = "workbook-visit"
 """The hidden box the page's script writes the visit into."""
@@ -44,6 +45,7 @@ def visit_script() -> str:
     """The page's visit script, as JavaScript text."""
     config = {
         "fragment": LINK_FRAGMENT,
+        "care_team_fragment": CARE_TEAM_FRAGMENT,
         "opening_es": OPENING_ES,
         "reload_key": "workbook-opening-reloads",
         "reload_after_ms": RELOAD_AFTER_MS,

@@ -1,4 +1,7 @@
-"""Step 6, "Take it with you": the CSV and the printable sheets, the private link, and deleting.
+"""Step 6, "Take it with you": the CSV and the sheets, the private links, and deleting.
+
+The private links are the person's own, back to the workbook, and the care team's read-only one
+(``widgets.parts.care_team_link``).
 
 The sheets come on the paper the person picks: the full sheet, one page ("start here" and the
 starred questions), the questions in two languages (for a workbook not in English), and, under
@@ -18,6 +21,7 @@ import segno
 from secondopinion.documents.downloads import SHEET_SIZES, Downloads, DownloadsError
 from secondopinion.language import N_, translator
 from secondopinion.serving.visit import private_link
+from widgets.parts.care_team_link import CareTeamLink
 from widgets.parts.feedback import ProblemMessage, busy_button
 from widgets.steps.file_maker import (
     PAPER,
@@ -142,10 +146,12 @@ class ExportPanel(w.VBox):  # type: ignore[misc]
             ],
             layout=w.Layout(display="none"),
         )
+        self.care_team_link = CareTeamLink(state, link_base=link_base)
         parts += [
             self.resume_link,
             self.link_actions,
             self.new_link_box,
+            self.care_team_link,
             w.HTML(
                 "<h3>"
                 + _("Delete this workbook")
