@@ -103,6 +103,24 @@ def open_workbook(page: Page, url: str) -> None:
         page.goto("about:blank")
     page.goto(url)
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+    wait_until_drawn(page)
+
+
+_DRAWN = """() => {
+  const now = document.querySelectorAll('.workbook-app *').length;
+  const seen = window.__workbookDrawn || (window.__workbookDrawn = {count: -1, since: 0});
+  if (now !== seen.count) { seen.count = now; seen.since = Date.now(); return false; }
+  return Date.now() - seen.since >= 1000;
+}"""
+
+
+def wait_until_drawn(page: Page, timeout_ms: float = 90_000) -> None:
+    """Wait until the browser has drawn the whole first screen, not only the workbook's frame.
+
+    The kernel marks the page ready once it has sent every widget; the browser then draws them
+    one by one, which on a busy machine takes many seconds. Drawn: nothing was added for 1 s.
+    """
+    page.wait_for_function(_DRAWN, polling=250, timeout=timeout_ms)
 
 
 def screenshot(page: Page, name: str) -> Path:

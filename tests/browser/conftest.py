@@ -40,12 +40,25 @@ _free_port = free_port
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
     """A failed browser test shows what the dashboard's kernels last said (a page stuck opening)."""
     report = yield
-    if call.when == "call" and report.failed:
+    if call.when in ("setup", "call") and report.failed:
         for server in STARTED:
             if server.process.poll() is None and not server.log.closed:
                 lines = "\n".join(server.kernel_lines()) or "(nothing)"
                 report.sections.append((f"dashboard kernels at {server.url}", lines))
+        page = getattr(item, "funcargs", {}).get("page")
+        if isinstance(page, Page) and not page.is_closed():
+            report.sections.append(("the page when it failed", _what_it_shows(page, item.name)))
     return report
+
+
+def _what_it_shows(page: Page, name: str) -> str:
+    """The page's text (its start), and a screenshot kept in tests/artifacts."""
+    try:
+        shot = screenshot(page, "failed-" + "".join(c if c.isalnum() else "-" for c in name))
+        text = str(page.evaluate("document.body ? document.body.innerText : ''"))
+    except Exception as error:  # the page may be gone with the failure
+        return f"(could not be read: {error})"
+    return f"{shot}\n{' '.join(text.split())[:800]}"
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from harness.dashboard import wait_until_drawn
+
 from ._pages import EXPORT, QUESTIONS, open_step, question_ids
 from .conftest import DashboardServer, open_workbook, screenshot
 
@@ -81,6 +83,7 @@ def test_the_care_team_link_opens_read_only_takes_the_seen_mark_and_dies_when_of
 
     page.reload()
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+    wait_until_drawn(page)
     open_step(page, EXPORT)
     part = page.locator(".workbook-care-team-link")
     expect(part).to_contain_text("Your care team marked it seen on", timeout=WAIT)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from harness.dashboard import wait_until_drawn
 from secondopinion.serving import REPO, dashboard_command
 
 from ._pages import (
@@ -77,6 +78,7 @@ def reopen_and_put_back(page: Page, link: str, question: str, text: str) -> None
         page.goto("about:blank")  # the link differs only in its fragment: load it anew
     page.goto(link, wait_until="commit")
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+    wait_until_drawn(page)
     offer = page.locator(".workbook-offer")
     expect(offer).to_be_visible(timeout=20_000)
     expect(offer).to_contain_text(text[:40])

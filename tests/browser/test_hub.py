@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from harness.dashboard import wait_until_drawn
 from widgets.desk.roster_table import COLUMNS
 
 from ._hub import HubProcess, skip_unless_hub_can_run
@@ -115,6 +116,7 @@ def test_patient_and_navigator_share_one_workbook_through_the_hub(
         response = patient.goto(f"{hub.url}/services/workbook/")
         assert response is not None and response.status == 200
         patient.wait_for_selector(".workbook-app.workbook-ready", timeout=LONG)
+        wait_until_drawn(patient)
         assert patient.url.startswith(f"{hub.url}/services/workbook/"), "sent to a hub login"
         patient.locator(".field-diagnosis_kind").get_by_label("Cancer", exact=True).check()
         name = patient.locator(".field-diagnosis_name textarea")
@@ -187,6 +189,7 @@ def test_patient_and_navigator_share_one_workbook_through_the_hub(
         # ---- the patient reloads and sees the navigator's change
         patient.reload()
         patient.wait_for_selector(".workbook-app.workbook-ready", timeout=LONG)
+        wait_until_drawn(patient)
         open_step(patient, RECORDS)
         expect(patient.locator(f".{RECORDS} .item-{record_id} select")).to_have_value("I have it")
         open_step(patient, INTAKE)

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocketRoute, expect
 
+from harness.dashboard import wait_until_drawn
+
 from ._pages import EXPORT, QUESTIONS, open_step, private_link, question_ids
 from .conftest import DashboardServer, open_workbook
 
@@ -70,6 +72,7 @@ def next_page_load(page: Page, url: str) -> None:
         page.goto("about:blank")  # the link differs only in its fragment: load it anew
     page.goto(url, wait_until="commit")
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+    wait_until_drawn(page)
 
 
 def offer_decided(page: Page) -> None:

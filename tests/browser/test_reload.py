@@ -12,6 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from harness.dashboard import wait_until_drawn
+
 from ._pages import EXPORT, open_step, private_link
 from .conftest import DashboardServer, open_workbook
 
@@ -32,6 +34,7 @@ def test_the_address_gets_the_private_link_on_the_first_change_and_a_reload_keep
 
     page.reload()
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+    wait_until_drawn(page)
     expect(page.locator(".field-filled_by").get_by_label("I am the patient")).to_be_checked()
 
 

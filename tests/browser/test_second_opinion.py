@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from playwright.sync_api import Page, expect
 
+from harness.dashboard import wait_until_drawn
+
 from ._pages import COMPARE, open_step, private_link, stored, token_of, wait_until
 from .conftest import DashboardServer, open_workbook
 
@@ -38,6 +40,7 @@ def test_the_day_and_whether_it_differed_are_saved_and_shown_again(
 
     page.reload()
     page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+    wait_until_drawn(page)
     open_step(page, COMPARE)
     again = page.locator(".workbook-compare .workbook-second-opinion")
     expect(again.locator("input[type=date]")).to_have_value("2026-05-04")

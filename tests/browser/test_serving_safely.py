@@ -32,6 +32,7 @@ import pytest
 import websocket
 from playwright.sync_api import Page, expect
 
+from harness.dashboard import wait_until_drawn
 from secondopinion.serving import CONTENT_SECURITY_POLICY, REPO, dashboard_command
 from secondopinion.store import WorkbookStore
 
@@ -464,6 +465,7 @@ def test_a_page_left_alone_is_paused_to_make_room_and_goes_on_with_a_tap(
         expect(go_on).to_have_text("Continue")
         go_on.click()
         page.wait_for_selector(".workbook-app.workbook-ready", timeout=120_000)
+        wait_until_drawn(page)
         assert page.url == address
         expect(
             page.locator(".field-filled_by").get_by_label("I am the patient", exact=True)
