@@ -84,16 +84,8 @@ class CareTeamMethods(StoreConnection):
         by a SHA-256 hash of the secret, compared in constant time. A private link's secret
         never opens the care team's page, nor the other way round.
         """
-        if not token_shape_ok(token):
-            return None
-        wanted = hash_token(token)
-        query = sa.select(care_team_links.c.session_id, care_team_links.c.token_hash).where(
-            care_team_links.c.token_hash == wanted
-        )
-        found = self._read(lambda conn: conn.execute(query).first())
-        if found is None or not hmac.compare_digest(str(found.token_hash), wanted):
-            return None
-        return str(found.session_id)
+        links = care_team_links.c
+        return self._workbook_id_for_secret(token, links.session_id, links.token_hash)
 
     def mark_seen_by_care_team(self, workbook_id: str, *, token: str | None = None) -> None:
         """Mark the care team's link seen now ("We saw this before the visit").

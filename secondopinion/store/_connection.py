@@ -6,6 +6,7 @@ workbook may change; ``WorkbookStore`` builds the workbook operations on it.
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from collections import deque
@@ -24,9 +25,7 @@ from ._errors import NotFoundError, StoreError, StoreFullError, TooManyChangesEr
 from ._link_guard import check_link
 from ._schema_setup import init_schema
 from ._sqlite_files import empty_wal, prepare_sqlite_file, tighten_side_files
-from ._validation import (
-    check_actor,
-)
+from ._validation import check_actor, hash_token, token_shape_ok
 
 T = TypeVar("T")
 DEFAULT_BUSY_TIMEOUT = 2.0
@@ -203,6 +202,23 @@ class StoreConnection:
         if self._wal_holds_deleted:
             self.flush_deletions()
         return result
+
+    def _workbook_id_for_secret(
+        self, token: str, id_column: sa.Column[str], hash_column: sa.Column[str]
+    ) -> str | None:
+        """The workbook id in the row whose ``hash_column`` holds the hash of a link's secret.
+
+        None for an unknown, malformed or empty secret alike: the answer reveals nothing else.
+        The lookup is by a SHA-256 hash of the secret, compared in constant time.
+        """
+        if not token_shape_ok(token):
+            return None
+        wanted = hash_token(token)
+        query = sa.select(id_column, hash_column).where(hash_column == wanted)
+        found = self._read(lambda conn: conn.execute(query).first())
+        if found is None or not hmac.compare_digest(str(found[1]), wanted):
+            return None
+        return str(found[0])
 
     def _count_change(self, workbook_id: str) -> None:
         """Refuse a save past ``changes_per_minute`` for this workbook in the last minute."""

@@ -84,15 +84,6 @@ def workbook_exists(conn: Connection, workbook_id: str) -> bool:
     return conn.execute(query).first() is not None
 
 
-def id_for_token_hash(conn: Connection, token_hash: str) -> tuple[str, str] | None:
-    """The id and stored hash of the workbook whose private link has this hash, or None."""
-    query = sa.select(sessions.c.id, sessions.c.token_hash).where(
-        sessions.c.token_hash == token_hash
-    )
-    row = conn.execute(query).first()
-    return None if row is None else (str(row.id), str(row.token_hash))
-
-
 def load_summaries(conn: Connection) -> list[WorkbookSummary]:
     """Every workbook's summary, most recently changed first."""
     rows = conn.execute(sa.select(*_SUMMARY_COLUMNS).order_by(*_NEWEST_FIRST)).all()

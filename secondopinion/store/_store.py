@@ -8,7 +8,6 @@ are in ``_db``.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
@@ -26,7 +25,7 @@ from ._progress import ProgressMethods
 from ._question_methods import QuestionMethods
 from ._reads import parse_time
 from ._records import Change, Workbook, WorkbookOverview, WorkbookSummary
-from ._schema import record_states
+from ._schema import record_states, sessions
 from ._sqlite_files import flush_deleted
 from ._validation import (
     KEEP,
@@ -42,7 +41,6 @@ from ._validation import (
     check_workbook_id,
     hash_token,
     maybe_workbook_id,
-    token_shape_ok,
 )
 
 
@@ -196,13 +194,7 @@ class WorkbookStore(QuestionMethods, ProgressMethods, CareTeamMethods):
         None for an unknown, malformed or empty token alike: the answer reveals nothing else.
         The lookup is by a SHA-256 hash of the token, compared in constant time.
         """
-        if not token_shape_ok(token):
-            return None
-        wanted = hash_token(token)
-        found = self._read(lambda conn: reads.id_for_token_hash(conn, wanted))
-        if found is None or not hmac.compare_digest(found[1], wanted):
-            return None
-        return found[0]
+        return self._workbook_id_for_secret(token, sessions.c.id, sessions.c.token_hash)
 
     def has_workbook(self, workbook_id: str) -> bool:
         """True if a workbook with this id is stored (False once it was deleted). One light read."""
