@@ -172,8 +172,7 @@ def private_link(address: str, token: str) -> str:
     >>> private_link("https://workbook.example.org/?lang=es#old", "abc")
     'https://workbook.example.org/#workbook=abc'
     """
-    base = address.split("#", 1)[0].split("?", 1)[0]
-    return f"{base}#{LINK_FRAGMENT}={token}"
+    return _with_secret(address, LINK_FRAGMENT, token)
 
 
 def care_team_link(address: str, token: str) -> str:
@@ -182,5 +181,9 @@ def care_team_link(address: str, token: str) -> str:
     >>> care_team_link("https://workbook.example.org/?lang=es", "xyz")
     'https://workbook.example.org/#care-team=xyz'
     """
+    return _with_secret(address, CARE_TEAM_FRAGMENT, token)
+
+
+def _with_secret(address: str, key: str, token: str) -> str:
     base = address.split("#", 1)[0].split("?", 1)[0]
-    return f"{base}#{CARE_TEAM_FRAGMENT}={token}"
+    return f"{base}#{key}={token}"
