@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 from harness.ports import free_port
 from secondopinion.serving import DASHBOARD, REPO, dashboard_command
@@ -30,6 +30,36 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "tests" / "artifacts"
 STARTED: list[DashboardServer] = []
 """Every dashboard server started in this process, in order (a failed test shows their logs)."""
+CONSOLE: list[str] = []
+"""What the pages of a ``record_console`` browser said of errors and warnings, in order."""
+
+
+def record_console(browser: Browser) -> Browser:
+    """Make every page of ``browser`` add its console's errors and warnings to ``CONSOLE``.
+
+    A widget the page could not draw shows only "Click to show javascript error."; the error
+    itself goes to the console, where a failed test can show it.
+    """
+    new_context = browser.new_context
+
+    def recording_context(**options: object) -> BrowserContext:
+        context = new_context(**options)  # type: ignore[arg-type]
+        context.on("console", _keep_console)
+        context.on("weberror", lambda error: CONSOLE.append(f"page error: {error.error}"))
+        return context
+
+    def recording_page(**options: object) -> Page:
+        return recording_context(**options).new_page()
+
+    browser.new_context = recording_context  # type: ignore[method-assign]
+    browser.new_page = recording_page  # type: ignore[method-assign]
+    return browser
+
+
+def _keep_console(message: ConsoleMessage) -> None:
+    if message.type in ("error", "warning"):
+        where = message.page.url if message.page else "?"
+        CONSOLE.append(f"{message.type} at {where}: {message.text}")
 
 
 class DashboardServer:

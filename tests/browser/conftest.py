@@ -16,10 +16,12 @@ from harness.dashboard import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    CONSOLE,
     STARTED,
     DashboardServer,
     free_port,
     open_workbook,
+    record_console,
     screenshot,
 )
 
@@ -39,8 +41,12 @@ _free_port = free_port
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
     """A failed browser test shows what the dashboard's kernels last said (a page stuck opening)."""
+    if call.when == "setup":
+        CONSOLE.clear()
     report = yield
     if call.when in ("setup", "call") and report.failed:
+        said = "\n".join(CONSOLE[-40:]) or "(nothing)"
+        report.sections.append(("what the pages' consoles said of errors", said))
         for server in STARTED:
             if server.process.poll() is None and not server.log.closed:
                 lines = "\n".join(server.kernel_lines()) or "(nothing)"
@@ -72,8 +78,8 @@ def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Debian's Chromium is needed at {CHROMIUM}: `make test` installs it.")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        browser = record_console(
+            playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         )
         yield browser
         browser.close()

@@ -41,18 +41,19 @@ def test_the_name_and_the_code_reach_the_desk(
     who = page.locator(".workbook-who")
     expect(who).to_be_visible()
     code_box = page.locator(".workbook-code")
-    expect(code_box).to_contain_text("Your workbook gets a short code once you answer")
+    shown = code_box.locator(".workbook-code-line > span:not(.workbook-room-only)")
+    expect(shown).to_have_text(re.compile("^Your workbook gets a short code once you answer"))
 
     # A name alone is kept on the page, and makes no workbook.
     page.locator(".workbook-name input").fill("Ana Peña")
-    expect(code_box).to_contain_text("Your name is kept on this page", timeout=20_000)
+    expect(shown).to_have_text(re.compile("^Your name is kept on this page"), timeout=20_000)
     assert "workbook=" not in page.url
 
     # The first answer makes the workbook, with the name, and the page shows its code.
     page.locator(".field-filled_by").get_by_label("I am the patient", exact=True).check()
-    shown = page.locator(".workbook-code-value")
-    expect(shown).to_have_text(CODE, timeout=30_000)
-    code = shown.inner_text()
+    expect(shown).to_have_text(re.compile("^Your workbook's code: "), timeout=30_000)
+    expect(page.locator(".workbook-code-value")).to_have_text(CODE)
+    code = page.locator(".workbook-code-value").inner_text()
     expect(page).to_have_url(re.compile(r"#workbook="))
     book = stored(dashboard_server, token_of(page.url))
     assert book.summary.display_name == "Ana Peña"
@@ -61,9 +62,7 @@ def test_the_name_and_the_code_reach_the_desk(
 
     # In Spanish, the same code, in Spanish words.
     page.locator(".workbook-language").get_by_text("Español", exact=True).click()
-    expect(page.locator(".workbook-code")).to_contain_text(
-        "El código de su cuaderno", timeout=30_000
-    )
+    expect(shown).to_have_text(re.compile("^El código de su cuaderno"), timeout=30_000)
     expect(page.locator(".workbook-code-value")).to_have_text(code)
     expect(page.locator(".workbook-name input")).to_have_value("Ana Peña")
 
@@ -77,3 +76,32 @@ def test_the_name_and_the_code_reach_the_desk(
         assert list(found["Code"]) == [code]
         desk.search.value = "pena"
         assert code in list(desk.roster()["Code"])
+
+
+_FORM_TOP = """() => document.querySelector('.workbook-intake').getBoundingClientRect().top
+  - document.querySelector('.workbook-app').getBoundingClientRect().top"""
+
+
+@pytest.mark.parametrize(
+    ("width", "language"),
+    [(390, "en"), (320, "es"), (1200, "en")],
+    ids=["phone", "es-narrow", "laptop"],
+)
+def test_the_form_stays_put_when_the_first_answer_brings_the_code(
+    dashboard_server: DashboardServer, browser: Browser, width: int, language: str
+) -> None:
+    """The code appears above the form as the first answer is saved: on a busy server, that is
+    just when the person taps the next answer, which must not have moved from under the finger."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 844}, locale=f"{language}-US", is_mobile=width < 600
+    )
+    try:
+        page = context.new_page()
+        open_workbook(page, dashboard_server.url)
+        before = page.evaluate(_FORM_TOP)
+        page.locator(".field-filled_by").get_by_role("radio").first.check()
+        expect(page.locator(".workbook-code-value")).to_have_text(CODE, timeout=30_000)
+        after = page.evaluate(_FORM_TOP)
+        assert abs(after - before) <= 1, f"the form moved {after - before:.0f} px"
+    finally:
+        context.close()

@@ -30,6 +30,9 @@ NAME_HELP = N_("It helps your patient navigator know which workbook is yours. In
 NAME_KEPT = N_("Your name is kept on this page. It is saved with your first answer.")
 CODE_LATER = N_("Your workbook gets a short code once you answer a first question.")
 CODE_IS = N_("Your workbook's code: {code}")
+CODE_LINE = "workbook-code-line"
+"""The line that says the code, or what makes one: as high either way (see ``show_code``)."""
+_ROOM_ONLY = 'class="workbook-room-only" aria-hidden="true"'
 CODE_HELP = N_(
     "If you call your patient navigator, read them this code so they can find your workbook. "
     "It is not your private link: it does not open your workbook."
@@ -72,16 +75,32 @@ class NameAndCode(w.VBox):  # type: ignore[misc]
         self.show_code()
 
     def show_code(self) -> None:
-        """Say the workbook's code once it exists (before that, what makes one)."""
+        """Say the workbook's code once it exists (before that, what makes one).
+
+        Every way of saying it is in the line, one shown and the others hidden in the same
+        place (``CODE_LINE``), so the line is as high before the first answer as after it: the
+        code appears just as the person taps the next answer, which must not move.
+        """
         _ = self.state.tr.gettext
         workbook = self.state.workbook
-        if workbook is None:
-            kept = self.state.display_name and not self.state.typing
-            words = _(NAME_KEPT) if kept else _(CODE_LATER)
-            self.code.value = f'<p class="workbook-help">{html.escape(words)}</p>'
-            return
-        code = html.escape(short_code(workbook.id))
-        said = html.escape(_(CODE_IS)).format(
+        code = html.escape(short_code(workbook.id)) if workbook else "000-000"
+        said_code = html.escape(_(CODE_IS)).format(
             code=f'<strong class="workbook-code-value">{code}</strong>'
+            if workbook
+            else f"<strong>{code}</strong>"
         )
-        self.code.value = f'<p>{said}</p><p class="workbook-help">{html.escape(_(CODE_HELP))}</p>'
+        kept = self.state.display_name and not self.state.typing
+        ways = {
+            CODE_IS: said_code,
+            NAME_KEPT: html.escape(_(NAME_KEPT)),
+            CODE_LATER: html.escape(_(CODE_LATER)),
+        }
+        shown = CODE_IS if workbook else NAME_KEPT if kept else CODE_LATER
+        line = "".join(
+            f"<span>{words}</span>" if way == shown else f"<span {_ROOM_ONLY}>{words}</span>"
+            for way, words in ways.items()
+        )
+        self.code.value = (
+            f'<p class="{CODE_LINE}">{line}</p>'
+            f'<p class="workbook-help">{html.escape(_(CODE_HELP))}</p>'
+        )

@@ -46,6 +46,10 @@ _CSS = """
 .workbook-app .widget-radio-box input, .workbook-app .widget-label-basic input { margin: 0; }
 .workbook-app .workbook-field-label { font-weight: 600; margin-bottom: 4px; }
 .workbook-app .workbook-help, .workbook-app .workbook-note { color: #444; font-size: 16px; }
+/* each way of saying the code in one place, the hidden ones keeping the line as high */
+.workbook-app .workbook-code-line { display: grid; }
+.workbook-app .workbook-code-line > span { grid-area: 1 / 1; }
+.workbook-app .workbook-room-only { visibility: hidden; }
 .workbook-app .workbook-required { color: #8a1c1c; font-weight: normal; font-size: 16px; }
 .workbook-app .workbook-not-applying { background: #f4f4f4; }
 /* A deleted question's Undo, where the question was. */
@@ -112,11 +116,14 @@ html { scroll-padding-top: 12px; scroll-padding-bottom: 96px; }
 .workbook-app.workbook-has-status-bar .workbook-saved { display: none; }
 .workbook-status-bar { position: fixed; top: 0; left: 0; right: 0; z-index: 900;
   max-height: 40vh; overflow-y: auto; font: 16px/1.35 system-ui, -apple-system, "Segoe UI",
-  Roboto, sans-serif; color: #1b1b1b; background: #f4f6f8; }
-.workbook-status-bar:not([data-status=""]) { border-bottom: 2px solid #b0bec5;
+  Roboto, sans-serif; color: #1b1b1b; background: #f4f6f8; border-bottom: 2px solid transparent; }
+.workbook-status-bar[data-status=""] { background: #fff; }
+.workbook-status-bar:not([data-status=""]) { border-bottom-color: #b0bec5;
   box-shadow: 0 2px 6px rgba(0, 0, 0, 0.15); }
 .workbook-status-bar p { max-width: 860px; margin: 0 auto; padding: 6px 12px; }
-.workbook-status-bar p:empty { padding: 0; }
+/* One line from the start: the first "Saving…" must not push the page down under a finger. */
+.workbook-status-bar .workbook-status { min-height: 1lh; }
+.workbook-status-bar .workbook-connection:empty { padding: 0; }
 .workbook-status-bar[data-status="saved"] { background: #e8f5e9; border-color: #2e7d32;
   color: #1b5e20; }
 .workbook-status-bar[data-status="offline"], .workbook-status-bar[data-status="lost"] {
