@@ -24,6 +24,7 @@ from secondopinion.store import VISITOR_ENV, WorkbookStore
 from widgets.app import WorkbookApp
 from widgets.dashboard import DashboardPage, Notice, dashboard, open_page
 from widgets.parts.address_bar import AddressBar, address_script
+from widgets.parts.mend import MOST as MEND_MOST
 
 
 def test_the_pool_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,11 +164,30 @@ def test_the_page_is_built_once_the_page_says_who_is_visiting_and_only_once(
     page.visit_channel.box.value = json.dumps(sent)
     shown = page.shown
     assert isinstance(shown, WorkbookApp)
-    assert list(page.children) == [shown]
+    assert list(page.children) == [shown, page.mend]
     assert shown.state.workbook_id == summary.id and shown.state.token == token
     assert shown.export_panel.link_base == "http://127.0.0.1:9000/"
     page.visit_channel.box.value = json.dumps({"token": None, "languages": "en"})
     assert page.shown is shown  # a second visit message changes nothing
+
+
+def test_a_page_that_lost_a_widget_is_built_again_on_the_same_step_a_few_times_at_most(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
+    page = dashboard()
+    page.visit_channel.box.value = json.dumps({"token": None, "languages": "en"})
+    app = page.shown
+    assert isinstance(app, WorkbookApp)
+    app.go_to(2)
+    stacks = [app.stack]
+    for asked in range(1, MEND_MOST + 2):
+        page.mend.box.value = str(asked)  # what mend.js writes when the page lost a widget
+        stacks.append(app.stack)
+    assert app.step == 2 and page.shown is app
+    assert len({id(stack) for stack in stacks[: MEND_MOST + 1]}) == MEND_MOST + 1
+    assert stacks[-1] is stacks[-2], f"built again more than {MEND_MOST} times"
+    assert stacks[0].comm is None, "the parts it replaced are closed"
 
 
 def test_a_new_visit_opens_in_the_browsers_language_and_a_wrong_link_opens_nothing(

@@ -176,6 +176,10 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
                 N_("This language is not ready yet. Please ask your patient navigator.")
             ) from None
 
+    def redraw(self) -> None:
+        """Build the page's parts again, on the same step (a page that lost one on its way)."""
+        self._rebuild()
+
     def _rebuild(self) -> None:
         """Build the page again in the new language, on the same step; nothing saved changes."""
         step = self.step

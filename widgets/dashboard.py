@@ -31,6 +31,7 @@ from secondopinion.store import StoreError, Workbook, WorkbookStore
 from widgets.app import WorkbookApp
 from widgets.care_team_page import CareTeamPage
 from widgets.parts.address_bar import AddressBar
+from widgets.parts.mend import Mend
 from widgets.parts.style import stylesheet
 from widgets.parts.visit import OPENING, VisitChannel
 from widgets.workbook_state import WorkbookState
@@ -75,7 +76,8 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
             f'<p class="workbook-opening" role="status">{html.escape(OPENING)}</p>'
         )
         self.style = stylesheet()
-        super().__init__([self.style, self.opening, self.visit_channel])
+        self.mend = Mend(self._draw_again)
+        super().__init__([self.style, self.opening, self.visit_channel, self.mend])
         self.add_class("workbook-page")
 
     def _open(self, visit: Visit) -> None:
@@ -88,11 +90,17 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
             _server_log(f"the page could not be built: {type(error).__name__}")
             page = Notice(CANNOT_OPEN.format(reason=""))
         self.shown = page
-        self.children = [page]
+        self.children = [page, self.mend]
         for waiting in (self.style, self.opening, self.visit_channel):
             waiting.close()
         page.mark_ready()
         _server_log(f"page shown: {type(page).__name__}")
+
+    def _draw_again(self) -> None:
+        """The page lost a widget on its way (``widgets.parts.mend``): build its parts again."""
+        if isinstance(self.shown, WorkbookApp):
+            _server_log("the page lost a widget; drawing it again")
+            self.shown.redraw()
 
 
 def _server_log(what: str) -> None:

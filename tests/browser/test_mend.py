@@ -1,0 +1,93 @@
+"""A page that lost a widget on its way has its kernel draw it again (``widgets.parts.mend``).
+
+On a busy server, a widget the kernel sent sometimes never reaches the page's widget manager;
+ipywidgets then leaves that part out (CI saw a page with no steps, and a step 1 with no form).
+Here the page is made to lose one for certain: a script run before the page's own wraps the
+browser's WebSocket and drops the message that opens step 1's form. The page must notice,
+ask its kernel, and show the whole form, which then saves as usual.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from harness.pages import stored, token_of, wait_until
+
+from .conftest import DashboardServer
+
+pytestmark = pytest.mark.browser
+
+# The kernel's websocket speaks Jupyter's binary "v1" framing: a count of offsets, the offsets
+# (8 bytes each, little-endian), then the channel, the header, the parent header, the metadata
+# and the content. The first "comm_open" that LOST picks out is dropped, once.
+LOSE_ONE = """
+(function () {
+  window.__dropped = 0;
+  var Socket = window.WebSocket;
+  var text = new TextDecoder();
+  function part(buffer, offsets, i) {
+    return text.decode(new Uint8Array(buffer, offsets[i], offsets[i + 1] - offsets[i]));
+  }
+  function lost(data) {
+    if (window.__dropped || !(data instanceof ArrayBuffer) || data.byteLength < 16) {
+      return false;
+    }
+    var view = new DataView(data), count = Number(view.getBigUint64(0, true)), offsets = [];
+    for (var i = 0; i < count; i++) { offsets.push(Number(view.getBigUint64(8 * i + 8, true))); }
+    offsets.push(data.byteLength);
+    if (offsets.length < 6 || JSON.parse(part(data, offsets, 1)).msg_type !== "comm_open") {
+      return false;
+    }
+    var state = (JSON.parse(part(data, offsets, 4)).data || {}).state || {};
+    return LOST(state);
+  }
+  class Losing extends Socket {
+    set onmessage(handler) {
+      super.onmessage = function (event) {
+        if (lost(event.data)) { window.__dropped += 1; return; }
+        return handler.call(this, event);
+      };
+    }
+    get onmessage() { return super.onmessage; }
+  }
+  window.WebSocket = Losing;
+})();
+"""
+LOSES = {
+    # step 1's form (the box of all its fields): the step's box is told of it and cannot find it
+    "the form": "s => s._model_name === 'VBoxModel' && (s.children || []).length > 25",
+    # the form's first words: the form itself cannot be made ("Click to show javascript error")
+    "the form's words": "s => String(s.value || '').indexOf('Tell us a little') >= 0",
+}
+
+
+@pytest.mark.parametrize("what", LOSES)
+def test_a_page_that_lost_part_of_its_form_on_the_way_gets_it_drawn_again(
+    dashboard_server: DashboardServer, browser: Browser, what: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        page = context.new_page()
+        page.add_init_script(f"var LOST = {LOSES[what]};" + LOSE_ONE)
+        page.goto(dashboard_server.url)
+        page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+        expect(page.locator(".workbook-intake .field-filled_by")).to_be_visible(timeout=60_000)
+        expect(page.locator(".workbook-intake h2")).to_have_text("Your situation")
+        assert page.evaluate("window.__dropped") == 1, f"{what} was not lost on its way"
+        assert page.evaluate("window.workbookMend.asked") == 1
+        assert any(
+            "lost a widget; drawing it again" in line for line in dashboard_server.kernel_lines(400)
+        )
+        # the form drawn again works like any other
+        page.locator(".field-filled_by").get_by_label("I am the patient", exact=True).check()
+        expect(page).to_have_url(re.compile("#workbook="), timeout=30_000)
+        book = wait_until(
+            lambda: stored(dashboard_server, token_of(page.url)).answers.get("filled_by"),
+            what="the first answer saved",
+        )
+        assert book == "patient"
+    finally:
+        context.close()

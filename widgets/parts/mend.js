@@ -1,0 +1,58 @@
+// A page that lost a widget on its way asks its kernel to draw it again (widgets/parts/mend.py).
+// The kernel sends this file followed by "(CONFIG);". It stays for the life of the page.
+(function (CONFIG) {
+  if (window.workbookMend) { return; }
+  var mend = window.workbookMend = { asked: 0, waiting: false, heard: 0, watched: null };
+  function manager() {
+    var app = window.jupyterapp;
+    return app && app.widgetManager;
+  }
+  function watch(found) {
+    // The time of the last message from the kernel: asked while widgets are still on their
+    // way, the kernel's answer would race them.
+    var kernel = found && found.kernel;
+    if (!kernel || mend.watched === kernel || !kernel.anyMessage) { return; }
+    mend.watched = kernel;
+    kernel.anyMessage.connect(function (_sender, args) {
+      if (args && args.direction === "recv") { mend.heard = Date.now(); }
+    });
+  }
+  function askWhenQuiet() {
+    var found = manager();
+    watch(found);
+    if (Date.now() - mend.heard < CONFIG.quiet_ms) {
+      window.setTimeout(askWhenQuiet, CONFIG.quiet_ms / 3);
+      return;
+    }
+    mend.waiting = false;
+    mend.asked += 1;
+    found.get_model(CONFIG.box).then(function (box) {
+      box.set("value", String(mend.asked));
+      box.save_changes();
+    }, function () { mend.asked = CONFIG.most; });  // the box itself is lost: nothing to do
+  }
+  function lost() {
+    var found = manager();
+    if (mend.waiting || mend.asked >= CONFIG.most || !found || !found.get_model) { return; }
+    mend.waiting = true;
+    mend.heard = Date.now();
+    watch(found);
+    window.setTimeout(askWhenQuiet, CONFIG.quiet_ms);
+  }
+  function says(error) {
+    var text = String((error && error.message) || error || "");
+    return CONFIG.lost.some(function (words) { return text.indexOf(words) >= 0; });
+  }
+  window.addEventListener("unhandledrejection", function (event) {
+    if (says(event.reason)) { lost(); }
+  });
+  window.addEventListener("error", function (event) {
+    if (says(event.error || event.message)) { lost(); }
+  });
+  // What ipywidgets draws in place of a widget it could not draw.
+  new MutationObserver(function () {
+    if (!mend.waiting && document.querySelector(".workbook-app ." + CONFIG.error_widget)) {
+      lost();
+    }
+  }).observe(document.body, { subtree: true, childList: true });
+})

@@ -1,0 +1,82 @@
+"""A page that lost a widget on its way has its kernel draw it again (``mend.js``).
+
+ipywidgets draws a box only once every widget in it has reached the page. When one never does
+(on a busy server, or when the connection dropped while a step was being built), it says "widget
+model not found", or shows "Click to show javascript error", and leaves that part of the page
+out: a step with no form, a page with no steps. The script notices, waits until nothing has come
+from the kernel for ``QUIET_MS`` (so that nothing is still on its way), and writes into a hidden
+box of ``Mend``; the kernel then builds the page's parts again (``WorkbookApp.redraw``), as it
+does for a change of language: nothing saved or typed changes. A page asks at most ``MOST``
+times.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import ipywidgets as w
+
+LOST = ("widget model not found", "reading 'create_view'")
+"""What ipywidgets says (an uncaught error) when a widget never reached the page."""
+
+ERROR_WIDGET = "jupyter-widgets-error-widget"
+"""The class of what ipywidgets draws in place of a widget it could not draw."""
+
+QUIET_MS = 1500
+"""How long nothing must have come from the kernel before the page asks."""
+
+MOST = 3
+"""The most times one page asks its kernel to draw it again."""
+
+MEND_CLASS = "workbook-mend"
+
+_SCRIPT_FILE = Path(__file__).with_name("mend.js")
+
+
+@functools.cache
+def _script_text() -> str:
+    return _SCRIPT_FILE.read_text(encoding="utf-8")
+
+
+def mend_script(box_id: str) -> str:
+    """The script, as JavaScript text, asking through the widget ``box_id``."""
+    config = {
+        "lost": list(LOST),
+        "error_widget": ERROR_WIDGET,
+        "quiet_ms": QUIET_MS,
+        "most": MOST,
+        "box": box_id,
+    }
+    return f"{_script_text()}({json.dumps(config)});"
+
+
+class Mend(w.VBox):  # type: ignore[misc]
+    """The hidden box and script through which a page that lost a widget asks to be drawn again.
+
+    ``on_lost`` is called (at most ``MOST`` times) when the page asks.
+    """
+
+    def __init__(self, on_lost: Callable[[], None]) -> None:
+        self.box = w.Text(value="")
+        self.box.observe(self._asked, names="value")
+        script = w.Output()
+        script.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {"application/javascript": mend_script(self.box.model_id)},
+                "metadata": {},
+            },
+        )
+        super().__init__([self.box, script], layout=w.Layout(display="none"))
+        self.add_class(MEND_CLASS)
+        self._on_lost = on_lost
+        self.times = 0
+
+    def _asked(self, _change: dict[str, object]) -> None:
+        if self.times >= MOST:
+            return
+        self.times += 1
+        self._on_lost()
