@@ -22,6 +22,7 @@ from secondopinion.serving._launch import _refuse_unchecked_voila as refuse_unch
 from secondopinion.serving.visit import Visit, private_link, read_visit, visitor_address
 from secondopinion.store import VISITOR_ENV, WorkbookStore
 from widgets.app import WorkbookApp
+from widgets.care_team_page import CareTeamPage
 from widgets.dashboard import DashboardPage, Notice, dashboard, open_page
 from widgets.parts.address_bar import AddressBar, address_script
 from widgets.parts.mend import MOST as MEND_MOST
@@ -188,6 +189,20 @@ def test_a_page_that_lost_a_widget_is_built_again_on_the_same_step_a_few_times_a
     assert len({id(stack) for stack in stacks[: MEND_MOST + 1]}) == MEND_MOST + 1
     assert stacks[-1] is stacks[-2], f"built again more than {MEND_MOST} times"
     assert stacks[0].comm is None, "the parts it replaced are closed"
+
+
+def test_the_care_teams_read_only_page_keeps_no_box_to_ask_for_a_new_drawing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SECOND_OPINION_DATA", str(tmp_path / "data"))
+    store = WorkbookStore.open(tmp_path / "data")
+    summary, _token = store.create_workbook("A.B.", "navigator")
+    care_token = store.make_care_team_link(summary.id)
+    page = dashboard()
+    page.visit_channel.box.value = json.dumps({"care_team_token": care_token, "languages": "en"})
+    assert isinstance(page.shown, CareTeamPage)
+    assert list(page.children) == [page.shown]
+    assert page.mend.comm is None and page.mend.box.comm is None
 
 
 def test_a_new_visit_opens_in_the_browsers_language_and_a_wrong_link_opens_nothing(

@@ -90,9 +90,13 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
             _server_log(f"the page could not be built: {type(error).__name__}")
             page = Notice(CANNOT_OPEN.format(reason=""))
         self.shown = page
-        self.children = [page, self.mend]
+        # only the workbook itself can be drawn again; a read-only page keeps no box at all
+        mending = isinstance(page, WorkbookApp)
+        self.children = [page, self.mend] if mending else [page]
         for waiting in (self.style, self.opening, self.visit_channel):
             waiting.close()
+        if not mending:
+            self.mend.close()
         page.mark_ready()
         _server_log(f"page shown: {type(page).__name__}")
 

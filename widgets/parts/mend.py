@@ -60,7 +60,7 @@ class Mend(w.VBox):  # type: ignore[misc]
     """
 
     def __init__(self, on_lost: Callable[[], None]) -> None:
-        self.box = w.Text(value="")
+        self.box = w.Text(value="", disabled=True)  # written by the script, never typed in
         self.box.observe(self._asked, names="value")
         script = w.Output()
         script.outputs = (
@@ -74,6 +74,12 @@ class Mend(w.VBox):  # type: ignore[misc]
         self.add_class(MEND_CLASS)
         self._on_lost = on_lost
         self.times = 0
+
+    def close(self) -> None:
+        """Close the box and the script with it (a page that has nothing to draw again)."""
+        for part in self.children:
+            part.close()
+        super().close()
 
     def _asked(self, _change: dict[str, object]) -> None:
         if self.times >= MOST:
