@@ -31,6 +31,8 @@ def filled_page(dashboard_server: DashboardServer, page: Page) -> Page:
     open_workbook(page, dashboard_server.url)
     intake = page.locator(".workbook-intake")
     intake.locator(".field-diagnosis_kind").get_by_label("Cancer", exact=True).check()
+    # as a person would: the answer shows more fields below it; the next tap waits for them
+    expect(intake.locator(".field-spread")).to_be_visible(timeout=30_000)
     intake.locator(".field-treatment_status").get_by_label(
         "Treatment has not started", exact=True
     ).check()
