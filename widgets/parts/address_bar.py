@@ -15,6 +15,7 @@ from typing import Any
 import ipywidgets as w
 
 from secondopinion.serving.visit import LINK_FRAGMENT
+from widgets.parts.scripts import javascript
 from widgets.workbook_state import WorkbookState
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
@@ -59,10 +60,4 @@ class AddressBar(w.Output):  # type: ignore[misc]
         if token == self._in_address:
             return
         self._in_address = token
-        self.outputs = (
-            {
-                "output_type": "display_data",
-                "data": {"application/javascript": address_script(token)},
-                "metadata": {},
-            },
-        )
+        self.outputs = javascript(address_script(token))

@@ -12,12 +12,11 @@ times.
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Callable
-from pathlib import Path
 
 import ipywidgets as w
+
+from widgets.parts.scripts import javascript, script_with
 
 LOST = ("widget model not found", "reading 'create_view'")
 """What ipywidgets says (an uncaught error) when a widget never reached the page."""
@@ -33,13 +32,6 @@ MOST = 3
 
 MEND_CLASS = "workbook-mend"
 
-_SCRIPT_FILE = Path(__file__).with_name("mend.js")
-
-
-@functools.cache
-def _script_text() -> str:
-    return _SCRIPT_FILE.read_text(encoding="utf-8")
-
 
 def mend_script(box_id: str) -> str:
     """The script, as JavaScript text, asking through the widget ``box_id``."""
@@ -50,7 +42,7 @@ def mend_script(box_id: str) -> str:
         "most": MOST,
         "box": box_id,
     }
-    return f"{_script_text()}({json.dumps(config)});"
+    return script_with("mend.js", config)
 
 
 class Mend(w.VBox):  # type: ignore[misc]
@@ -63,13 +55,7 @@ class Mend(w.VBox):  # type: ignore[misc]
         self.box = w.Text(value="", disabled=True)  # written by the script, never typed in
         self.box.observe(self._asked, names="value")
         script = w.Output()
-        script.outputs = (
-            {
-                "output_type": "display_data",
-                "data": {"application/javascript": mend_script(self.box.model_id)},
-                "metadata": {},
-            },
-        )
+        script.outputs = javascript(mend_script(self.box.model_id))
         super().__init__([self.box, script], layout=w.Layout(display="none"))
         self.add_class(MEND_CLASS)
         self._on_lost = on_lost

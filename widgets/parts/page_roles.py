@@ -31,6 +31,7 @@ import ipywidgets as w
 
 from secondopinion.language import DEFAULT_LANGUAGE, N_, translator
 from widgets.parts.page_script import STEP_HOOKS
+from widgets.parts.scripts import javascript
 
 CHOICE_GROUP = "workbook-choice-group"
 """The class of a ``RadioButtons`` whose radios are one group."""
@@ -163,16 +164,6 @@ FOCUS_SCRIPT = """
 """
 
 
-def _javascript(code: str) -> tuple[dict[str, object], ...]:
-    return (
-        {
-            "output_type": "display_data",
-            "data": {"application/javascript": code},
-            "metadata": {},
-        },
-    )
-
-
 def roles_script(language: str = DEFAULT_LANGUAGE) -> str:
     """The script that gives the page its landmarks and radio groups, in ``language``."""
     words = {
@@ -189,7 +180,7 @@ class PageRoles(w.Output):  # type: ignore[misc]
     def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
         super().__init__(layout=w.Layout(display="none"))
         self.add_class("workbook-page-roles")
-        self.outputs = _javascript(roles_script(language))
+        self.outputs = javascript(roles_script(language))
 
 
 class FocusMover(w.Output):  # type: ignore[misc]
@@ -209,4 +200,4 @@ class FocusMover(w.Output):  # type: ignore[misc]
         self.target = selector
         request = secrets.token_hex(6)
         code = f"{FOCUS_SCRIPT.strip()}({json.dumps(selector)}, {json.dumps(request)});"
-        self.outputs = _javascript(code)
+        self.outputs = javascript(code)

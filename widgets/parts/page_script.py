@@ -37,16 +37,15 @@ Nothing here talks to any server but the kernel's own connection.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import ipywidgets as w
 
 from secondopinion.language import DEFAULT_LANGUAGE, N_, translator
+from widgets.parts.scripts import javascript, script_with
 
 log = logging.getLogger("secondopinion.widgets")
 
@@ -113,12 +112,10 @@ BEAT_LOST_MS = 10_000
 
 STORAGE_KEY = "workbook-typed"
 
-_SCRIPT_FILE = Path(__file__).with_name("page_script.js")
-
 
 def page_script(language: str = DEFAULT_LANGUAGE) -> str:
     """The page's script, as JavaScript text, with its words in ``language``."""
-    return f"{_script_text()}({json.dumps(page_config(language))});"
+    return script_with("page_script.js", page_config(language))
 
 
 def page_config(language: str = DEFAULT_LANGUAGE) -> dict[str, object]:
@@ -150,21 +147,6 @@ def page_config(language: str = DEFAULT_LANGUAGE) -> dict[str, object]:
     }
 
 
-@functools.cache
-def _script_text() -> str:
-    return _SCRIPT_FILE.read_text(encoding="utf-8")
-
-
-def _javascript(code: str) -> tuple[dict[str, object], ...]:
-    return (
-        {
-            "output_type": "display_data",
-            "data": {"application/javascript": code},
-            "metadata": {},
-        },
-    )
-
-
 class PageScript(w.Output):  # type: ignore[misc]
     """An invisible output that runs the page's script, and later asks it to focus a step.
 
@@ -175,7 +157,7 @@ class PageScript(w.Output):  # type: ignore[misc]
         super().__init__(layout=w.Layout(display="none"))
         self.add_class("workbook-page-script")
         self.language = language
-        self.outputs = _javascript(page_script(language))
+        self.outputs = javascript(page_script(language))
         self._count = 0
 
     def focus_step(self, hook: str) -> None:
@@ -185,7 +167,7 @@ class PageScript(w.Output):  # type: ignore[misc]
             f"/* {self._count} */ (window.workbookPage && "
             f"window.workbookPage.focusStep({json.dumps(hook)}));"
         )
-        self.outputs = _javascript(page_script(self.language)) + _javascript(code)
+        self.outputs = javascript(page_script(self.language)) + javascript(code)
 
 
 class Heartbeat(w.HBox):  # type: ignore[misc]

@@ -10,14 +10,12 @@ the kernel hears the change like any typed text, and calls ``on_visit`` with wha
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Callable
-from pathlib import Path
 
 import ipywidgets as w
 
 from secondopinion.serving.visit import CARE_TEAM_FRAGMENT, LINK_FRAGMENT, Visit, read_visit
+from widgets.parts.scripts import javascript, script_with
 
 VISIT_CLASS = "workbook-visit"
 """The hidden box the page's script writes the visit into."""
@@ -33,13 +31,6 @@ when its kernel said it heard the visit and is building the page)."""
 BOXES = 4
 """Hidden boxes the page may write its visit into, one try after another (see VisitChannel)."""
 
-_SCRIPT_FILE = Path(__file__).with_name("visit.js")
-
-
-@functools.cache
-def _script_text() -> str:
-    return _SCRIPT_FILE.read_text(encoding="utf-8")
-
 
 def visit_script() -> str:
     """The page's visit script, as JavaScript text."""
@@ -50,7 +41,7 @@ def visit_script() -> str:
         "reload_key": "workbook-opening-reloads",
         "reload_after_ms": RELOAD_AFTER_MS,
     }
-    return f"{_script_text()}({json.dumps(config)});"
+    return script_with("visit.js", config)
 
 
 class VisitChannel(w.HBox):  # type: ignore[misc]
@@ -66,13 +57,7 @@ class VisitChannel(w.HBox):  # type: ignore[misc]
             box.add_class(VISIT_CLASS)
             box.observe(self._heard_from_page, names="value")
         self.script = script = w.Output()
-        script.outputs = (
-            {
-                "output_type": "display_data",
-                "data": {"application/javascript": visit_script()},
-                "metadata": {},
-            },
-        )
+        script.outputs = javascript(visit_script())
         super().__init__([*self.boxes, script], layout=w.Layout(display="none"))
         self._on_visit = on_visit
         self._heard = False
