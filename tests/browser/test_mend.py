@@ -44,16 +44,40 @@ LOSE_ONE = """
     var state = (JSON.parse(part(data, offsets, 4)).data || {}).state || {};
     return LOST(state);
   }
+  // Once the page has asked, what the kernel sends is held for a while, in order, as from a
+  // busy kernel: the old page stays on the screen meanwhile.
+  var held = [], holding = 0;
+  function slow(socket, handler, event) {
+    var asked = window.workbookMend && window.workbookMend.asked;
+    if (asked && !holding) {
+      holding = Date.now() + 3000;
+      window.setTimeout(function () {
+        held.splice(0).forEach(function (one) { one(); });
+      }, 3000);
+    }
+    if (holding && (held.length || Date.now() < holding)) {
+      held.push(function () { handler.call(socket, event); });
+      return;
+    }
+    return handler.call(socket, event);
+  }
   class Losing extends Socket {
     set onmessage(handler) {
       super.onmessage = function (event) {
         if (lost(event.data)) { window.__dropped += 1; return; }
-        return handler.call(this, event);
+        return slow(this, handler, event);
       };
     }
     get onmessage() { return super.onmessage; }
   }
   window.WebSocket = Losing;
+  // A page that keeps changing meanwhile: the error it shows until the kernel has drawn it again
+  // must not make it ask twice.
+  window.setInterval(function () {
+    var tick = document.createElement("i");
+    document.body.appendChild(tick);
+    tick.remove();
+  }, 50);
 })();
 """
 LOSES = {

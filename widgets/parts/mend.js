@@ -2,7 +2,9 @@
 // The kernel sends this file followed by "(CONFIG);". It stays for the life of the page.
 (function (CONFIG) {
   if (window.workbookMend) { return; }
-  var mend = window.workbookMend = { asked: 0, waiting: false, heard: 0, watched: null };
+  var mend = window.workbookMend = {
+    asked: 0, waiting: false, again: false, heard: 0, watched: null
+  };
   function manager() {
     var app = window.jupyterapp;
     return app && app.widgetManager;
@@ -24,16 +26,34 @@
       window.setTimeout(askWhenQuiet, CONFIG.quiet_ms / 3);
       return;
     }
-    mend.waiting = false;
     mend.asked += 1;
+    mend.again = false;
     found.get_model(CONFIG.box).then(function (box) {
       box.set("value", String(mend.asked));
       box.save_changes();
+      var asked = Date.now();
+      mend.heard = 0;
+      window.setTimeout(function () { settle(found.kernel, asked); }, CONFIG.quiet_ms);
     }, function () { mend.asked = CONFIG.most; });  // the box itself is lost: nothing to do
+  }
+  function settle(kernel, asked) {
+    // Until the kernel has drawn the page again and gone quiet, what is on the screen is the
+    // old page: it is not lost again. Then look once more.
+    var busy = kernel && kernel.status === "busy";
+    if (mend.heard < asked || busy || Date.now() - mend.heard < CONFIG.quiet_ms) {
+      window.setTimeout(function () { settle(kernel, asked); }, CONFIG.quiet_ms / 3);
+      return;
+    }
+    mend.waiting = false;
+    if (mend.again || shown()) { lost(); }
+  }
+  function shown() {
+    return Boolean(document.querySelector(".workbook-app ." + CONFIG.error_widget));
   }
   function lost() {
     var found = manager();
-    if (mend.waiting || mend.asked >= CONFIG.most || !found || !found.get_model) { return; }
+    if (mend.waiting) { mend.again = true; return; }
+    if (mend.asked >= CONFIG.most || !found || !found.get_model) { return; }
     mend.waiting = true;
     mend.heard = Date.now();
     watch(found);
@@ -51,8 +71,6 @@
   });
   // What ipywidgets draws in place of a widget it could not draw.
   new MutationObserver(function () {
-    if (!mend.waiting && document.querySelector(".workbook-app ." + CONFIG.error_widget)) {
-      lost();
-    }
+    if (!mend.waiting && shown()) { lost(); }
   }).observe(document.body, { subtree: true, childList: true });
 })

@@ -6,8 +6,9 @@ model not found", or shows "Click to show javascript error", and leaves that par
 out: a step with no form, a page with no steps. The script notices, waits until nothing has come
 from the kernel for ``QUIET_MS`` (so that nothing is still on its way), and writes into a hidden
 box of ``Mend``; the kernel then builds the page's parts again (``WorkbookApp.redraw``), as it
-does for a change of language: nothing saved or typed changes. A page asks at most ``MOST``
-times.
+does for a change of language: nothing saved or typed changes. It looks again only once the
+kernel has answered and gone quiet (until then the old page is still on the screen), and asks at
+most ``MOST`` times.
 """
 
 from __future__ import annotations
