@@ -79,6 +79,7 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
         self.mend = Mend(self._draw_again)
         super().__init__([self.style, self.opening, self.visit_channel, self.mend])
         self.add_class("workbook-page")
+        _server_log("waiting for its visit")
 
     def _open(self, visit: Visit) -> None:
         _server_log("heard its visit; building the page")

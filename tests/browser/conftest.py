@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from harness.dashboard import (
     ARTIFACTS,
@@ -24,6 +24,7 @@ from harness.dashboard import (
     record_console,
     screenshot,
 )
+from secondopinion.serving._logs import log_label
 
 __all__ = [
     "ARTIFACTS",
@@ -36,6 +37,11 @@ __all__ = [
 ]
 
 _free_port = free_port
+
+EXPECT_WAIT_MS = 20_000
+"""How long an ``expect`` waits unless told otherwise. Most wait on a round trip to the page's
+kernel, which on a busy two-core machine (CI's) takes more than Playwright's five seconds."""
+expect.set_options(timeout=EXPECT_WAIT_MS)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -54,7 +60,83 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         page = getattr(item, "funcargs", {}).get("page")
         if isinstance(page, Page) and not page.is_closed():
             report.sections.append(("the page when it failed", _what_it_shows(page, item.name)))
+        browser = getattr(item, "funcargs", {}).get("browser")
+        BRIEFS.append(_brief(item.nodeid, browser if isinstance(browser, Browser) else None))
     return report
+
+
+BRIEFS: list[str] = []
+"""A few lines on each failed browser test, printed again at the very end of the run."""
+
+PAGE_STATE = """() => ({
+  loaded: document.readyState,
+  app: Boolean(window.jupyterapp),
+  widgets: Boolean(window.jupyterapp && window.jupyterapp.widgetManager),
+  opening: Boolean(document.querySelector(".workbook-opening")),
+  visitSent: Boolean(window.workbookVisitSent),
+  heard: Boolean(document.querySelector(".workbook-heard")),
+  reloads: window.sessionStorage.getItem("workbook-opening-reloads"),
+  workbook: Boolean(document.querySelector(".workbook-app")),
+  ready: Boolean(document.querySelector(".workbook-app.workbook-ready")),
+  errors: document.querySelectorAll(".jupyter-widgets-error-widget").length,
+  mend: window.workbookMend ? window.workbookMend.asked : null,
+  kernel: JSON.parse((document.getElementById("jupyter-config-data") || {}).textContent || "{}")
+    .kernelId || null
+})"""
+
+
+def _brief(test: str, browser: Browser | None) -> str:
+    """The failed test's open pages' state, its last console errors and the servers' last lines.
+
+    The end of a CI run's output is what is read first: a test that failed there says in a
+    dozen lines whether the page had its scripts, its kernel's widgets, or an error.
+    """
+    lines = [test]
+    for context in browser.contexts if browser else []:
+        for page in context.pages:
+            try:
+                state = page.evaluate(PAGE_STATE)
+            except Exception as error:  # a page gone with the failure
+                state = {"read": f"could not ({type(error).__name__})"}
+            kernel = state.pop("kernel", None)
+            lines.append(f"  page {page.url.split('#')[0]}: {state}")
+            lines += [f"    its kernel: {line[:200]}" for line in _kernel_story(kernel)]
+    # JupyterLab's version warnings come with every page (jupyterlab_widgets is built for a newer
+    # Lab than Voilà's): left out here, kept in the test's own section
+    said = [line for line in dict.fromkeys(CONSOLE) if "Unsatisfied version" not in line][-5:]
+    lines += [f"  console: {line[:200]}" for line in said] or ["  console: (nothing)"]
+    lines += [f"  server: {line[:200]}" for line in _server_lines()[-6:]]
+    return "\n".join(lines)
+
+
+def _server_lines() -> list[str]:
+    lines: list[str] = []
+    for server in STARTED:
+        if server.process.poll() is None and not server.log.closed:
+            server.log.flush()
+            lines += Path(server.log.name).read_text(errors="replace").splitlines()
+    return lines
+
+
+def _kernel_story(kernel_id: str | None) -> list[str]:
+    """What the servers' logs say of one kernel: Voilà's lines on it and the kernel's own."""
+    if not kernel_id:
+        return []
+    label = log_label(kernel_id)
+    lines = _server_lines()
+    pids = {
+        line.rsplit(" ", 1)[-1] for line in lines if label in line and "runs as process" in line
+    }
+    marks = [label, *(f"[dashboard kernel {pid}]" for pid in pids)]
+    return [line for line in lines if any(mark in line for mark in marks)][-10:] or ["(nothing)"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The failed browser tests' briefs, last of all in the output."""
+    if BRIEFS:
+        terminalreporter.section("what the failed browser tests saw, in brief")
+        for brief in BRIEFS:
+            terminalreporter.write_line(brief)
 
 
 def _what_it_shows(page: Page, name: str) -> str:

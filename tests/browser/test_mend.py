@@ -115,3 +115,29 @@ def test_a_page_that_lost_part_of_its_form_on_the_way_gets_it_drawn_again(
         assert book == "patient"
     finally:
         context.close()
+
+
+def test_a_step_that_lost_part_of_itself_when_opened_gets_drawn_again(
+    dashboard_server: DashboardServer, browser: Browser
+) -> None:
+    """Step 2's words lost: its list cannot be made, and the open step cannot change to it.
+
+    ipywidgets then says so only inside a wrapped error ("Could not process update msg"), in
+    the console, not in the words the page listens for at the top.
+    """
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        page = context.new_page()
+        lost = "s => String(s.value || '').indexOf('<h2>Questions to ask') >= 0"
+        page.add_init_script(f"var LOST = {lost};" + LOSE_ONE)
+        page.goto(dashboard_server.url)
+        page.wait_for_selector(".workbook-app.workbook-ready", timeout=90_000)
+        nav = page.get_by_role("navigation", name="Steps of the workbook")
+        nav.get_by_role("button", name="2. Questions to ask", exact=True).click()
+        expect(page.locator(".workbook-questions h2")).to_have_text(
+            "Questions to ask", timeout=60_000
+        )
+        assert page.evaluate("window.__dropped") == 1, "step 2's words were not lost on their way"
+        assert page.evaluate("window.workbookMend.asked") == 1
+    finally:
+        context.close()
