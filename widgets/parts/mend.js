@@ -60,9 +60,20 @@
     window.setTimeout(askWhenQuiet, CONFIG.quiet_ms);
   }
   function says(error) {
-    var text = String((error && error.message) || error || "");
-    return CONFIG.lost.some(function (words) { return text.indexOf(words) >= 0; });
+    // ipywidgets wraps the first error in others ("Could not process update msg…"), keeping
+    // the first in error_stack.
+    var all = [error].concat((error && error.error_stack) || []);
+    return all.some(function (one) {
+      var text = String((one && one.message) || one || "");
+      return CONFIG.lost.some(function (words) { return text.indexOf(words) >= 0; });
+    });
   }
+  // ipywidgets also catches some, and only writes them to the console.
+  var write = console.error;
+  console.error = function () {
+    if (Array.prototype.some.call(arguments, says)) { lost(); }
+    return write.apply(console, arguments);
+  };
   window.addEventListener("unhandledrejection", function (event) {
     if (says(event.reason)) { lost(); }
   });
