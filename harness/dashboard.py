@@ -11,7 +11,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    WebSocket,
+)
 
 from harness.ports import free_port
 from secondopinion.serving import DASHBOARD, REPO, dashboard_command
@@ -46,6 +53,8 @@ def record_console(browser: Browser) -> Browser:
         context = new_context(**options)  # type: ignore[arg-type]
         context.on("console", _keep_console)
         context.on("weberror", lambda error: CONSOLE.append(f"page error: {error.error}"))
+        context.on("requestfailed", _keep_failed_request)
+        context.on("page", lambda page: page.on("websocket", _keep_closing))
         return context
 
     def recording_page(**options: object) -> Page:
@@ -54,6 +63,16 @@ def record_console(browser: Browser) -> Browser:
     browser.new_context = recording_context  # type: ignore[method-assign]
     browser.new_page = recording_page  # type: ignore[method-assign]
     return browser
+
+
+def _keep_failed_request(request: Request) -> None:
+    CONSOLE.append(f"request failed: {request.url.split('?')[0]} ({request.failure})")
+
+
+def _keep_closing(socket: WebSocket) -> None:
+    """A page's websocket that closes: the page reconnects, and may lose widgets on the way."""
+    where = socket.url.split("?")[0]
+    socket.on("close", lambda _: CONSOLE.append(f"websocket closed: {where}"))
 
 
 def _keep_console(message: ConsoleMessage) -> None:

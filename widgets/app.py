@@ -20,6 +20,7 @@ from widgets.parts.kept_text import KeptTextMark
 from widgets.parts.name_and_code import NameAndCode
 from widgets.parts.page_roles import PageRoles
 from widgets.parts.page_script import STEP_HOOKS, Heartbeat, PageScript
+from widgets.parts.server_log import server_log
 from widgets.parts.style import stylesheet
 from widgets.parts.welcome_links import WelcomeLinks
 from widgets.steps.compare import CompareOpinions
@@ -201,6 +202,7 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
             children = list(self.stack.children)
             children[step] = self.views[step]
             self.stack.children = children
+            server_log(f"step {step + 1} built")
         self.step = step
         self.stack.selected_index = step
         self.welcome.layout.display = None if step == 0 else "none"

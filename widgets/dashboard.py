@@ -10,11 +10,8 @@ a new one in the browser's language.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import logging
-import os
-import sys
 
 import ipywidgets as w
 
@@ -32,6 +29,7 @@ from widgets.app import WorkbookApp
 from widgets.care_team_page import CareTeamPage
 from widgets.parts.address_bar import AddressBar
 from widgets.parts.mend import Mend
+from widgets.parts.server_log import server_log
 from widgets.parts.style import stylesheet
 from widgets.parts.visit import OPENING, VisitChannel
 from widgets.workbook_state import WorkbookState
@@ -79,16 +77,16 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
         self.mend = Mend(self._draw_again)
         super().__init__([self.style, self.opening, self.visit_channel, self.mend])
         self.add_class("workbook-page")
-        _server_log("waiting for its visit")
+        server_log("waiting for its visit")
 
     def _open(self, visit: Visit) -> None:
-        _server_log("heard its visit; building the page")
+        server_log("heard its visit; building the page")
         self.opening.add_class("workbook-heard")  # the page waits now, and does not load again
         try:
             page = open_page(self.content, visit)
         except Exception as error:  # whatever it was, the person gets a plain message
             log.exception("The dashboard could not be built")
-            _server_log(f"the page could not be built: {type(error).__name__}")
+            server_log(f"the page could not be built: {type(error).__name__}")
             page = Notice(CANNOT_OPEN.format(reason=""))
         self.shown = page
         # only the workbook itself can be drawn again; a read-only page keeps no box at all
@@ -99,22 +97,13 @@ class DashboardPage(w.VBox):  # type: ignore[misc]
         if not mending:
             self.mend.close()
         page.mark_ready()
-        _server_log(f"page shown: {type(page).__name__}")
+        server_log(f"page shown: {type(page).__name__}")
 
     def _draw_again(self) -> None:
         """The page lost a widget on its way (``widgets.parts.mend``): build its parts again."""
         if isinstance(self.shown, WorkbookApp):
-            _server_log("the page lost a widget; drawing it again")
+            server_log("the page lost a widget; drawing it again")
             self.shown.redraw()
-
-
-def _server_log(what: str) -> None:
-    """One line in the server's log (the kernel's own stderr), to follow a page that never opens.
-
-    ``print`` and logging in a kernel go to the page (where ``serving`` drops them), not here.
-    """
-    with contextlib.suppress(OSError, ValueError):
-        print(f"[dashboard kernel {os.getpid()}] {what}", file=sys.__stderr__, flush=True)
 
 
 def open_page(content: Content | ContentError, visit: Visit) -> WorkbookApp | CareTeamPage | Notice:
@@ -152,7 +141,7 @@ def open_page(content: Content | ContentError, visit: Visit) -> WorkbookApp | Ca
         state = WorkbookState(store, content, language=language or _visit_language(visit))
     except (StoreError, ContentError) as error:
         log.exception("The dashboard could not open the workbook")
-        _server_log(f"cannot open the workbook: {type(error).__name__}")
+        server_log(f"cannot open the workbook: {type(error).__name__}")
         return Notice(CANNOT_OPEN.format(reason=html.escape(str(error))))
     return _workbook_page(state, visit)
 

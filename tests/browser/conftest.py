@@ -68,7 +68,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 BRIEFS: list[str] = []
 """A few lines on each failed browser test, printed again at the very end of the run."""
 
-PAGE_STATE = """() => ({
+PAGE_STATE = """async () => ({
+  models: await (async () => {
+    // the page's widget models: made, failed, or still waiting (for a widget never come)
+    const found = window.jupyterapp && window.jupyterapp.widgetManager;
+    const all = Object.values((found && found._models) || {});
+    const later = new Promise(r => setTimeout(() => r("waiting"), 200));
+    const one = p => Promise.race([p.then(() => "made", () => "failed"), later]);
+    const each = await Promise.all(all.map(one));
+    return each.reduce((n, one) => (n[one] = (n[one] || 0) + 1, n), {});
+  })(),
   loaded: document.readyState,
   app: Boolean(window.jupyterapp),
   widgets: Boolean(window.jupyterapp && window.jupyterapp.widgetManager),
