@@ -51,6 +51,7 @@ def record_console(browser: Browser) -> Browser:
 
     def recording_context(**options: object) -> BrowserContext:
         context = new_context(**options)  # type: ignore[arg-type]
+        context.add_init_script(WATCH_HANDLING)
         context.on("console", _keep_console)
         context.on("weberror", lambda error: CONSOLE.append(f"page error: {error.error}"))
         context.on("requestfailed", _keep_failed_request)
@@ -63,6 +64,43 @@ def record_console(browser: Browser) -> Browser:
     browser.new_context = recording_context  # type: ignore[method-assign]
     browser.new_page = recording_page  # type: ignore[method-assign]
     return browser
+
+
+WATCH_HANDLING = """
+(function () {
+  // What the page's kernel connection is handling now, and has handled: it takes the kernel's
+  // messages one at a time, and one that never ends holds up every later one.
+  var seen = { received: 0, handled: 0, now: null, last: [] };
+  window.__kernelMessages = seen;
+  function describe(msg) {
+    var data = (msg.content && msg.content.data) || {};
+    return [msg.header.msg_type, data.method || "", String(msg.content.comm_id || "").slice(0, 8)]
+      .join(" ").trim();
+  }
+  var timer = setInterval(function () {
+    var found = window.jupyterapp && window.jupyterapp.widgetManager;
+    var kernel = found && found.kernel;
+    if (!kernel || !kernel._handleMessage || kernel.__watched) { return; }
+    clearInterval(timer);
+    kernel.__watched = true;
+    kernel.anyMessage.connect(function (_s, args) {
+      if (args.direction === "recv") { seen.received += 1; }
+    });
+    var handle = kernel._handleMessage;
+    kernel._handleMessage = async function (msg) {
+      seen.now = { what: describe(msg), since: Date.now() };
+      try {
+        return await handle.call(this, msg);
+      } finally {
+        seen.handled += 1;
+        seen.last = seen.last.concat([describe(msg)]).slice(-3);
+        seen.now = null;
+      }
+    };
+  }, 50);
+})();
+"""
+"""A script every test page runs first, keeping what its kernel connection is handling."""
 
 
 def _keep_failed_request(request: Request) -> None:

@@ -78,6 +78,10 @@ PAGE_STATE = """async () => ({
     const each = await Promise.all(all.map(one));
     return each.reduce((n, one) => (n[one] = (n[one] || 0) + 1, n), {});
   })(),
+  messages: window.__kernelMessages && Object.assign({}, window.__kernelMessages, {
+    now: window.__kernelMessages.now && [window.__kernelMessages.now.what,
+      Math.round((Date.now() - window.__kernelMessages.now.since) / 1000) + " s"]
+  }),
   loaded: document.readyState,
   app: Boolean(window.jupyterapp),
   widgets: Boolean(window.jupyterapp && window.jupyterapp.widgetManager),
