@@ -10,6 +10,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import (
     Browser,
@@ -52,6 +53,7 @@ def record_console(browser: Browser) -> Browser:
     def recording_context(**options: object) -> BrowserContext:
         context = new_context(**options)  # type: ignore[arg-type]
         context.add_init_script(WATCH_HANDLING)
+        _closing_with_states(context)
         context.on("console", _keep_console)
         context.on("weberror", lambda error: CONSOLE.append(f"page error: {error.error}"))
         context.on("requestfailed", _keep_failed_request)
@@ -101,6 +103,61 @@ WATCH_HANDLING = """
 })();
 """
 """A script every test page runs first, keeping what its kernel connection is handling."""
+
+
+PAGE_STATE = """async () => ({
+  models: await (async () => {
+    // the page's widget models: made, failed, or still waiting (for a widget never come)
+    const found = window.jupyterapp && window.jupyterapp.widgetManager;
+    const all = Object.values((found && found._models) || {});
+    const later = new Promise(r => setTimeout(() => r("waiting"), 50));
+    const one = p => Promise.race([p.then(() => "made", () => "failed"), later]);
+    const each = await Promise.all(all.map(one));
+    return each.reduce((n, one) => (n[one] = (n[one] || 0) + 1, n), {});
+  })(),
+  messages: window.__kernelMessages && Object.assign({}, window.__kernelMessages, {
+    now: window.__kernelMessages.now && [window.__kernelMessages.now.what,
+      Math.round((Date.now() - window.__kernelMessages.now.since) / 1000) + " s"]
+  }),
+  loaded: document.readyState,
+  app: Boolean(window.jupyterapp),
+  widgets: Boolean(window.jupyterapp && window.jupyterapp.widgetManager),
+  opening: Boolean(document.querySelector(".workbook-opening")),
+  visitSent: Boolean(window.workbookVisitSent),
+  heard: Boolean(document.querySelector(".workbook-heard")),
+  reloads: window.sessionStorage.getItem("workbook-opening-reloads"),
+  workbook: Boolean(document.querySelector(".workbook-app")),
+  ready: Boolean(document.querySelector(".workbook-app.workbook-ready")),
+  errors: document.querySelectorAll(".jupyter-widgets-error-widget").length,
+  mend: window.workbookMend ? window.workbookMend.asked : null,
+  kernel: JSON.parse((document.getElementById("jupyter-config-data") || {}).textContent || "{}")
+    .kernelId || null
+})"""
+"""What a page shows of itself, for a failed test: its scripts, its widget models (made,
+failed, still waiting), what its kernel connection is handling, the visit, the workbook."""
+
+CLOSED_PAGES: list[tuple[str, dict[str, Any]]] = []
+"""Each page's address and ``page_state`` as its context closed (a test's own context closes
+before the test's failure is reported)."""
+
+
+def page_state(page: Page) -> dict[str, Any]:
+    """``PAGE_STATE`` of ``page``, or why it could not be read."""
+    try:
+        return dict(page.evaluate(PAGE_STATE))
+    except Exception as error:  # a page gone with the failure
+        return {"read": f"could not ({type(error).__name__})"}
+
+
+def _closing_with_states(context: BrowserContext) -> None:
+    close = context.close
+
+    def close_keeping_states(**options: Any) -> None:
+        CLOSED_PAGES.extend((page.url, page_state(page)) for page in context.pages)
+        del CLOSED_PAGES[:-4]
+        close(**options)
+
+    context.close = close_keeping_states  # type: ignore[method-assign]
 
 
 def _keep_failed_request(request: Request) -> None:

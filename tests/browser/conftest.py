@@ -16,11 +16,13 @@ from harness.dashboard import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    CLOSED_PAGES,
     CONSOLE,
     STARTED,
     DashboardServer,
     free_port,
     open_workbook,
+    page_state,
     record_console,
     screenshot,
 )
@@ -49,6 +51,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """A failed browser test shows what the dashboard's kernels last said (a page stuck opening)."""
     if call.when == "setup":
         CONSOLE.clear()
+        CLOSED_PAGES.clear()
     report = yield
     if call.when in ("setup", "call") and report.failed:
         said = "\n".join(CONSOLE[-40:]) or "(nothing)"
@@ -68,35 +71,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 BRIEFS: list[str] = []
 """A few lines on each failed browser test, printed again at the very end of the run."""
 
-PAGE_STATE = """async () => ({
-  models: await (async () => {
-    // the page's widget models: made, failed, or still waiting (for a widget never come)
-    const found = window.jupyterapp && window.jupyterapp.widgetManager;
-    const all = Object.values((found && found._models) || {});
-    const later = new Promise(r => setTimeout(() => r("waiting"), 200));
-    const one = p => Promise.race([p.then(() => "made", () => "failed"), later]);
-    const each = await Promise.all(all.map(one));
-    return each.reduce((n, one) => (n[one] = (n[one] || 0) + 1, n), {});
-  })(),
-  messages: window.__kernelMessages && Object.assign({}, window.__kernelMessages, {
-    now: window.__kernelMessages.now && [window.__kernelMessages.now.what,
-      Math.round((Date.now() - window.__kernelMessages.now.since) / 1000) + " s"]
-  }),
-  loaded: document.readyState,
-  app: Boolean(window.jupyterapp),
-  widgets: Boolean(window.jupyterapp && window.jupyterapp.widgetManager),
-  opening: Boolean(document.querySelector(".workbook-opening")),
-  visitSent: Boolean(window.workbookVisitSent),
-  heard: Boolean(document.querySelector(".workbook-heard")),
-  reloads: window.sessionStorage.getItem("workbook-opening-reloads"),
-  workbook: Boolean(document.querySelector(".workbook-app")),
-  ready: Boolean(document.querySelector(".workbook-app.workbook-ready")),
-  errors: document.querySelectorAll(".jupyter-widgets-error-widget").length,
-  mend: window.workbookMend ? window.workbookMend.asked : null,
-  kernel: JSON.parse((document.getElementById("jupyter-config-data") || {}).textContent || "{}")
-    .kernelId || null
-})"""
-
 
 def _brief(test: str, browser: Browser | None) -> str:
     """The failed test's open pages' state, its last console errors and the servers' last lines.
@@ -105,15 +79,13 @@ def _brief(test: str, browser: Browser | None) -> str:
     dozen lines whether the page had its scripts, its kernel's widgets, or an error.
     """
     lines = [test]
-    for context in browser.contexts if browser else []:
-        for page in context.pages:
-            try:
-                state = page.evaluate(PAGE_STATE)
-            except Exception as error:  # a page gone with the failure
-                state = {"read": f"could not ({type(error).__name__})"}
-            kernel = state.pop("kernel", None)
-            lines.append(f"  page {page.url.split('#')[0]}: {state}")
-            lines += [f"    its kernel: {line[:200]}" for line in _kernel_story(kernel)]
+    contexts = browser.contexts if browser else []
+    open_pages = [page for context in contexts for page in context.pages]
+    seen = [*CLOSED_PAGES, *((page.url, page_state(page)) for page in open_pages)]
+    for url, state in seen:
+        kernel = state.pop("kernel", None)
+        lines.append(f"  page {url.split('#')[0]}: {state}")
+        lines += [f"    its kernel: {line[:200]}" for line in _kernel_story(kernel)]
     # JupyterLab's version warnings come with every page (jupyterlab_widgets is built for a newer
     # Lab than Voilà's): left out here, kept in the test's own section
     said = [line for line in dict.fromkeys(CONSOLE) if "Unsatisfied version" not in line][-5:]
