@@ -110,7 +110,7 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         ]
         for index, button in enumerate(self.step_buttons):
             button.add_class("workbook-step-button")
-            button.on_click(lambda _, index=index: self.go_to(index, focus=True))
+            button.on_click(lambda _, index=index: self._open_step(index))
         nav = w.Box(self.step_buttons, layout=w.Layout(flex_flow="row wrap"))
         nav.add_class("workbook-nav")
         self.where = w.HTML()
@@ -224,6 +224,15 @@ class WorkbookApp(w.VBox):  # type: ignore[misc]
         self._refresh_export()
         if focus:
             self.script.focus_step(HOOKS[step])
+        server_log(f"step {step + 1} shown")
+
+    def _open_step(self, step: int) -> None:
+        """A step's button pressed; what went wrong is also said in the server's log."""
+        try:
+            self.go_to(step, focus=True)
+        except Exception as error:
+            server_log(f"step {step + 1} could not open: {type(error).__name__}")
+            raise
 
     def _open_for(self, step: int, item_id: str) -> None:
         """Open a step from the welcome back, for one of its items (a timeline step is chosen)."""

@@ -74,6 +74,7 @@ LOSE_ONE = """
   // A page that keeps changing meanwhile: the error it shows until the kernel has drawn it again
   // must not make it ask twice.
   window.setInterval(function () {
+    if (!document.body) { return; }
     var tick = document.createElement("i");
     document.body.appendChild(tick);
     tick.remove();
