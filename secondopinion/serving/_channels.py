@@ -9,6 +9,7 @@ page idle longest can be paused to make room, and which widget is the page's hea
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import re
@@ -82,7 +83,24 @@ class PlainChannels(ZMQChannelsWebsocketConnection):
         visits = self._visits()
         if visits is not None:
             visits.disconnected(self.kernel_id, self)
+        sent = ", ".join(f"{kind} {count}" for kind, count in sorted(self._sent.items()))
+        self.log.info("The page of %s closed its channel; it was sent %s", self.kernel_id, sent)
         return super().disconnect()  # type: ignore[no-untyped-call]
+
+    def _on_zmq_reply(self, stream: Any, msg_list: Any) -> None:
+        try:
+            super()._on_zmq_reply(stream, msg_list)  # type: ignore[no-untyped-call]
+        except Exception as error:
+            self._sent[f"not written: {type(error).__name__}"] += 1
+            raise
+        self._sent["written"] += 1
+
+    @property
+    def _sent(self) -> collections.Counter[str]:
+        """What went to the page, by message type (and what was held back, and why)."""
+        if not hasattr(self, "_sent_counts"):
+            self._sent_counts: collections.Counter[str] = collections.Counter()
+        return self._sent_counts
 
     def handle_incoming_message(self, incoming_msg: Any) -> None:
         visits = self._visits()
@@ -132,12 +150,15 @@ class PlainChannels(ZMQChannelsWebsocketConnection):
             header = self.session.unpack(parts[0])
             content = self.session.unpack(parts[3])
         except Exception:  # not a message we can read: send nothing
+            self._sent["unreadable (not sent)"] += 1
             return
         msg_type = header.get("msg_type")
         if msg_type in ("comm_open", "comm_msg"):
             self._learn_widgets(msg_type, content)
         if msg_type == "stream" and content.get("name") == "stderr":
+            self._sent["stderr (not sent)"] += 1
             return  # logs and warnings, tracebacks among them, stay on the server
+        self._sent[str(msg_type)] += 1
         if msg_type == "error":
             content = {"ename": "Error", "evalue": PLAIN_ERROR, "traceback": [PLAIN_ERROR]}
         else:

@@ -77,6 +77,7 @@ TOUCHED: tuple[Shape, ...] = (
     Shape(_WS, "ZMQChannelsWebsocketConnection.handle_outgoing_message", _OUTGOING),
     Shape(_WS, "ZMQChannelsWebsocketConnection.connect", ()),
     Shape(_WS, "ZMQChannelsWebsocketConnection.disconnect", ()),
+    Shape(_WS, "ZMQChannelsWebsocketConnection._on_zmq_reply", ("stream", "msg_list"), "counts"),
     Shape(_WS, "ZMQChannelsWebsocketConnection.websocket_handler", None, "_room: pausing"),
     Shape(_WS, "ZMQChannelsWebsocketConnection.subprotocol"),
     Shape(_WS, "ZMQChannelsWebsocketConnection.session"),
