@@ -81,37 +81,7 @@
     if (says(event.error || event.message)) { lost(); }
   });
   // What ipywidgets draws in place of a widget it could not draw.
-  new MutationObserver(function (changes) {
-    var drawing = changes.some(function (change) {
-      return change.target.closest && change.target.closest(".workbook-app");
-    });
-    if (drawing) { mend.changed = Date.now(); }  // the workbook still being drawn
+  new MutationObserver(function () {
     if (!mend.waiting && shown()) { lost(); }
   }).observe(document.body, { subtree: true, childList: true });
-  // A step's button pressed: once the kernel and the page are both quiet, the step must be
-  // there. A step that never came (its change lost on the way, with no error said) is drawn
-  // again like a lost widget.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest && event.target.closest(".workbook-nav button");
-    if (!button) { return; }
-    var index = Array.prototype.indexOf.call(button.parentElement.children, button);
-    if (index < 0 || index >= CONFIG.steps.length) { return; }
-    mend.opening = { hook: CONFIG.steps[index], since: Date.now() };
-    watch(manager());
-  }, true);
-  function there(hook) {
-    var step = document.querySelector(".workbook-app ." + hook);
-    return Boolean(step && step.offsetParent !== null);
-  }
-  window.setInterval(function () {
-    var opening = mend.opening;
-    if (!opening) { return; }
-    if (there(opening.hook)) { mend.opening = null; return; }
-    var now = Date.now(), settled = now - CONFIG.quiet_ms, kernel = (manager() || {}).kernel;
-    if (now - opening.since < 2 * CONFIG.quiet_ms || mend.heard > settled ||
-        (kernel && kernel.status === "busy") ||
-        (mend.changed || 0) > settled) { return; }
-    mend.opening = null;
-    lost();
-  }, CONFIG.quiet_ms / 3);
 })

@@ -3,12 +3,12 @@
 ipywidgets draws a box only once every widget in it has reached the page. When one never does
 (on a busy server, or when the connection dropped while a step was being built), it says "widget
 model not found", or shows "Click to show javascript error", and leaves that part of the page
-out: a step with no form, a page with no steps. Sometimes a step pressed never comes, with no
-error said at all. The script notices, waits until nothing has come from the kernel for
-``QUIET_MS`` (so that nothing is still on its way), and writes into a hidden box of ``Mend``; the
-kernel then builds the page's parts again (``WorkbookApp.redraw``), as it does for a change of
-language: nothing saved or typed changes. It looks again only once the kernel has answered and
-gone quiet (until then the old page is still on the screen), and asks at most ``MOST`` times.
+out: a step with no form, a page with no steps. The script notices, waits until nothing has come
+from the kernel for ``QUIET_MS`` (so that nothing is still on its way), and writes into a hidden
+box of ``Mend``; the kernel then builds the page's parts again (``WorkbookApp.redraw``), as it
+does for a change of language: nothing saved or typed changes. It looks again only once the
+kernel has answered and gone quiet (until then the old page is still on the screen), and asks at
+most ``MOST`` times.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from widgets.parts.page_script import STEP_HOOKS
 from widgets.parts.scripts import javascript, script_with
 
 LOST = ("widget model not found", "reading 'create_view'")
@@ -43,7 +42,6 @@ def mend_script(box_id: str) -> str:
         "quiet_ms": QUIET_MS,
         "most": MOST,
         "box": box_id,
-        "steps": list(STEP_HOOKS),
     }
     return script_with("mend.js", config)
 
