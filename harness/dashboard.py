@@ -216,11 +216,14 @@ class DashboardServer:
                 time.sleep(0.2)
         raise RuntimeError(f"Voilà did not answer within {timeout} s")
 
+    def log_lines(self) -> list[str]:
+        """Every line of the server's log so far."""
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace").splitlines()
+
     def kernel_lines(self, most: int = 30) -> list[str]:
         """The last lines the dashboard's kernels wrote to the server's log (what they heard)."""
-        self.log.flush()
-        text = Path(self.log.name).read_text(errors="replace")
-        return [line for line in text.splitlines() if "[dashboard kernel" in line][-most:]
+        return [line for line in self.log_lines() if "[dashboard kernel" in line][-most:]
 
     def stop(self) -> None:
         self.process.terminate()

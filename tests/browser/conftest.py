@@ -82,33 +82,30 @@ def _brief(test: str, browser: Browser | None) -> str:
     contexts = browser.contexts if browser else []
     open_pages = [page for context in contexts for page in context.pages]
     seen = [*CLOSED_PAGES, *((page.url, page_state(page)) for page in open_pages)]
+    logged = _server_lines()
     for url, state in seen:
         kernel = state.pop("kernel", None)
         lines.append(f"  page {url.split('#')[0]}: {state}")
-        lines += [f"    its kernel: {line[:200]}" for line in _kernel_story(kernel)]
+        lines += [f"    its kernel: {line[:200]}" for line in _kernel_story(kernel, logged)]
     # JupyterLab's version warnings come with every page (jupyterlab_widgets is built for a newer
     # Lab than Voilà's): left out here, kept in the test's own section
     said = [line for line in dict.fromkeys(CONSOLE) if "Unsatisfied version" not in line][-5:]
     lines += [f"  console: {line[:200]}" for line in said] or ["  console: (nothing)"]
-    lines += [f"  server: {line[:200]}" for line in _server_lines()[-6:]]
+    lines += [f"  server: {line[:200]}" for line in logged[-6:]]
     return "\n".join(lines)
 
 
 def _server_lines() -> list[str]:
-    lines: list[str] = []
-    for server in STARTED:
-        if server.process.poll() is None and not server.log.closed:
-            server.log.flush()
-            lines += Path(server.log.name).read_text(errors="replace").splitlines()
-    return lines
+    """The logs of the dashboard servers still running, one after the other."""
+    running = [s for s in STARTED if s.process.poll() is None and not s.log.closed]
+    return [line for server in running for line in server.log_lines()]
 
 
-def _kernel_story(kernel_id: str | None) -> list[str]:
-    """What the servers' logs say of one kernel: Voilà's lines on it and the kernel's own."""
+def _kernel_story(kernel_id: str | None, lines: list[str]) -> list[str]:
+    """What the servers' log ``lines`` say of one kernel: Voilà's lines on it and its own."""
     if not kernel_id:
         return []
     label = log_label(kernel_id)
-    lines = _server_lines()
     pids = {
         line.rsplit(" ", 1)[-1] for line in lines if label in line and "runs as process" in line
     }
