@@ -86,13 +86,25 @@ WATCH_HANDLING = """
     clearInterval(timer);
     kernel.__watched = true;
     kernel.anyMessage.connect(function (_s, args) {
-      if (args.direction === "recv") { seen.received += 1; }
+      if (args.direction !== "recv") { return; }
+      seen.received += 1;
+      // each session the messages came from, with how many and the first kind
+      var sessions = seen.sessions = seen.sessions || {};
+      var from = String(args.msg.header.session).slice(0, 8);
+      sessions[from] = sessions[from] || [0, describe(args.msg)];
+      sessions[from][0] += 1;
     });
     var handle = kernel._handleMessage;
     kernel._handleMessage = async function (msg) {
       seen.now = { what: describe(msg), since: Date.now() };
       try {
         return await handle.call(this, msg);
+      } catch (error) {
+        // the connection drops these without a word (a message of an older kernel session)
+        seen.failed = (seen.failed || 0) + 1;
+        seen.failedLast = (seen.failedLast || []).concat([describe(msg) + ": " +
+          String((error && error.message) || error).slice(0, 80)]).slice(-3);
+        throw error;
       } finally {
         seen.handled += 1;
         seen.last = seen.last.concat([describe(msg)]).slice(-3);
@@ -105,34 +117,83 @@ WATCH_HANDLING = """
 """A script every test page runs first, keeping what its kernel connection is handling."""
 
 
-PAGE_STATE = """async () => ({
-  models: await (async () => {
-    // the page's widget models: made, failed, or still waiting (for a widget never come)
-    const found = window.jupyterapp && window.jupyterapp.widgetManager;
+PAGE_STATE = """async () => {
+  const found = window.jupyterapp && window.jupyterapp.widgetManager;
+  const madeModels = async () => {
+    const later = new Promise(r => setTimeout(() => r(null), 50));
     const all = Object.values((found && found._models) || {});
-    const later = new Promise(r => setTimeout(() => r("waiting"), 50));
-    const one = p => Promise.race([p.then(() => "made", () => "failed"), later]);
-    const each = await Promise.all(all.map(one));
-    return each.reduce((n, one) => (n[one] = (n[one] || 0) + 1, n), {});
-  })(),
-  messages: window.__kernelMessages && Object.assign({}, window.__kernelMessages, {
-    now: window.__kernelMessages.now && [window.__kernelMessages.now.what,
-      Math.round((Date.now() - window.__kernelMessages.now.since) / 1000) + " s"]
-  }),
-  loaded: document.readyState,
-  app: Boolean(window.jupyterapp),
-  widgets: Boolean(window.jupyterapp && window.jupyterapp.widgetManager),
-  opening: Boolean(document.querySelector(".workbook-opening")),
-  visitSent: Boolean(window.workbookVisitSent),
-  heard: Boolean(document.querySelector(".workbook-heard")),
-  reloads: window.sessionStorage.getItem("workbook-opening-reloads"),
-  workbook: Boolean(document.querySelector(".workbook-app")),
-  ready: Boolean(document.querySelector(".workbook-app.workbook-ready")),
-  errors: document.querySelectorAll(".jupyter-widgets-error-widget").length,
-  mend: window.workbookMend ? window.workbookMend.asked : null,
-  kernel: JSON.parse((document.getElementById("jupyter-config-data") || {}).textContent || "{}")
-    .kernelId || null
-})"""
+    return (await Promise.all(all.map(p => Promise.race([p.catch(() => null), later]))))
+      .filter(Boolean);
+  };
+  const named = m => m.get("_model_name") + " " + String(m.model_id).slice(0, 8);
+  return {
+    models: await (async () => {
+      // the page's widget models: made, failed, or still waiting (for a widget never come)
+      const all = Object.values((found && found._models) || {});
+      const later = new Promise(r => setTimeout(() => r("waiting"), 50));
+      const one = p => Promise.race([p.then(() => "made", () => "failed"), later]);
+      const each = await Promise.all(all.map(one));
+      return each.reduce((n, one) => (n[one] = (n[one] || 0) + 1, n), {});
+    })(),
+    changes: await (async () => {
+      // each made model's chain of changes: a change that failed or never finished stops every
+      // later change of that model, and every new view of it, without a word
+      const made = await madeModels();
+      const wait = new Promise(r => setTimeout(() => r("waiting"), 50));
+      const each = await Promise.all(made.map(m => Promise.race([
+        Promise.resolve(m.state_change).then(() => "done", () => "failed"), wait
+      ]).then(how => [how, named(m)])));
+      const n = {done: 0, failed: [], waiting: []};
+      each.forEach(([how, which]) => {
+        if (how === "done") { n.done += 1; } else { n[how].push(which); }
+      });
+      return n;
+    })(),
+    drawn: await (async () => {
+      // the app's children as its model says, against what its view drew: a child not drawn,
+      // or drawn as another model object than the manager's
+      const app = (await madeModels())
+        .find(m => (m.get("_dom_classes") || []).includes("workbook-app"));
+      if (!app) { return null; }
+      const later = new Promise(r => setTimeout(() => r(null), 50));
+      const views = await Promise.all(
+        Object.values(app.views || {}).map(v => v.catch(() => null)));
+      const wanted = app.get("children") || [];
+      return Promise.all(views.filter(Boolean).map(async view => {
+        const list = view.children_views;
+        const all = list && Promise.all(list.views).catch(e => String(e));
+        const shown = list ? await Promise.race([all, later]) : null;
+        const views = Array.isArray(shown) ? shown : [];
+        return {
+          listed: list ? list._models.length : null,
+          wanted: wanted.length,
+          differ: wanted.filter((m, i) => !list || list._models[i] !== m).map(named),
+          unsettled: shown === null ? "views still coming"
+          : (typeof shown === "string" ? shown : null),
+          detached: views.filter(v => !v.el.isConnected).map(v => named(v.model)),
+          elements: view.el.children.length
+        };
+      }));
+    })(),
+    messages: window.__kernelMessages && Object.assign({}, window.__kernelMessages, {
+      now: window.__kernelMessages.now && [window.__kernelMessages.now.what,
+        Math.round((Date.now() - window.__kernelMessages.now.since) / 1000) + " s"]
+    }),
+    loaded: document.readyState,
+    app: Boolean(window.jupyterapp),
+    widgets: Boolean(window.jupyterapp && window.jupyterapp.widgetManager),
+    opening: Boolean(document.querySelector(".workbook-opening")),
+    visitSent: Boolean(window.workbookVisitSent),
+    heard: Boolean(document.querySelector(".workbook-heard")),
+    reloads: window.sessionStorage.getItem("workbook-opening-reloads"),
+    workbook: Boolean(document.querySelector(".workbook-app")),
+    ready: Boolean(document.querySelector(".workbook-app.workbook-ready")),
+    errors: document.querySelectorAll(".jupyter-widgets-error-widget").length,
+    mend: window.workbookMend && [window.workbookMend.asked].concat(window.workbookMend.trail),
+    kernel: JSON.parse((document.getElementById("jupyter-config-data") || {}).textContent || "{}")
+      .kernelId || null
+  };
+}"""
 """What a page shows of itself, for a failed test: its scripts, its widget models (made,
 failed, still waiting), what its kernel connection is handling, the visit, the workbook."""
 

@@ -8,7 +8,10 @@ from the kernel for ``QUIET_MS`` (so that nothing is still on its way), and writ
 box of ``Mend``; the kernel then builds the page's parts again (``WorkbookApp.redraw``), as it
 does for a change of language: nothing saved or typed changes. It looks again only once the
 kernel has answered and gone quiet (until then the old page is still on the screen), and asks at
-most ``MOST`` times.
+most ``MOST`` times. While the kernel draws the page again, the old parts it closes give up their
+failed views, and with them the loss the page already asked about: the script stamps each loss
+with when the page first met it (wrapping the widget manager's ``get_model``), and does not count
+one met before it asked. ``window.workbookMend.trail`` keeps what it heard and did.
 """
 
 from __future__ import annotations
