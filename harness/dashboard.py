@@ -156,10 +156,21 @@ PAGE_STATE = """async () => {
         .find(m => (m.get("_dom_classes") || []).includes("workbook-app"));
       if (!app) { return null; }
       const later = new Promise(r => setTimeout(() => r(null), 50));
-      const views = await Promise.all(
-        Object.values(app.views || {}).map(v => v.catch(() => null)));
+      const viewsOf = async m => (await Promise.all(
+        Object.values(m.views || {}).map(v => v.catch(() => null)))).filter(Boolean);
       const wanted = app.get("children") || [];
-      return Promise.all(views.filter(Boolean).map(async view => {
+      const text = t => String(t || "").replace(/<[^>]*>/g, "").trim().slice(0, 40);
+      // the step's box and its status line: what their models say against what is shown
+      const at = wanted.findIndex(m => m.get("_model_name") === "StackModel");
+      const stack = wanted[at], where = wanted[at - 1];
+      const step = stack && {
+        chosen: stack.get("selected_index"),
+        shown: (await viewsOf(stack)).map(v => Array.from(v.el.children)
+          .filter(child => child.offsetParent !== null).map(child => text(child.textContent))),
+        where: where && [text(where.get("value")),
+          (await viewsOf(where)).map(v => text(v.el.textContent))]
+      };
+      return {step, views: await Promise.all((await viewsOf(app)).map(async view => {
         const list = view.children_views;
         const all = list && Promise.all(list.views).catch(e => String(e));
         const shown = list ? await Promise.race([all, later]) : null;
@@ -169,11 +180,11 @@ PAGE_STATE = """async () => {
           wanted: wanted.length,
           differ: wanted.filter((m, i) => !list || list._models[i] !== m).map(named),
           unsettled: shown === null ? "views still coming"
-          : (typeof shown === "string" ? shown : null),
+            : (typeof shown === "string" ? shown : null),
           detached: views.filter(v => !v.el.isConnected).map(v => named(v.model)),
           elements: view.el.children.length
         };
-      }));
+      }))};
     })(),
     messages: window.__kernelMessages && Object.assign({}, window.__kernelMessages, {
       now: window.__kernelMessages.now && [window.__kernelMessages.now.what,
