@@ -6,7 +6,8 @@ over IPC sockets in the account's owner-only runtime folder (``KernelManager.tra
 but ipykernel opens two TCP ports of its own on 127.0.0.1, where any account on the machine can
 connect: the pipe that carries output of forked child processes, and debugpy's port when the
 debugger is used. Here the pipe is an IPC socket next to the kernel's own, and the debugger is
-off (the kernel spec says so, and Lab offers no debugger for it).
+off (the kernel spec says so, and Lab offers no debugger for it). It also keeps what it publishes
+for a server that reads late, as the dashboard's kernel does (``secondopinion.serving.kernel``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import zmq
 from ipykernel import debugger, iostream
+
+from secondopinion.serving.kernel import keep_every_message
 
 
 def _check_shape() -> None:
@@ -72,6 +75,7 @@ def main(argv: list[str]) -> None:
     # SIGUSR2 writes every thread's stack to the server's log: what a stuck kernel is doing
     faulthandler.register(signal.SIGUSR2, all_threads=True)
     debugger._is_debugpy_available = False
+    keep_every_message()
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance(argv=argv)

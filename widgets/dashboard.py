@@ -20,7 +20,6 @@ from secondopinion.content.vocabulary import RECORD_NEEDED
 from secondopinion.language import DEFAULT_LANGUAGE, LANGUAGES, preferred_language
 from secondopinion.serving.visit import (
     Visit,
-    keep_every_message,
     page_address,
     visitor_address,
 )
@@ -54,7 +53,6 @@ def dashboard() -> DashboardPage:
     In a pre-heated kernel this runs before anyone visits: the views are imported and the
     content loaded then; the store is opened and the page built when the visit comes.
     """
-    keep_every_message()
     content: Content | ContentError
     try:
         content = load_content()

@@ -37,7 +37,7 @@ Here:
   reads them. Lost, the page hangs: the server waits for the kernel's "done" that never comes,
   or the browser for widgets it never gets. The server's sockets keep up to
   ``MESSAGES_KEPT_UNREAD`` (``UnboundedKernelClient`` and the manager's shared context), and
-  the dashboard kernel as many (``visit.keep_every_message``).
+  the dashboard kernel as many, set before it binds its socket (``serving.kernel``).
 - **Nothing of the server travels over the websocket.** Errors arrive as plain words, the
   kernels' error stream (where tracebacks go) is not sent, and the server's own paths are
   blanked out of every message (``_channels.PlainChannels``).

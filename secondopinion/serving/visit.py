@@ -133,30 +133,6 @@ def _connection_file() -> str | None:
         return None
 
 
-MESSAGES_KEPT_UNSENT = 50_000
-"""Messages this kernel keeps for a server that reads them late (ZeroMQ alone: 1,000)."""
-
-
-def keep_every_message() -> None:
-    """Have this kernel keep what it publishes for a busy server rather than drop it.
-
-    ZeroMQ drops what a kernel publishes once 1,000 messages wait for a reader. A private link's
-    first screen sends about two thousand at once, and a busy server lost some, the kernel's
-    "done" among them: the page then hung. The server's side keeps as many
-    (``serving._kernels.MESSAGES_KEPT_UNREAD``). Outside a kernel this does nothing.
-    """
-    from IPython import get_ipython
-
-    thread = getattr(getattr(get_ipython(), "kernel", None), "iopub_thread", None)
-    socket = getattr(thread, "socket", None)
-    if thread is None or socket is None:
-        return
-    import zmq
-
-    # the socket belongs to the kernel's publishing thread: the change is made there
-    thread.schedule(lambda: socket.setsockopt(zmq.SNDHWM, MESSAGES_KEPT_UNSENT))
-
-
 def page_address(told: str | None = None) -> str | None:
     """The address people open the page at: ``$SECOND_OPINION_PUBLIC_URL`` if set, else ``told``.
 
