@@ -24,7 +24,6 @@ from tornado.websocket import websocket_connect
 from voila.request_info_handler import RequestInfoSocketHandler
 
 from secondopinion.serving import _kernels
-from secondopinion.serving._launch import JUPYTER_DATA
 from secondopinion.serving._channels import plain
 from secondopinion.serving._kernels import (
     BUSY_PAGE,
@@ -37,6 +36,7 @@ from secondopinion.serving._kernels import (
     redact_every_log_line,
     without_query,
 )
+from secondopinion.serving._launch import JUPYTER_DATA
 from secondopinion.store import VISITOR_ENV
 from tests.event_loops import run_alone
 
