@@ -6,6 +6,7 @@ Used by the browser tests (``tests/browser/conftest.py`` makes fixtures of it) a
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -66,6 +67,15 @@ def record_console(browser: Browser) -> Browser:
     browser.new_context = recording_context  # type: ignore[method-assign]
     browser.new_page = recording_page  # type: ignore[method-assign]
     return browser
+
+
+KERNEL_COMMAND = re.compile(r"secondopinion\.serving\.kernel|hub\.ipc_kernel|ipykernel")
+"""What a kernel's command line says: the dashboard's launcher, the navigators', or ipykernel's."""
+
+
+def is_kernel(command_line: str) -> bool:
+    """Whether a process with this command line is a kernel."""
+    return bool(KERNEL_COMMAND.search(command_line))
 
 
 WATCH_HANDLING = """

@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from harness.dashboard import is_kernel
 from tests.browser.conftest import DashboardServer
 
 PER_ADDRESS = 8
@@ -44,7 +45,7 @@ class KernelCount:
         count = 0
         for child in children:
             try:
-                if "ipykernel" in " ".join(child.cmdline()) and child.status() != "zombie":
+                if is_kernel(" ".join(child.cmdline())) and child.status() != "zombie":
                     count += 1
             except psutil.Error:
                 continue

@@ -95,9 +95,9 @@ TOUCHED: tuple[Shape, ...] = (
     Shape("jupyter_client.asynchronous.client", "AsyncKernelClient.context", None, "_kernels"),
     # ipykernel: the dashboard kernel's publishing socket, the navigators' kernel's pipe
     Shape("ipykernel.kernelapp", "IPKernelApp.init_iopub", ("context",), "kernel: messages kept"),
-    Shape("ipykernel.iostream", "IOPubThread._setup_pipe_in", (), "hub/ipc_kernel.py"),
-    Shape("ipykernel.iostream", "IOPubThread._setup_pipe_out", (), "hub/ipc_kernel.py"),
-    Shape("ipykernel.iostream", "IOPubThread._handle_pipe_msg", ("msg",), "hub/ipc_kernel.py"),
+    Shape("ipykernel.iostream", "IOPubThread._setup_pipe_in", (), "serving.kernel"),
+    Shape("ipykernel.iostream", "IOPubThread._setup_pipe_out", (), "serving.kernel"),
+    Shape("ipykernel.iostream", "IOPubThread._handle_pipe_msg", ("msg",), "serving.kernel"),
     Shape("ipykernel.connect", "get_connection_file", ("app",), "visit.visitor_address"),
 )
 """Everything of another library's inner parts the server and its kernels rely on."""

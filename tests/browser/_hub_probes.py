@@ -19,6 +19,7 @@ import requests
 import websocket
 from requests.adapters import HTTPAdapter
 
+from harness.dashboard import is_kernel
 from hub.shared_python import shared_python
 
 from ._hub import HubProcess
@@ -138,7 +139,7 @@ def descendants(root: int) -> set[int]:
 
 
 def kernel_pids(pids: set[int]) -> list[int]:
-    return [pid for pid in pids if re.search(r"ipc_kernel|ipykernel", cmdline(pid))]
+    return [pid for pid in pids if is_kernel(cmdline(pid))]
 
 
 def as_account(account: str, script: str, payload: dict[str, Any]) -> dict[str, Any]:

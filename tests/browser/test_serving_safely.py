@@ -32,7 +32,7 @@ import pytest
 import websocket
 from playwright.sync_api import Page, expect
 
-from harness.dashboard import wait_until_drawn
+from harness.dashboard import is_kernel, wait_until_drawn
 from secondopinion.serving import CONTENT_SECURITY_POLICY, REPO, dashboard_command
 from secondopinion.store import WorkbookStore
 
@@ -410,7 +410,7 @@ def test_stopping_make_dashboard_stops_voila_and_its_kernels(tmp_path: Path) -> 
             assert serve.poll() is None and time.monotonic() < deadline, "serve did not start"
             time.sleep(0.2)
         family = psutil.Process(serve.pid).children(recursive=True)
-        assert any("ipykernel" in " ".join(p.cmdline()) for p in family), "a kernel runs"
+        assert any(is_kernel(" ".join(p.cmdline())) for p in family), "a kernel runs"
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=30) == 0
         _, alive = psutil.wait_procs(family, timeout=30)
