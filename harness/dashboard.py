@@ -110,7 +110,7 @@ WATCH_HANDLING = """
       try {
         return await handle.call(this, msg);
       } catch (error) {
-        // the connection drops these without a word (a message of an older kernel session)
+        // the connection drops a message whose handling failed, without a word
         seen.failed = (seen.failed || 0) + 1;
         seen.failedLast = (seen.failedLast || []).concat([describe(msg) + ": " +
           String((error && error.message) || error).slice(0, 80)]).slice(-3);

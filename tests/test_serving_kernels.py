@@ -310,21 +310,20 @@ async def _run(client: Any, code: str) -> str:
     return msg_id
 
 
-async def _published_unread(manager: WorkbookKernelManager, client_context: Any, first: str) -> Any:
-    """Run ``first``, then a burst of outputs nobody reads until the kernel is done; count them.
+async def _published_unread(manager: WorkbookKernelManager) -> Any:
+    """Publish a burst of outputs nobody reads until the kernel is done; count them.
 
     Returns what the notebook's client got (outputs, and whether the kernel's "idle" came) and
     how many messages a browser's channel got.
     """
     kernel_id = await manager.start_kernel(kernel_name="python3")
     kernel = manager.get_kernel(kernel_id)
-    client = kernel.client() if client_context is None else kernel.client(context=client_context)
+    client = kernel.client()
     client.start_channels()
     browser = kernel.connect_iopub()
     try:
         await client.wait_for_ready(timeout=60)
-        await _run(client, first)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # the browser's channel subscribed
         msg_id = await _run(client, SHOWN)
         await asyncio.sleep(1)
         shown, done = 0, False
@@ -354,7 +353,7 @@ def test_the_server_drops_nothing_a_kernel_publishes_while_it_is_busy(tmp_path: 
     # the client Voilà runs the notebook through and a browser's channel get every message, and
     # the kernel's "idle" (a private link's page hung waiting for it when it was dropped).
     manager = WorkbookKernelManager(connection_dir=str(tmp_path))
-    shown, done, to_browser = run_alone(_published_unread(manager, None, "pass"))
+    shown, done, to_browser = run_alone(_published_unread(manager))
     assert shown == BURST
     assert done
     assert to_browser >= BURST

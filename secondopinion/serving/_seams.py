@@ -3,9 +3,8 @@
 The server subclasses Voilà's application, Jupyter Server's kernel manager and kernel websocket,
 and jupyter_client's kernel client (``_delivery``, ``_kernels``); it replaces one method of
 Voilà's visit hand-over (``stop_handing_over_visits``, here); the dashboard's and the
-navigators' kernels set the limit of ipykernel's publishing socket before it is bound
-(``serving.kernel``); the navigators' kernel moves ipykernel's pipe to IPC
-(``hub/ipc_kernel.py``). None of that is those libraries' public API, so
+navigators' kernel (``serving.kernel``) sets the limit of ipykernel's publishing socket before it
+is bound and moves ipykernel's pipe to IPC. None of that is those libraries' public API, so
 an upgrade could change it without notice and the server would then misbehave quietly.
 
 ``TOUCHED`` names every such thing: the library, the attribute, and for a method its parameters.
@@ -93,7 +92,7 @@ TOUCHED: tuple[Shape, ...] = (
     Shape("jupyter_client.session", "Session.pack"),
     Shape("jupyter_client.session", "Session.unpack"),
     Shape("jupyter_client.asynchronous.client", "AsyncKernelClient.context", None, "_kernels"),
-    # ipykernel: the dashboard kernel's publishing socket, the navigators' kernel's pipe
+    # ipykernel: the kernel's publishing socket and its pipe (serving.kernel)
     Shape("ipykernel.kernelapp", "IPKernelApp.init_iopub", ("context",), "kernel: messages kept"),
     Shape("ipykernel.iostream", "IOPubThread._setup_pipe_in", (), "serving.kernel"),
     Shape("ipykernel.iostream", "IOPubThread._setup_pipe_out", (), "serving.kernel"),
